@@ -1,0 +1,48 @@
+// Every default value of ticketrail, named once. Option docs repeat them; nothing else may
+// hard-code them.
+
+/** Database used by `connect()` when neither an argument nor TICKETRAIL_URL is given. */
+export const DEFAULT_URL = 'sqlite:./ticketrail.db';
+
+/** Lane a job goes to when `queue` is not given. */
+export const DEFAULT_QUEUE = 'default';
+/** Total tries of a job (the first one included). */
+export const DEFAULT_ATTEMPTS = 5;
+export const DEFAULT_PRIORITY = 0;
+/** Exponential backoff: 1 s, 2 s, 4 s... capped at one hour, with jitter. */
+export const DEFAULT_BACKOFF_DELAY_MS = 1_000;
+export const DEFAULT_BACKOFF_MAX_MS = 3_600_000;
+export const DEFAULT_BACKOFF_JITTER = true;
+
+/** Largest accepted payload, as UTF-8 JSON. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1_048_576;
+/** Largest stored result, as UTF-8 JSON. */
+export const DEFAULT_MAX_RESULT_BYTES = 1_048_576;
+
+/** Handlers running at once in one worker. */
+export const DEFAULT_CONCURRENCY = 10;
+/** How long a claim is held without a heartbeat. Heartbeats come every third of it. */
+export const DEFAULT_LEASE_MS = 30_000;
+/** How often an idle worker looks for due work that no wake-up announced. */
+export const DEFAULT_POLL_INTERVAL_MS = 500;
+/** How long `worker.stop()` lets running jobs finish before aborting them. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** After aborting, how long to wait for handlers to settle before putting their jobs back. */
+export const DEFAULT_ABORT_SETTLE_MS = 1_000;
+/** Most jobs claimed in one round trip. */
+export const DEFAULT_CLAIM_BATCH = 50;
+/** Least time between two stored progress values of one job. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 250;
+
+/** `listJobs` page size when `limit` is not given, and its ceiling. */
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 1_000;
+
+/** Longest task, queue and key names. */
+export const MAX_NAME_LENGTH = 128;
+export const MAX_KEY_LENGTH = 512;
+/** Stored error messages and stacks are cut to these sizes. */
+export const MAX_ERROR_MESSAGE_CHARS = 4_096;
+export const MAX_ERROR_STACK_CHARS = 16_384;
+/** Most failed tries whose errors a job keeps (the newest). */
+export const MAX_KEPT_ERRORS = 25;

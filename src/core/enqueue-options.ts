@@ -1,0 +1,220 @@
+// What a caller may say about one job, and how it becomes the NewJob a store inserts.
+// resolveEnqueue() is the one place where enqueue input is validated and defaulted.
+import { checkBoolean, checkInteger, checkKnownFields, checkObject } from './check.js';
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_DELAY_MS,
+  DEFAULT_BACKOFF_JITTER,
+  DEFAULT_BACKOFF_MAX_MS,
+  DEFAULT_PRIORITY,
+  DEFAULT_QUEUE,
+  MAX_KEY_LENGTH,
+} from './defaults.js';
+import { describe, parseDuration } from './durations.js';
+import { ValidationError } from './errors.js';
+import { encodeJson, exceedsBytes } from './json.js';
+import type { Backoff } from './job.js';
+import { validateName } from './names.js';
+
+/** Backoff as callers write it; durations in milliseconds or strings such as "10s". */
+export type BackoffOptions =
+  | { type: 'exponential'; delay?: number | string; max?: number | string; jitter?: boolean }
+  | { type: 'fixed'; delay?: number | string; jitter?: boolean };
+
+export interface EnqueueOptions {
+  /**
+   * Idempotency key. While a job with this key is kept, enqueueing the same key returns that
+   * job instead of adding one. Keys are global across tasks and queues.
+   */
+  key?: string;
+  /** Run no sooner than this long from now: milliseconds or "10s". Default: due at once. */
+  delay?: number | string;
+  /** Run no sooner than this time. Give `delay` or `runAt`, not both. */
+  runAt?: Date;
+  /** Higher runs first; an integer. Default: 0. */
+  priority?: number;
+  /** Total tries, the first one included. Default: 5. */
+  attempts?: number;
+  /** Wait between tries. Default: exponential from 1 s, at most 1 h, with jitter. */
+  backoff?: BackoffOptions;
+  /** Per-try limit in milliseconds (or "30s"): `ctx.signal` aborts and the try fails. */
+  timeout?: number | string;
+  /** Lane of the job; workers choose the lanes they serve. Default: "default". */
+  queue?: string;
+}
+
+export const ENQUEUE_OPTION_NAMES = [
+  'key',
+  'delay',
+  'runAt',
+  'priority',
+  'attempts',
+  'backoff',
+  'timeout',
+  'queue',
+] as const;
+
+/** A validated job ready for a store: payload already encoded as JSON text. */
+export interface NewJob {
+  task: string;
+  queue: string;
+  payloadJson: string;
+  priority: number;
+  /** An absolute due time in ms since the epoch, or null to use the store's now + delayMs. */
+  runAtMs: number | null;
+  delayMs: number;
+  maxAttempts: number;
+  key: string | null;
+  timeoutMs: number | null;
+  backoff: Backoff;
+}
+
+const MAX_ATTEMPTS = 10_000;
+const MAX_PRIORITY = 2_147_483_647;
+// setTimeout fires at once past this many milliseconds, so no per-try limit may exceed it.
+const MAX_TIMEOUT_MS = 2_147_483_647;
+const DEFAULT_BACKOFF: Backoff = Object.freeze({
+  type: 'exponential',
+  delayMs: DEFAULT_BACKOFF_DELAY_MS,
+  maxMs: DEFAULT_BACKOFF_MAX_MS,
+  jitter: DEFAULT_BACKOFF_JITTER,
+});
+
+/** Validates one enqueue call and applies the defaults. Throws ValidationError. */
+export function resolveEnqueue(
+  task: unknown,
+  payload: unknown,
+  options: unknown,
+  maxPayloadBytes: number,
+): NewJob {
+  const context = `enqueue(${typeof task === 'string' ? JSON.stringify(task) : '?'})`;
+  const name = validateName('task', task, context);
+  const given = options === undefined ? {} : checkObject('options', options, context);
+  checkKnownFields('', given, ENQUEUE_OPTION_NAMES, context);
+
+  return {
+    task: name,
+    queue: given.queue === undefined ? DEFAULT_QUEUE : validateName('queue', given.queue, context),
+    payloadJson: encodePayload(payload, maxPayloadBytes, context),
+    priority:
+      given.priority === undefined
+        ? DEFAULT_PRIORITY
+        : checkInteger('priority', given.priority, context, -MAX_PRIORITY, MAX_PRIORITY),
+    ...resolveRunAt(given, context),
+    maxAttempts:
+      given.attempts === undefined
+        ? DEFAULT_ATTEMPTS
+        : checkInteger('attempts', given.attempts, context, 1, MAX_ATTEMPTS),
+    key: given.key === undefined ? null : resolveKey(given.key, context),
+    timeoutMs: given.timeout === undefined ? null : resolveTimeout(given.timeout, context),
+    backoff: given.backoff === undefined ? DEFAULT_BACKOFF : resolveBackoff(given.backoff, context),
+  };
+}
+
+function encodePayload(payload: unknown, maxPayloadBytes: number, context: string): string {
+  const encoded = encodeJson(payload, 'payload');
+  if (!encoded.ok) {
+    throw new ValidationError('payload', undefined, `${context}: ${encoded.reason}`);
+  }
+  if (exceedsBytes(encoded.json, maxPayloadBytes)) {
+    const bytes = Buffer.byteLength(encoded.json);
+    throw new ValidationError(
+      'payload',
+      `${bytes} bytes`,
+      `${context}: payload is ${bytes} bytes as JSON, over the limit of ${maxPayloadBytes}; ` +
+        `store large data elsewhere and enqueue a reference to it, or raise maxPayloadBytes`,
+    );
+  }
+  return encoded.json;
+}
+
+function resolveRunAt(
+  given: Record<string, unknown>,
+  context: string,
+): { runAtMs: number | null; delayMs: number } {
+  if (given.delay !== undefined && given.runAt !== undefined) {
+    throw new ValidationError(
+      'delay',
+      given.delay,
+      `${context}: give delay or runAt, not both`,
+    );
+  }
+  if (given.runAt !== undefined) {
+    const runAt = given.runAt;
+    if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) {
+      throw new ValidationError(
+        'runAt',
+        runAt,
+        `${context}: runAt must be a valid Date, got ${describe(runAt)}`,
+      );
+    }
+    return { runAtMs: runAt.getTime(), delayMs: 0 };
+  }
+  if (given.delay !== undefined) {
+    return { runAtMs: null, delayMs: parseDuration('delay', given.delay, context) };
+  }
+  return { runAtMs: null, delayMs: 0 };
+}
+
+function resolveKey(key: unknown, context: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new ValidationError(
+      'key',
+      key,
+      `${context}: key must be a string of 1 to ${MAX_KEY_LENGTH} characters, ` +
+        `got ${describe(key)}`,
+    );
+  }
+  return key;
+}
+
+function resolveTimeout(timeout: unknown, context: string): number {
+  const timeoutMs = parseDuration('timeout', timeout, context);
+  if (timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw new ValidationError(
+      'timeout',
+      timeout,
+      `${context}: timeout must be from 1 ms to ${MAX_TIMEOUT_MS} ms (about 24 days), ` +
+        `got ${describe(timeout)}`,
+    );
+  }
+  return timeoutMs;
+}
+
+/** Validates backoff options; exported for worker-level defaults. */
+export function resolveBackoff(value: unknown, context: string): Backoff {
+  const given = checkObject('backoff', value, context);
+  if (given.type !== 'exponential' && given.type !== 'fixed') {
+    throw new ValidationError(
+      'backoff.type',
+      given.type,
+      `${context}: backoff.type must be "exponential" or "fixed", got ${describe(given.type)}`,
+    );
+  }
+  const known = given.type === 'fixed' ? ['type', 'delay', 'jitter'] : ['type', 'delay', 'max', 'jitter'];
+  checkKnownFields('backoff', given, known, context);
+
+  const delayMs =
+    given.delay === undefined
+      ? DEFAULT_BACKOFF_DELAY_MS
+      : parseDuration('backoff.delay', given.delay, context);
+  const jitter =
+    given.jitter === undefined
+      ? DEFAULT_BACKOFF_JITTER
+      : checkBoolean('backoff.jitter', given.jitter, context);
+  if (given.type === 'fixed') return Object.freeze({ type: 'fixed', delayMs, jitter });
+
+  const maxMs =
+    given.max === undefined
+      ? Math.max(DEFAULT_BACKOFF_MAX_MS, delayMs)
+      : parseDuration('backoff.max', given.max, context);
+  if (maxMs < delayMs) {
+    throw new ValidationError(
+      'backoff.max',
+      given.max,
+      `${context}: backoff.max (${maxMs} ms) is shorter than backoff.delay (${delayMs} ms); ` +
+        `make max at least delay`,
+    );
+  }
+  return Object.freeze({ type: 'exponential', delayMs, maxMs, jitter });
+}

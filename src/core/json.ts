@@ -1,0 +1,61 @@
+// Payloads and results are stored as JSON text. JSON.stringify silently drops functions and
+// turns NaN into null; here such values are refused instead, with the path to the culprit, so
+// that what a handler reads back is exactly what was stored.
+
+class UnencodableValue extends Error {}
+
+function strictReplacer(this: unknown, _key: string, value: unknown): unknown {
+  const kind = typeof value;
+  if (kind === 'function' || kind === 'symbol' || kind === 'bigint') throw new UnencodableValue();
+  if (kind === 'number' && !Number.isFinite(value as number)) throw new UnencodableValue();
+  return value;
+}
+
+/** Why `value` cannot be stored as JSON, or null when it can. Names the path to the problem. */
+function findUnencodable(value: unknown, path: string, seen: Set<object>): string | null {
+  const kind = typeof value;
+  if (kind === 'function') return `${path} is a function`;
+  if (kind === 'symbol') return `${path} is a symbol`;
+  if (kind === 'bigint') return `${path} is a BigInt (convert it to a string or number)`;
+  if (kind === 'number' && !Number.isFinite(value as number)) return `${path} is ${value}`;
+  if (value === null || kind !== 'object') return null;
+
+  const object = value as Record<string, unknown>;
+  if (typeof object.toJSON === 'function') return null;
+  if (seen.has(object)) return `${path} refers back to itself (a circular structure)`;
+  seen.add(object);
+  for (const [key, child] of Object.entries(object)) {
+    const childPath = Array.isArray(object) ? `${path}[${key}]` : `${path}.${key}`;
+    const found = findUnencodable(child, childPath, seen);
+    if (found) return found;
+  }
+  seen.delete(object);
+  return null;
+}
+
+export type JsonEncoding = { ok: true; json: string } | { ok: false; reason: string };
+
+/**
+ * Encodes `value` as JSON text, refusing functions, symbols, BigInt, NaN, Infinity and circular
+ * structures anywhere inside it. `undefined` at the top encodes as `null`. `name` is how the
+ * value is called in the reason ("payload", "result").
+ */
+export function encodeJson(value: unknown, name: string): JsonEncoding {
+  if (value === undefined) return { ok: true, json: 'null' };
+  try {
+    const json = JSON.stringify(value, strictReplacer);
+    if (json === undefined) return { ok: false, reason: `${name} is not JSON` };
+    return { ok: true, json };
+  } catch (error) {
+    const reason = findUnencodable(value, name, new Set());
+    if (reason) return { ok: false, reason: `${reason}; it cannot be stored as JSON` };
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: `${name} cannot be stored as JSON: ${detail}` };
+  }
+}
+
+/** Whether a JSON text takes more than `limit` bytes as UTF-8 (a UTF-16 unit is at most 3). */
+export function exceedsBytes(json: string, limit: number): boolean {
+  if (json.length * 3 <= limit) return false;
+  return Buffer.byteLength(json, 'utf8') > limit;
+}

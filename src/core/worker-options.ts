@@ -1,0 +1,115 @@
+// Options of queue.work(), validated and defaulted in one place.
+import { checkInteger, checkKnownFields, checkObject } from './check.js';
+import {
+  DEFAULT_ABORT_SETTLE_MS,
+  DEFAULT_CLAIM_BATCH,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LEASE_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_PROGRESS_INTERVAL_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+} from './defaults.js';
+import { describe, parseDuration } from './durations.js';
+import { ValidationError } from './errors.js';
+import { validateName } from './names.js';
+
+export interface WorkerOptions {
+  /** Handlers running at once. Default: 10. */
+  concurrency?: number;
+  /** Lanes to serve. Default: every lane. */
+  queues?: readonly string[];
+  /** Lease length (ms or "30s"); renewed every third of it while a handler runs. Default: 30 s. */
+  lease?: number | string;
+  /** How often an idle worker looks for work nobody announced (ms or "1s"). Default: 500 ms. */
+  pollInterval?: number | string;
+  /** How long stop() lets running jobs finish before aborting them. Default: 10 s. */
+  shutdownGrace?: number | string;
+  /** Most jobs claimed in one round trip. Default: 50. */
+  claimBatch?: number;
+  /** Shown on running jobs. Default: host name, process id and a random suffix. */
+  workerId?: string;
+}
+
+export interface ResolvedWorkerOptions {
+  concurrency: number;
+  queues: readonly string[] | null;
+  leaseMs: number;
+  pollIntervalMs: number;
+  shutdownGraceMs: number;
+  abortSettleMs: number;
+  claimBatch: number;
+  progressIntervalMs: number;
+  workerId: string | null;
+}
+
+const NAMES = [
+  'concurrency',
+  'queues',
+  'lease',
+  'pollInterval',
+  'shutdownGrace',
+  'claimBatch',
+  'workerId',
+] as const;
+
+const MIN_LEASE_MS = 100;
+const MAX_TIMER_MS = 2_147_483_647;
+
+export function resolveWorkerOptions(options: unknown): Readonly<ResolvedWorkerOptions> {
+  const context = 'work()';
+  const given = options === undefined ? {} : checkObject('options', options, context);
+  checkKnownFields('', given, NAMES, context);
+
+  const leaseMs = given.lease === undefined ? DEFAULT_LEASE_MS : duration('lease', given.lease);
+  if (leaseMs < MIN_LEASE_MS) {
+    throw new ValidationError(
+      'lease',
+      given.lease,
+      `${context}: lease must be at least ${MIN_LEASE_MS} ms, got ${describe(given.lease)}`,
+    );
+  }
+  return Object.freeze({
+    concurrency:
+      given.concurrency === undefined
+        ? DEFAULT_CONCURRENCY
+        : checkInteger('concurrency', given.concurrency, context, 1, 10_000),
+    queues: given.queues === undefined ? null : resolveQueues(given.queues, context),
+    leaseMs,
+    pollIntervalMs:
+      given.pollInterval === undefined
+        ? DEFAULT_POLL_INTERVAL_MS
+        : Math.max(1, duration('pollInterval', given.pollInterval)),
+    shutdownGraceMs:
+      given.shutdownGrace === undefined
+        ? DEFAULT_SHUTDOWN_GRACE_MS
+        : duration('shutdownGrace', given.shutdownGrace),
+    abortSettleMs: DEFAULT_ABORT_SETTLE_MS,
+    claimBatch:
+      given.claimBatch === undefined
+        ? DEFAULT_CLAIM_BATCH
+        : checkInteger('claimBatch', given.claimBatch, context, 1, 1_000),
+    progressIntervalMs: DEFAULT_PROGRESS_INTERVAL_MS,
+    workerId:
+      given.workerId === undefined ? null : validateName('workerId', given.workerId, context),
+  });
+
+  function duration(field: string, value: unknown): number {
+    const ms = parseDuration(field, value, context);
+    if (ms > MAX_TIMER_MS) {
+      throw new ValidationError(field, value, `${context}: ${field} must be under 24 days`);
+    }
+    return ms;
+  }
+}
+
+function resolveQueues(value: unknown, context: string): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ValidationError(
+      'queues',
+      value,
+      `${context}: queues must be a non-empty array of queue names, got ${describe(value)}; ` +
+        `leave it out to serve every queue`,
+    );
+  }
+  return Object.freeze([...new Set(value.map((name) => validateName('queues', name, context)))]);
+}

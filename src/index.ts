@@ -1,0 +1,21 @@
+// The public surface of ticketrail: connect() and the types users meet.
+export { connect, type ConnectOptions } from './queue/connect.js';
+export type { EnqueueItem, Handlers, ListJobsOptions, Queue } from './queue/queue.js';
+export type { Worker, WorkerEvents, StopOptions } from './worker/worker.js';
+export type { Handler, JobContext } from './worker/job-run.js';
+export type { EnqueueOptions, BackoffOptions } from './core/enqueue-options.js';
+export type { WorkerOptions } from './core/worker-options.js';
+export type { Backoff, Job, JobError, JobState, QueueStats, StateCounts } from './core/job.js';
+export type { JobPage } from './stores/store.js';
+export {
+  CancelledError,
+  JobTimeoutError,
+  LeaseLostError,
+  NotFoundError,
+  NotSupportedError,
+  ShutdownError,
+  StateError,
+  StoreError,
+  TicketrailError,
+  ValidationError,
+} from './core/errors.js';

@@ -1,0 +1,13 @@
+// The one place that reads environment variables.
+
+/** Database URL from TICKETRAIL_URL, if set. */
+export function urlFromEnvironment(): string | undefined {
+  const url = process.env.TICKETRAIL_URL;
+  return url === undefined || url.trim() === '' ? undefined : url;
+}
+
+/** Log level from TICKETRAIL_LOG_LEVEL, if set. */
+export function logLevelFromEnvironment(): string | undefined {
+  const level = process.env.TICKETRAIL_LOG_LEVEL;
+  return level === undefined || level.trim() === '' ? undefined : level.trim();
+}

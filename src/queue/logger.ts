@@ -1,0 +1,24 @@
+// The library's logger: pino, quiet (warn) unless told otherwise. Payloads, results and
+// connection strings are never logged; ids, names and sizes are.
+import { pino, type Logger } from 'pino';
+
+import { ValidationError } from '../core/errors.js';
+import { logLevelFromEnvironment } from './environment.js';
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The library default level; the CLI worker uses info. */
+export const DEFAULT_LOG_LEVEL = 'warn';
+
+export function createLogger(level?: string): Logger {
+  const chosen = level ?? logLevelFromEnvironment() ?? DEFAULT_LOG_LEVEL;
+  if (!LEVELS.includes(chosen)) {
+    throw new ValidationError(
+      'logLevel',
+      chosen,
+      `log level "${chosen}" is not one of ${LEVELS.join(', ')}; ` +
+        `set TICKETRAIL_LOG_LEVEL or the logLevel option to one of them`,
+    );
+  }
+  return pino({ name: 'ticketrail', level: chosen });
+}

@@ -1,0 +1,226 @@
+// The public face of ticketrail: what `connect()` returns. It validates input, applies defaults
+// and delegates to the Store; workers it starts are stopped by close().
+import type { Logger } from 'pino';
+
+import { checkInteger, checkKnownFields, checkObject } from '../core/check.js';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../core/defaults.js';
+import { describe } from '../core/durations.js';
+import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueue-options.js';
+import { ValidationError } from '../core/errors.js';
+import { JOB_STATES, type Job, type JobState, type QueueStats } from '../core/job.js';
+import { validateName } from '../core/names.js';
+import { resolveWorkerOptions, type WorkerOptions } from '../core/worker-options.js';
+import type { JobPage, Store } from '../stores/store.js';
+import type { Handler } from '../worker/job-run.js';
+import { Worker } from '../worker/worker.js';
+
+/** One job for enqueueMany(). */
+export interface EnqueueItem {
+  task: string;
+  payload?: unknown;
+  options?: EnqueueOptions;
+}
+
+export interface ListJobsOptions {
+  state?: JobState;
+  task?: string;
+  queue?: string;
+  /** Page size, 1 to 1000. Default: 50. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Maps task names to their handlers. */
+export type Handlers = Record<string, Handler>;
+
+export interface QueueSettings {
+  logger: Logger;
+  maxPayloadBytes: number;
+}
+
+const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
+
+export class Queue {
+  /** The backend in use. */
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly #maxPayloadBytes: number;
+  readonly #workers = new Set<Worker>();
+  #closed = false;
+
+  constructor(store: Store, settings: QueueSettings) {
+    this.store = store;
+    this.logger = settings.logger;
+    this.#maxPayloadBytes = settings.maxPayloadBytes;
+  }
+
+  /**
+   * Adds a job. Returns at once with the stored job; a worker runs it when it is due.
+   * With a `key` already held by a kept job, returns that job and adds nothing.
+   *
+   * @example
+   * await queue.enqueue('send-welcome-email', { userId: 42 }, { key: 'welcome:42', delay: '10s' });
+   */
+  async enqueue<Payload = unknown>(
+    task: string,
+    payload?: Payload,
+    options?: EnqueueOptions,
+  ): Promise<Job<Payload>> {
+    this.#checkOpen('enqueue');
+    const job = resolveEnqueue(task, payload, options, this.#maxPayloadBytes);
+    const [stored] = await this.store.enqueue([job]);
+    return stored as Job<Payload>;
+  }
+
+  /** Adds many jobs in one transaction: all or none. Returns the jobs in input order. */
+  async enqueueMany(items: readonly EnqueueItem[]): Promise<Job[]> {
+    this.#checkOpen('enqueueMany');
+    if (!Array.isArray(items)) {
+      throw new ValidationError(
+        'items',
+        items,
+        `enqueueMany: items must be an array of { task, payload, options }, got ${describe(items)}`,
+      );
+    }
+    const jobs: NewJob[] = items.map((item, index) => this.#resolveItem(item, index));
+    if (jobs.length === 0) return [];
+    return this.store.enqueue(jobs);
+  }
+
+  /** The job with this id, or null. */
+  async getJob(id: string): Promise<Job | null> {
+    this.#checkOpen('getJob');
+    return this.store.getJob(checkId('getJob', id));
+  }
+
+  /** A page of jobs, newest first; pass `nextCursor` back as `cursor` for the next page. */
+  async listJobs(options: ListJobsOptions = {}): Promise<JobPage> {
+    this.#checkOpen('listJobs');
+    const context = 'listJobs()';
+    const given = checkObject('options', options, context);
+    checkKnownFields('', given, ['state', 'task', 'queue', 'limit', 'cursor'], context);
+    if (given.state !== undefined && !JOB_STATES.includes(given.state as JobState)) {
+      throw new ValidationError(
+        'state',
+        given.state,
+        `${context}: state ${describe(given.state)} is not one of ${JOB_STATES.join(', ')}`,
+      );
+    }
+    if (given.cursor !== undefined && !(typeof given.cursor === 'string' && CURSOR_PATTERN.test(given.cursor))) {
+      throw new ValidationError(
+        'cursor',
+        given.cursor,
+        `${context}: cursor ${describe(given.cursor)} is not one this queue gave out; ` +
+          `pass nextCursor from the previous page, or leave it out for the first page`,
+      );
+    }
+    return this.store.listJobs({
+      state: given.state as JobState | undefined,
+      task: given.task === undefined ? undefined : validateName('task', given.task, context),
+      queue: given.queue === undefined ? undefined : validateName('queue', given.queue, context),
+      limit:
+        given.limit === undefined
+          ? DEFAULT_LIST_LIMIT
+          : checkInteger('limit', given.limit, context, 1, MAX_LIST_LIMIT),
+      cursor: given.cursor as string | undefined,
+    });
+  }
+
+  /** Cancels a scheduled, available or running job. A running one's `ctx.signal` aborts. */
+  async cancel(id: string): Promise<Job> {
+    this.#checkOpen('cancel');
+    return this.store.cancel(checkId('cancel', id));
+  }
+
+  /** Makes a failed or cancelled job due now, with a fresh set of tries. */
+  async retry(id: string): Promise<Job> {
+    this.#checkOpen('retry');
+    return this.store.retry(checkId('retry', id));
+  }
+
+  /** Counts of jobs per state, overall and per queue. */
+  async stats(): Promise<QueueStats> {
+    this.#checkOpen('stats');
+    return this.store.stats();
+  }
+
+  /**
+   * Starts a worker in this process that runs the given handlers. Stop it with `worker.stop()`;
+   * `queue.close()` stops it too.
+   *
+   * @example
+   * const worker = queue.work({
+   *   'send-welcome-email': async ({ userId }, ctx) => mailer.send(userId, { signal: ctx.signal }),
+   * }, { concurrency: 10 });
+   */
+  work(handlers: Handlers, options?: WorkerOptions): Worker {
+    this.#checkOpen('work');
+    const worker = new Worker(
+      this.store,
+      resolveHandlers(handlers),
+      resolveWorkerOptions(options),
+      this.logger,
+    );
+    this.#workers.add(worker);
+    worker.once('stopped', () => this.#workers.delete(worker));
+    return worker;
+  }
+
+  /** Stops this queue's workers gracefully, then closes the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#workers].map((worker) => worker.stop()));
+    await this.store.close();
+  }
+
+  #resolveItem(item: unknown, index: number): NewJob {
+    const given = checkObject(`items[${index}]`, item, 'enqueueMany');
+    checkKnownFields(`items[${index}]`, given, ['task', 'payload', 'options'], 'enqueueMany');
+    try {
+      return resolveEnqueue(given.task, given.payload, given.options, this.#maxPayloadBytes);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      throw new ValidationError(
+        `items[${index}].${error.field}`,
+        error.value,
+        `enqueueMany: items[${index}]: ${error.message}`,
+      );
+    }
+  }
+
+  #checkOpen(operation: string): void {
+    if (this.#closed) {
+      throw new ValidationError('queue', 'closed', `${operation}: the queue is closed; connect() again`);
+    }
+  }
+}
+
+function checkId(operation: string, id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
+    throw new ValidationError('id', id, `${operation}: id must be a job id string, got ${describe(id)}`);
+  }
+  return id;
+}
+
+function resolveHandlers(handlers: unknown): Map<string, Handler> {
+  const given = checkObject('handlers', handlers, 'work()');
+  const resolved = new Map<string, Handler>();
+  for (const [task, handler] of Object.entries(given)) {
+    validateName('task', task, 'work()');
+    if (typeof handler !== 'function') {
+      throw new ValidationError(
+        `handlers.${task}`,
+        handler,
+        `work(): the handler for "${task}" must be a function (payload, ctx) => result, ` +
+          `got ${describe(handler)}`,
+      );
+    }
+    resolved.set(task, handler as Handler);
+  }
+  if (resolved.size === 0) {
+    throw new ValidationError('handlers', handlers, 'work(): give at least one task handler');
+  }
+  return resolved;
+}

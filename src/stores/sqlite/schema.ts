@@ -1,0 +1,63 @@
+// The embedded store's schema, upgraded in order by PRAGMA user_version. A migration only ever
+// adds: existing jobs survive every upgrade.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  // 1: the jobs table. `state` is stored as pending | running | completed | failed | cancelled;
+  // scheduled and available are both `pending` and told apart by run_at at read time, so no
+  // promotion step is needed when a delayed job becomes due.
+  `
+  CREATE TABLE ticketrail_jobs (
+    id INTEGER PRIMARY KEY,
+    task TEXT NOT NULL,
+    queue TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    run_at INTEGER NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    lease_token INTEGER NOT NULL DEFAULT 0,
+    lease_expires_at INTEGER,
+    worker_id TEXT,
+    key TEXT,
+    timeout_ms INTEGER,
+    backoff TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    result TEXT,
+    errors TEXT,
+    progress TEXT
+  );
+  -- Idempotency: one kept job per key, decided by the index, not by a read.
+  CREATE UNIQUE INDEX ticketrail_jobs_key ON ticketrail_jobs (key) WHERE key IS NOT NULL;
+  -- Claims scan only pending rows: finished jobs leave this index and never slow claims down.
+  CREATE INDEX ticketrail_jobs_due ON ticketrail_jobs (priority DESC, run_at, id)
+    WHERE state = 'pending';
+  CREATE INDEX ticketrail_jobs_due_by_queue ON ticketrail_jobs (queue, priority DESC, run_at, id)
+    WHERE state = 'pending';
+  CREATE INDEX ticketrail_jobs_leases ON ticketrail_jobs (lease_expires_at)
+    WHERE state = 'running';
+  -- Listing by state pages by id.
+  CREATE INDEX ticketrail_jobs_state ON ticketrail_jobs (state, id);
+  `,
+];
+
+/** Brings the schema to the newest version inside one write transaction. */
+export function migrate(db: Database.Database): void {
+  const upgrade = db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `database schema version ${version} is newer than this ticketrail knows ` +
+          `(${MIGRATIONS.length}); upgrade ticketrail`,
+      );
+    }
+    for (let next = version; next < MIGRATIONS.length; next += 1) {
+      db.exec(MIGRATIONS[next]);
+      db.pragma(`user_version = ${next + 1}`);
+    }
+  });
+  upgrade.immediate();
+}

@@ -1,0 +1,367 @@
+// The embedded store: one SQLite file in WAL mode, shared by every process on the host. It owns
+// the SQL and the row mapping; it never decides retries or backoff (the worker does).
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import type { NewJob } from '../../core/enqueue-options.js';
+import { NotFoundError, StateError, StoreError, TicketrailError } from '../../core/errors.js';
+import { emptyCounts, type Job, type QueueStats } from '../../core/job.js';
+import type {
+  ClaimRequest,
+  ClaimedJob,
+  JobPage,
+  Lease,
+  ListFilter,
+  Outcome,
+  Store,
+  WakeNotice,
+} from '../store.js';
+import { rowToJob, type JobRow } from './rows.js';
+import { migrate } from './schema.js';
+import * as sql from './statements.js';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ":memory:" for a private in-memory database. */
+  filename: string;
+  /** How long a write waits for another process's write lock. Default: 5000. */
+  busyTimeoutMs?: number;
+  /**
+   * "normal" (the default) survives any process crash; "full" also survives a power loss at
+   * the cost of an fsync per transaction.
+   */
+  synchronous?: 'normal' | 'full';
+}
+
+// Stores of one process that share a file share a channel, so an enqueue through one wakes the
+// workers of all of them at once.
+const channels = new Map<string, { emitter: EventEmitter; users: number }>();
+
+const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+
+export class SqliteStore implements Store {
+  readonly name = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #channelKey: string;
+  readonly #emitter: EventEmitter;
+  readonly #statements: Map<string, Database.Statement> = new Map();
+  readonly #insert: Database.Statement;
+  readonly #enqueueMany: (jobs: readonly NewJob[], nowMs: number) => Job[];
+  readonly #finishMany: (outcomes: readonly Outcome[], nowMs: number) => boolean[];
+  #closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    const inMemory = options.filename === ':memory:';
+    try {
+      this.#db = new Database(options.filename);
+      if (!inMemory) this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.#db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
+      migrate(this.#db);
+    } catch (error) {
+      throw new StoreError(
+        `sqlite store: cannot open ${options.filename}: ${(error as Error).message}; ` +
+          `check that the folder exists and is writable`,
+        { cause: error },
+      );
+    }
+
+    this.#channelKey = inMemory ? `memory:${Math.random()}` : path.resolve(options.filename);
+    const channel = channels.get(this.#channelKey) ?? { emitter: new EventEmitter(), users: 0 };
+    channel.emitter.setMaxListeners(0);
+    channel.users += 1;
+    channels.set(this.#channelKey, channel);
+    this.#emitter = channel.emitter;
+
+    this.#insert = this.#db.prepare(sql.INSERT_JOB);
+    this.#enqueueMany = this.#db.transaction((jobs: readonly NewJob[], nowMs: number) =>
+      jobs.map((job) => this.#insertOne(job, nowMs)),
+    );
+    this.#finishMany = this.#db.transaction((outcomes: readonly Outcome[], nowMs: number) =>
+      outcomes.map((outcome) => this.#finishOne(outcome, nowMs)),
+    );
+  }
+
+  async enqueue(jobs: readonly NewJob[]): Promise<Job[]> {
+    const nowMs = Date.now();
+    const inserted = this.#run('enqueue', () =>
+      jobs.length === 1 ? [this.#insertOne(jobs[0], nowMs)] : this.#enqueueMany(jobs, nowMs),
+    );
+    for (const job of inserted) {
+      this.#emitter.emit('wake', { queue: job.queue, runAtMs: job.runAt.getTime() });
+    }
+    return inserted;
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    const nowMs = Date.now();
+    const lanes = request.queues ?? [];
+    const statement = this.#prepare(`claim:${lanes.length}`, () => sql.claimJobs(lanes.length));
+    const rows = this.#run(
+      'claim',
+      () =>
+        statement.all(
+          nowMs + request.leaseMs,
+          request.workerId,
+          nowMs,
+          nowMs,
+          ...lanes,
+          request.limit,
+        ) as JobRow[],
+    );
+    rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
+    return rows.map((row) => ({
+      job: rowToJob(row, nowMs),
+      lease: { jobId: String(row.id), token: row.lease_token },
+    }));
+  }
+
+  async heartbeat(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
+    if (leases.length === 0) return [];
+    const renew = this.#prepare('renew', () => sql.RENEW_LEASE);
+    const expiresAt = Date.now() + leaseMs;
+    const renewAll = this.#db.transaction(() =>
+      leases.filter(
+        (lease) =>
+          renew.run({ id: Number(lease.jobId), token: lease.token, expiresAt }).changes === 0,
+      ),
+    );
+    return this.#run('heartbeat', () => renewAll());
+  }
+
+  async finish(outcomes: readonly Outcome[]): Promise<boolean[]> {
+    if (outcomes.length === 0) return [];
+    return this.#run('finish', () => this.#finishMany(outcomes, Date.now()));
+  }
+
+  async reclaimExpired(): Promise<number> {
+    const reclaim = this.#prepare('reclaim', () => sql.RECLAIM_EXPIRED);
+    const nowMs = Date.now();
+    const { changes } = this.#run('reclaimExpired', () => reclaim.run({ now: nowMs }));
+    if (changes > 0) this.#emitter.emit('wake', { queue: '', runAtMs: nowMs });
+    return changes;
+  }
+
+  async setProgress(lease: Lease, progressJson: string): Promise<boolean> {
+    const update = this.#prepare('progress', () => sql.SET_PROGRESS);
+    const params = { id: Number(lease.jobId), token: lease.token, progress: progressJson };
+    return this.#run('setProgress', () => update.run(params).changes > 0);
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
+    const row = this.#run('getJob', () => select.get(Number(id)) as JobRow | undefined);
+    return row === undefined ? null : rowToJob(row, Date.now());
+  }
+
+  async listJobs(filter: ListFilter): Promise<JobPage> {
+    const nowMs = Date.now();
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.state === 'scheduled' || filter.state === 'available') {
+      conditions.push(`state = 'pending'`, filter.state === 'scheduled' ? 'run_at > ?' : 'run_at <= ?');
+      params.push(nowMs);
+    } else if (filter.state !== undefined) {
+      conditions.push('state = ?');
+      params.push(filter.state);
+    }
+    if (filter.task !== undefined) {
+      conditions.push('task = ?');
+      params.push(filter.task);
+    }
+    if (filter.queue !== undefined) {
+      conditions.push('queue = ?');
+      params.push(filter.queue);
+    }
+    if (filter.cursor !== undefined) {
+      conditions.push('id < ?');
+      params.push(Number(filter.cursor));
+    }
+
+    const text = sql.listJobs(conditions);
+    const statement = this.#prepare(text, () => text);
+    const rows = this.#run('listJobs', () => statement.all(...params, filter.limit) as JobRow[]);
+    const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
+    return {
+      jobs: rows.map((row) => rowToJob(row, nowMs)),
+      nextCursor: last === undefined ? null : String(last.id),
+    };
+  }
+
+  async stats(): Promise<QueueStats> {
+    const count = this.#prepare('count', () => sql.COUNT_BY_STATE);
+    const nowMs = Date.now();
+    const rows = this.#run(
+      'stats',
+      () =>
+        count.all(nowMs) as { queue: string; state: JobRow['state']; later: number; n: number }[],
+    );
+    const stats: QueueStats = { total: emptyCounts(), queues: {} };
+    for (const row of rows) {
+      const state = row.state !== 'pending' ? row.state : row.later ? 'scheduled' : 'available';
+      stats.queues[row.queue] ??= emptyCounts();
+      stats.queues[row.queue][state] += row.n;
+      stats.total[state] += row.n;
+    }
+    return stats;
+  }
+
+  async cancel(id: string): Promise<Job> {
+    return this.#changeState(id, 'cancel', sql.CANCEL_JOB, (job) => {
+      if (job.state === 'cancelled') return job;
+      throw new StateError(
+        `cancel(${id}): the job is ${job.state}; only scheduled, available or running jobs ` +
+          `can be cancelled`,
+      );
+    });
+  }
+
+  async retry(id: string): Promise<Job> {
+    return this.#changeState(id, 'retry', sql.RETRY_JOB, (job) => {
+      throw new StateError(
+        `retry(${id}): the job is ${job.state}; only failed or cancelled jobs can be retried`,
+      );
+    });
+  }
+
+  onWake(listener: (notice: WakeNotice) => void): () => void {
+    this.#emitter.on('wake', listener);
+    return () => this.#emitter.off('wake', listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const channel = channels.get(this.#channelKey);
+    if (channel && --channel.users === 0) channels.delete(this.#channelKey);
+    this.#db.close();
+  }
+
+  #insertOne(job: NewJob, nowMs: number): Job {
+    const runAtMs = job.runAtMs ?? nowMs + job.delayMs;
+    const backoffJson = JSON.stringify(job.backoff);
+    const info = this.#insert.run(
+      job.task,
+      job.queue,
+      job.payloadJson,
+      job.priority,
+      runAtMs,
+      job.maxAttempts,
+      job.key,
+      job.timeoutMs,
+      backoffJson,
+      nowMs,
+    );
+    if (info.changes === 0) {
+      // The key is held by a kept job: that job stands for this one.
+      const select = this.#prepare('byKey', () => sql.SELECT_BY_KEY);
+      return rowToJob(select.get(job.key) as JobRow, nowMs);
+    }
+    return {
+      id: String(info.lastInsertRowid),
+      task: job.task,
+      queue: job.queue,
+      payload: JSON.parse(job.payloadJson),
+      state: runAtMs > nowMs ? 'scheduled' : 'available',
+      attempt: 0,
+      maxAttempts: job.maxAttempts,
+      priority: job.priority,
+      key: job.key,
+      runAt: new Date(runAtMs),
+      createdAt: new Date(nowMs),
+      startedAt: null,
+      finishedAt: null,
+      result: null,
+      errors: [],
+      progress: null,
+      timeoutMs: job.timeoutMs,
+      backoff: job.backoff,
+    };
+  }
+
+  #finishOne(outcome: Outcome, nowMs: number): boolean {
+    const lease = { id: Number(outcome.lease.jobId), token: outcome.lease.token };
+    switch (outcome.type) {
+      case 'complete':
+        return (
+          this.#prepare('complete', () => sql.COMPLETE_JOB).run({
+            ...lease,
+            result: outcome.resultJson,
+            now: nowMs,
+          }).changes > 0
+        );
+      case 'retry':
+        return (
+          this.#prepare('retryLater', () => sql.RETRY_LATER).run({
+            ...lease,
+            runAt: nowMs + outcome.retryInMs,
+            error: JSON.stringify(outcome.error),
+          }).changes > 0
+        );
+      case 'fail':
+        return (
+          this.#prepare('fail', () => sql.FAIL_JOB).run({
+            ...lease,
+            now: nowMs,
+            error: JSON.stringify(outcome.error),
+          }).changes > 0
+        );
+      case 'release':
+        return (
+          this.#prepare('release', () => sql.RELEASE_JOB).run({ ...lease, now: nowMs }).changes >
+          0
+        );
+    }
+  }
+
+  /** Runs a guarded state change; `refuse` explains (or accepts) a job it did not apply to. */
+  async #changeState(
+    id: string,
+    operation: string,
+    statement: string,
+    refuse: (job: Job) => Job,
+  ): Promise<Job> {
+    const update = this.#prepare(operation, () => statement);
+    const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
+    const nowMs = Date.now();
+    const change = this.#db.transaction(() => {
+      const row = ID_PATTERN.test(id) ? (select.get(Number(id)) as JobRow | undefined) : undefined;
+      if (row === undefined) {
+        throw new NotFoundError(`${operation}(${id}): no job has this id`);
+      }
+      if (update.run({ id: Number(id), now: nowMs }).changes === 0) {
+        return refuse(rowToJob(row, nowMs));
+      }
+      return rowToJob(select.get(Number(id)) as JobRow, nowMs);
+    });
+    const job = this.#run(operation, () => change.immediate());
+    if (operation === 'retry') this.#emitter.emit('wake', { queue: job.queue, runAtMs: nowMs });
+    return job;
+  }
+
+  #prepare(name: string, text: () => string): Database.Statement {
+    let statement = this.#statements.get(name);
+    if (statement === undefined) {
+      statement = this.#db.prepare(text());
+      this.#statements.set(name, statement);
+    }
+    return statement;
+  }
+
+  /** Runs a database step, turning driver failures into StoreError with the cause kept. */
+  #run<T>(operation: string, step: () => T): T {
+    if (this.#closed) {
+      throw new StoreError(`sqlite store: ${operation} called after close()`);
+    }
+    try {
+      return step();
+    } catch (error) {
+      if (error instanceof TicketrailError) throw error;
+      throw new StoreError(`sqlite store: ${operation} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// The Store contract: what every backend (SQLite, PostgreSQL, later Redis) guarantees. Everything
+// above src/stores/ talks to a store only through this interface, and test/conformance/ checks
+// every guarantee written here against every backend.
+//
+// Leases and fencing: a claim hands out a lease token for the job; the token changes on every
+// claim. Every call that ends or extends a try names the token and succeeds only while it is
+// still the job's current one, so a worker that lost its lease (crashed, frozen, partitioned,
+// or the job was cancelled) can never overwrite the outcome of a newer try.
+import type { NewJob } from '../core/enqueue-options.js';
+import type { Job, JobState, QueueStats } from '../core/job.js';
+
+/** Proof that a worker holds a job: the job id and the token of the claim. */
+export interface Lease {
+  jobId: string;
+  token: number;
+}
+
+export interface ClaimedJob {
+  job: Job;
+  lease: Lease;
+}
+
+export interface ClaimRequest {
+  /** Written on the job while it runs, for people reading it. */
+  workerId: string;
+  /** Lanes to take jobs from; null means every lane. */
+  queues: readonly string[] | null;
+  /** Most jobs to claim. */
+  limit: number;
+  /** The lease lasts this long from the claim unless renewed by heartbeat. */
+  leaseMs: number;
+}
+
+/** A failed try as stored in the job's `errors`. */
+export interface TryError {
+  attempt: number;
+  name: string;
+  message: string;
+  stack: string | null;
+  atMs: number;
+}
+
+/** How one try ended. Applied only if the lease is still current. */
+export type Outcome =
+  | { type: 'complete'; lease: Lease; resultJson: string }
+  /** The try failed and the job is due again in `retryInMs`. */
+  | { type: 'retry'; lease: Lease; error: TryError; retryInMs: number }
+  /** The try failed and there is no next one: the job is `failed` (dead-letter). */
+  | { type: 'fail'; lease: Lease; error: TryError }
+  /** The try was interrupted by a shutdown: due again at once, and it does not count. */
+  | { type: 'release'; lease: Lease };
+
+export interface ListFilter {
+  state?: JobState;
+  task?: string;
+  queue?: string;
+  /** Page size, already bounded by the caller. */
+  limit: number;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface JobPage {
+  /** Newest first. */
+  jobs: Job[];
+  /** Pass as `cursor` to read the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A notice that work may be due: sent after an enqueue so idle workers need not wait a poll. */
+export interface WakeNotice {
+  queue: string;
+  /** When the new work is due, in ms since the epoch. */
+  runAtMs: number;
+}
+
+export interface Store {
+  /** "sqlite", "postgres": used in messages. */
+  readonly name: string;
+
+  /**
+   * Inserts the jobs in one transaction: all or none. A job whose key is already held by a kept
+   * job is not inserted; that existing job is returned in its place. The decision is made by a
+   * unique index, never by reading first, so concurrent callers with one key get one job.
+   * Returns one job per input, in input order.
+   */
+  enqueue(jobs: readonly NewJob[]): Promise<Job[]>;
+
+  /**
+   * Takes up to `limit` due jobs (highest priority first, then earliest due, then oldest) and
+   * marks them running under a new lease, counting a try. At most one live lease exists per
+   * job. Returns them in that order.
+   */
+  claim(request: ClaimRequest): Promise<ClaimedJob[]>;
+
+  /**
+   * Extends each lease to `leaseMs` from now. Returns the leases that are no longer current
+   * (expired and reclaimed, or the job was cancelled): their handlers should be aborted.
+   */
+  heartbeat(leases: readonly Lease[], leaseMs: number): Promise<Lease[]>;
+
+  /**
+   * Records how tries ended, in one transaction. Returns, per outcome, whether it was applied:
+   * false means the lease was no longer current and nothing was written for it.
+   */
+  finish(outcomes: readonly Outcome[]): Promise<boolean[]>;
+
+  /**
+   * Jobs whose lease ran out (their worker died or froze) become due again at once; the try
+   * counts and an error saying so is recorded. A job without tries left becomes `failed`.
+   * Returns how many jobs were reclaimed.
+   */
+  reclaimExpired(): Promise<number>;
+
+  /** Stores a progress value for a running job. False if the lease is no longer current. */
+  setProgress(lease: Lease, progressJson: string): Promise<boolean>;
+
+  getJob(id: string): Promise<Job | null>;
+  listJobs(filter: ListFilter): Promise<JobPage>;
+  stats(): Promise<QueueStats>;
+
+  /**
+   * Cancels a scheduled, available or running job (a running one loses its lease, so its
+   * worker's outcome is refused and its heartbeat aborts it). Cancelling a cancelled job returns
+   * it unchanged. Throws NotFoundError, or StateError for a completed or failed job.
+   */
+  cancel(id: string): Promise<Job>;
+
+  /**
+   * Makes a failed or cancelled job due now with a fresh set of tries; its past errors stay.
+   * Throws NotFoundError, or StateError for a job in any other state.
+   */
+  retry(id: string): Promise<Job>;
+
+  /** Calls `listener` when work may have become due. Returns a function that unsubscribes. */
+  onWake(listener: (notice: WakeNotice) => void): () => void;
+
+  /** Releases connections. The store is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,384 @@
+// The worker: claims due jobs, runs their handlers with bounded concurrency, keeps their leases
+// alive by heartbeat, and records how each try ended. It talks only to the Store.
+//
+// States and transitions (asserted by #setState):
+//   running  -> stopping   stop() was called: claim nothing more, let running jobs finish.
+//   stopping -> stopped    every job finished or was put back, outcomes written, timers off.
+// While running, the claim loop is either claiming (one claim in flight at most) or idle
+// (waiting for a wake notice from the store, a freed slot, or the poll timer).
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+
+import type { Logger } from 'pino';
+
+import { backoffDelayMs } from '../core/backoff.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../core/defaults.js';
+import { LeaseLostError, ShutdownError, ValidationError } from '../core/errors.js';
+import type { Job, JobError } from '../core/job.js';
+import { encodeJson, exceedsBytes } from '../core/json.js';
+import type { ResolvedWorkerOptions } from '../core/worker-options.js';
+import type { ClaimedJob, Outcome, Store, TryError, WakeNotice } from '../stores/store.js';
+import { JobRun, type Ending, type Handler } from './job-run.js';
+import { OutcomeWriter } from './outcome-writer.js';
+import { toTryError } from './try-error.js';
+
+type WorkerState = 'running' | 'stopping' | 'stopped';
+
+const TRANSITIONS: Record<WorkerState, WorkerState[]> = {
+  running: ['stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+/** Events a worker emits once the store has recorded the outcome. */
+export interface WorkerEvents {
+  completed: [job: Job];
+  retrying: [job: Job, error: JobError];
+  failed: [job: Job, error: JobError];
+  /** A job put back as due because the worker stopped while it ran. */
+  released: [job: Job];
+  stopped: [];
+}
+
+export interface StopOptions {
+  /** Overrides the worker's shutdownGrace for this stop (ms). */
+  graceMs?: number;
+}
+
+export class Worker extends EventEmitter<WorkerEvents> {
+  /** Written on the jobs this worker runs. */
+  readonly id: string;
+  readonly #store: Store;
+  readonly #handlers: Map<string, Handler>;
+  readonly #options: Readonly<ResolvedWorkerOptions>;
+  readonly #logger: Logger;
+  readonly #writer: OutcomeWriter;
+  readonly #runs = new Map<string, JobRun>();
+  readonly #unsubscribe: () => void;
+  #state: WorkerState = 'running';
+  #claiming: Promise<void> | null = null;
+  #claimQueued = false;
+  #claimAgain = false;
+  #claimFailures = 0;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeAtMs = Infinity;
+  #heartbeatTimer: NodeJS.Timeout;
+  #beating = false;
+  #stopping: Promise<void> | null = null;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(
+    store: Store,
+    handlers: Map<string, Handler>,
+    options: Readonly<ResolvedWorkerOptions>,
+    logger: Logger,
+  ) {
+    super();
+    this.id =
+      options.workerId ??
+      `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+    this.#store = store;
+    this.#handlers = handlers;
+    this.#options = options;
+    this.#logger = logger.child({ component: 'worker', workerId: this.id });
+    this.#writer = new OutcomeWriter(store, this.#logger);
+    this.#writer.onWritten = () => this.#requestClaim();
+    this.#unsubscribe = store.onWake((notice) => this.#onWake(notice));
+    this.#heartbeatTimer = setInterval(() => void this.#beat(), Math.max(50, options.leaseMs / 3));
+    this.#logger.info(
+      { concurrency: options.concurrency, queues: options.queues ?? 'all', tasks: [...handlers.keys()] },
+      'worker started',
+    );
+    this.#requestClaim();
+  }
+
+  /** Jobs whose handlers are running now. */
+  get running(): number {
+    return this.#runs.size;
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  /**
+   * Stops gracefully: claims nothing more, lets running jobs finish for the grace period, then
+   * aborts them (`ctx.signal`) and puts them back as due without spending a try. Resolves when
+   * every outcome is recorded. Calling it again returns the same promise.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.#stopping ??= this.#shutdown(options.graceMs ?? this.#options.shutdownGraceMs);
+    return this.#stopping;
+  }
+
+  #setState(next: WorkerState): void {
+    if (!TRANSITIONS[this.#state].includes(next)) {
+      throw new Error(`worker ${this.id}: illegal transition ${this.#state} -> ${next}`);
+    }
+    this.#state = next;
+  }
+
+  // Coalesces every reason to claim within one turn of the event loop into one claim.
+  #requestClaim(): void {
+    if (this.#state !== 'running') return;
+    if (this.#claiming !== null) {
+      this.#claimAgain = true;
+      return;
+    }
+    if (this.#claimQueued) return;
+    this.#claimQueued = true;
+    setImmediate(() => {
+      this.#claimQueued = false;
+      if (this.#claiming === null) this.#claiming = this.#claim().finally(() => (this.#claiming = null));
+    });
+  }
+
+  async #claim(): Promise<void> {
+    const free = this.#options.concurrency - this.#runs.size;
+    if (free <= 0 || this.#state !== 'running') return;
+    this.#claimAgain = false;
+    const limit = Math.min(free, this.#options.claimBatch);
+
+    let claimed: ClaimedJob[];
+    try {
+      claimed = await this.#store.claim({
+        workerId: this.id,
+        queues: this.#options.queues,
+        limit,
+        leaseMs: this.#options.leaseMs,
+      });
+      this.#claimFailures = 0;
+    } catch (error) {
+      this.#claimFailures += 1;
+      const retryInMs = Math.min(30_000, this.#options.pollIntervalMs * 2 ** this.#claimFailures);
+      this.#logger.warn({ err: error, retryInMs }, 'cannot claim jobs; will retry');
+      this.#armPoll(retryInMs);
+      return;
+    }
+
+    if (this.#state !== 'running') {
+      // stop() began during the claim: give the jobs straight back.
+      for (const { lease } of claimed) void this.#writer.write({ type: 'release', lease });
+      return;
+    }
+    for (const claim of claimed) this.#start(claim);
+    if (claimed.length === limit || this.#claimAgain) {
+      setImmediate(() => this.#requestClaim());
+    } else {
+      this.#armPoll(this.#options.pollIntervalMs);
+    }
+  }
+
+  #armPoll(delayMs: number): void {
+    clearTimeout(this.#pollTimer);
+    this.#pollTimer = setTimeout(() => this.#requestClaim(), delayMs);
+  }
+
+  #onWake(notice: WakeNotice): void {
+    const queues = this.#options.queues;
+    if (notice.queue !== '' && queues !== null && !queues.includes(notice.queue)) return;
+    const delayMs = notice.runAtMs - Date.now();
+    if (delayMs <= 0) {
+      this.#requestClaim();
+      return;
+    }
+    // A delayed job due before the next poll: wake at its time rather than up to a poll late.
+    if (delayMs < this.#options.pollIntervalMs && notice.runAtMs < this.#wakeAtMs) {
+      clearTimeout(this.#wakeTimer);
+      this.#wakeAtMs = notice.runAtMs;
+      this.#wakeTimer = setTimeout(() => {
+        this.#wakeAtMs = Infinity;
+        this.#requestClaim();
+      }, delayMs + 1);
+    }
+  }
+
+  #start({ job, lease }: ClaimedJob): void {
+    const run = new JobRun(job, lease, (ended, ending) => this.#onEnded(ended, ending));
+    this.#runs.set(lease.jobId, run);
+    const handler = this.#handlers.get(job.task);
+    if (handler === undefined) {
+      run.refuse(
+        new Error(
+          `no handler for task "${job.task}" in worker ${this.id} (it handles: ` +
+            `${[...this.#handlers.keys()].join(', ') || 'nothing'}); add one to queue.work()`,
+        ),
+      );
+      return;
+    }
+    const logger = this.#logger.child({ jobId: job.id, task: job.task });
+    logger.debug({ attempt: job.attempt, queue: job.queue }, 'job started');
+    run.start(
+      handler,
+      logger,
+      (json) => this.#store.setProgress(lease, json),
+      this.#options.progressIntervalMs,
+    );
+  }
+
+  #onEnded(run: JobRun, ending: Ending): void {
+    this.#runs.delete(run.lease.jobId);
+    if (this.#runs.size === 0) this.#notifyIdle();
+    this.#requestClaim();
+
+    const outcome = this.#decide(run, ending);
+    if (outcome === null) return;
+    this.#writer.write(outcome).then((applied) => this.#report(run, outcome, applied));
+  }
+
+  /** Turns how a try ended into what the store should record; null records nothing. */
+  #decide(run: JobRun, ending: Ending): Outcome | null {
+    const { job, lease } = run;
+    const reason = run.abortReason;
+    if (reason instanceof LeaseLostError) return null;
+    if (reason instanceof ShutdownError && ending.kind !== 'returned') {
+      return { type: 'release', lease };
+    }
+    if (ending.kind === 'abandoned') return { type: 'release', lease };
+
+    if (ending.kind === 'returned') {
+      const encoded = encodeJson(ending.value, 'result');
+      if (encoded.ok && !exceedsBytes(encoded.json, DEFAULT_MAX_RESULT_BYTES)) {
+        return { type: 'complete', lease, resultJson: encoded.json };
+      }
+      const reason = encoded.ok
+        ? `result is over ${DEFAULT_MAX_RESULT_BYTES} bytes as JSON; store it elsewhere`
+        : encoded.reason;
+      const error = new ValidationError('result', undefined, `task "${job.task}": ${reason}`);
+      return this.#failure(job, lease, toTryError(error, job.task, job.attempt));
+    }
+    return this.#failure(job, lease, toTryError(ending.error, job.task, job.attempt));
+  }
+
+  #failure(job: Job, lease: ClaimedJob['lease'], error: TryError): Outcome {
+    if (job.attempt < job.maxAttempts) {
+      return { type: 'retry', lease, error, retryInMs: backoffDelayMs(job.backoff, job.attempt) };
+    }
+    return { type: 'fail', lease, error };
+  }
+
+  #report(run: JobRun, outcome: Outcome, applied: boolean): void {
+    const { job } = run;
+    const logger = this.#logger.child({ jobId: job.id, task: job.task, attempt: job.attempt });
+    if (!applied) {
+      logger.warn({ outcome: outcome.type }, 'lease lost before the outcome was recorded');
+      return;
+    }
+    const now = new Date();
+    switch (outcome.type) {
+      case 'complete':
+        logger.debug({ durationMs: now.getTime() - (job.startedAt?.getTime() ?? 0) }, 'job completed');
+        this.emit('completed', {
+          ...job,
+          state: 'completed',
+          result: JSON.parse(outcome.resultJson),
+          finishedAt: now,
+        });
+        break;
+      case 'retry': {
+        const error = publicError(outcome.error);
+        logger.info({ err: error, retryInMs: outcome.retryInMs }, 'job failed; will retry');
+        const runAt = new Date(now.getTime() + outcome.retryInMs);
+        this.emit('retrying', { ...job, state: 'scheduled', runAt, errors: [...job.errors, error] }, error);
+        break;
+      }
+      case 'fail': {
+        const error = publicError(outcome.error);
+        logger.warn({ err: error }, 'job failed; no tries left');
+        this.emit('failed', { ...job, state: 'failed', finishedAt: now, errors: [...job.errors, error] }, error);
+        break;
+      }
+      case 'release':
+        logger.info('job put back as due at shutdown');
+        this.emit('released', { ...job, state: 'available', attempt: job.attempt - 1 });
+        break;
+    }
+  }
+
+  async #beat(): Promise<void> {
+    if (this.#beating) return;
+    this.#beating = true;
+    try {
+      const leases = [...this.#runs.values()].map((run) => run.lease);
+      leases.push(...this.#writer.pendingLeases);
+      const lost = leases.length === 0 ? [] : await this.#store.heartbeat(leases, this.#options.leaseMs);
+      for (const lease of lost) this.#abandonLost(lease.jobId, lease.token);
+      const reclaimed = await this.#store.reclaimExpired();
+      if (reclaimed > 0) this.#logger.warn({ jobs: reclaimed }, 'reclaimed jobs whose lease expired');
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'heartbeat failed; will retry');
+    } finally {
+      this.#beating = false;
+    }
+  }
+
+  #abandonLost(jobId: string, token: number): void {
+    const run = this.#runs.get(jobId);
+    if (run === undefined || run.lease.token !== token) return;
+    this.#logger.warn({ jobId, task: run.job.task }, 'lease lost (cancelled or expired); aborting');
+    run.abort(
+      new LeaseLostError(
+        `job ${jobId} is no longer held by worker ${this.id}: it was cancelled, or its lease ` +
+          `expired and another worker took it`,
+      ),
+    );
+    run.abandon();
+  }
+
+  async #shutdown(graceMs: number): Promise<void> {
+    this.#setState('stopping');
+    this.#logger.info({ running: this.#runs.size, graceMs }, 'worker stopping');
+    clearTimeout(this.#pollTimer);
+    clearTimeout(this.#wakeTimer);
+    this.#unsubscribe();
+    await this.#claiming;
+
+    if (!(await this.#waitIdle(graceMs))) {
+      for (const run of this.#runs.values()) run.abort(new ShutdownError());
+      if (!(await this.#waitIdle(this.#options.abortSettleMs))) {
+        for (const run of [...this.#runs.values()]) run.abandon();
+      }
+    }
+
+    const written = await this.#writer.drain(Date.now() + Math.max(5_000, graceMs));
+    if (!written) {
+      const dropped = this.#writer.abandon();
+      this.#logger.error(
+        { outcomes: dropped },
+        'could not record outcomes before stopping; those jobs will run again when their leases expire',
+      );
+    }
+    clearInterval(this.#heartbeatTimer);
+    this.#setState('stopped');
+    this.#logger.info('worker stopped');
+    this.emit('stopped');
+  }
+
+  #waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.#runs.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.#runs.size === 0), timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
+
+function publicError(error: TryError): JobError {
+  return {
+    attempt: error.attempt,
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    at: new Date(error.atMs),
+  };
+}
