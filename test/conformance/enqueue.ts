@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+
+import { newJob } from '../helpers/jobs.js';
+import type { StoreFactory, StoreHandle } from './store-factory.js';
+
+export function enqueueContract(factory: StoreFactory): void {
+  describe('enqueue', () => {
+    let handle: StoreHandle;
+    beforeEach(async () => {
+      handle = await factory();
+    });
+    afterEach(async () => {
+      await handle.close();
+    });
+
+    it('stores a job with the defaults and returns it available', async () => {
+      const before = Date.now();
+      const [job] = await handle.store.enqueue([newJob('send-email', { userId: 42 })]);
+      assert.equal(typeof job.id, 'string');
+      assert.equal(job.task, 'send-email');
+      assert.equal(job.queue, 'default');
+      assert.deepEqual(job.payload, { userId: 42 });
+      assert.equal(job.state, 'available');
+      assert.equal(job.attempt, 0);
+      assert.equal(job.maxAttempts, 5);
+      assert.equal(job.priority, 0);
+      assert.equal(job.key, null);
+      assert.deepEqual(job.errors, []);
+      assert.equal(job.result, null);
+      assert.ok(job.runAt.getTime() >= before - 1000 && job.runAt.getTime() <= Date.now() + 1000);
+      assert.deepEqual(await handle.store.getJob(job.id), job);
+    });
+
+    it('keeps any JSON payload exactly, Unicode of every plane included', async () => {
+      const payload = {
+        text: 'héllo wörld 你好 𝄞 🎉 \u0000 \u2028',
+        nested: { list: [1, 2.5, -3, true, null, 'x'], deep: { deeper: { deepest: [] } } },
+        big: 9007199254740991,
+      };
+      const [job] = await handle.store.enqueue([newJob('noop', payload)]);
+      assert.deepEqual((await handle.store.getJob(job.id))?.payload, payload);
+    });
+
+    it('makes a delayed job scheduled until its time', async () => {
+      const [job] = await handle.store.enqueue([newJob('noop', {}, { delay: '1h' })]);
+      assert.equal(job.state, 'scheduled');
+      assert.ok(Math.abs(job.runAt.getTime() - (Date.now() + 3_600_000)) < 5_000);
+      assert.equal((await handle.store.getJob(job.id))?.state, 'scheduled');
+    });
+
+    it('honours an absolute runAt in the past as due now', async () => {
+      const runAt = new Date(Date.now() - 60_000);
+      const [job] = await handle.store.enqueue([newJob('noop', {}, { runAt })]);
+      assert.equal(job.state, 'available');
+      assert.equal(job.runAt.getTime(), runAt.getTime());
+    });
+
+    it('returns the jobs of a batch in input order', async () => {
+      const jobs = await handle.store.enqueue(
+        Array.from({ length: 20 }, (_, i) => newJob(`task-${i % 3}`, { i })),
+      );
+      assert.deepEqual(
+        jobs.map((job) => (job.payload as { i: number }).i),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      assert.equal(new Set(jobs.map((job) => job.id)).size, 20);
+    });
+
+    it('returns the existing job for a key that is already held', async () => {
+      const [first] = await handle.store.enqueue([newJob('welcome', { v: 1 }, { key: 'welcome:42' })]);
+      const [second] = await handle.store.enqueue([newJob('welcome', { v: 2 }, { key: 'welcome:42' })]);
+      assert.equal(second.id, first.id);
+      assert.deepEqual(second.payload, { v: 1 });
+      const [third, fourth] = await handle.store.enqueue([
+        newJob('welcome', { v: 3 }, { key: 'welcome:43' }),
+        newJob('welcome', { v: 4 }, { key: 'welcome:43' }),
+      ]);
+      assert.equal(fourth.id, third.id);
+      assert.equal((await handle.store.stats()).total.available, 2);
+    });
+
+    it('yields one job when two connections enqueue one key concurrently', async () => {
+      const other = await handle.reopen();
+      try {
+        const calls = Array.from({ length: 40 }, (_, i) =>
+          (i % 2 === 0 ? handle.store : other).enqueue([newJob('welcome', { i }, { key: 'storm' })]),
+        );
+        const results = await Promise.all(calls);
+        assert.equal(new Set(results.map(([job]) => job.id)).size, 1);
+        assert.equal((await handle.store.stats()).total.available, 1);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+}

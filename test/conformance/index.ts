@@ -1,0 +1,26 @@
+// The Store conformance suite, written once and run against every backend: a backend's test
+// file calls runConformance() with a factory that opens a fresh, isolated store.
+import { describe } from 'node:test';
+
+import { cancelRetryContract } from './cancel-retry.js';
+import { claimContract } from './claim.js';
+import { enqueueContract } from './enqueue.js';
+import { finishContract } from './finish.js';
+import { leaseContract } from './lease.js';
+import { listStatsContract } from './list-stats.js';
+import type { StoreFactory } from './store-factory.js';
+import { workerContract } from './worker.js';
+
+export type { StoreFactory, StoreHandle } from './store-factory.js';
+
+export function runConformance(backend: string, factory: StoreFactory): void {
+  describe(`store conformance: ${backend}`, () => {
+    enqueueContract(factory);
+    claimContract(factory);
+    leaseContract(factory);
+    finishContract(factory);
+    cancelRetryContract(factory);
+    listStatsContract(factory);
+    workerContract(factory);
+  });
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+
+import { newJob } from '../helpers/jobs.js';
+import type { StoreFactory, StoreHandle } from './store-factory.js';
+
+export function listStatsContract(factory: StoreFactory): void {
+  describe('list and stats', () => {
+    let handle: StoreHandle;
+    beforeEach(async () => {
+      handle = await factory();
+    });
+    afterEach(async () => {
+      await handle.close();
+    });
+
+    it('pages through every job newest first, each exactly once', async () => {
+      const jobs = await handle.store.enqueue(Array.from({ length: 23 }, (_, i) => newJob('a', { i })));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page += 1) {
+        const result = await handle.store.listJobs({ limit: 5, cursor });
+        seen.push(...result.jobs.map((job) => job.id));
+        if (result.nextCursor === null) break;
+        cursor = result.nextCursor;
+      }
+      assert.deepEqual(seen, jobs.map((job) => job.id).reverse());
+    });
+
+    it('filters by state, task and queue', async () => {
+      await handle.store.enqueue([
+        newJob('email', {}, { queue: 'mail' }),
+        newJob('email', {}, { queue: 'mail', delay: '1h' }),
+        newJob('resize', {}, { queue: 'images' }),
+        newJob('resize', {}, { queue: 'images' }),
+      ]);
+      const list = async (filter: object) =>
+        (await handle.store.listJobs({ limit: 50, ...filter })).jobs.length;
+      assert.equal(await list({ state: 'scheduled' }), 1);
+      assert.equal(await list({ state: 'available' }), 3);
+      assert.equal(await list({ task: 'email' }), 2);
+      assert.equal(await list({ queue: 'images' }), 2);
+      assert.equal(await list({ queue: 'images', state: 'scheduled' }), 0);
+      assert.equal(await list({ task: 'email', state: 'available', queue: 'mail' }), 1);
+    });
+
+    it('counts jobs per state, overall and per queue', async () => {
+      await handle.store.enqueue([
+        newJob('a', {}, { queue: 'mail' }),
+        newJob('a', {}, { queue: 'mail', delay: '1h' }),
+        newJob('a', {}, { queue: 'images' }),
+      ]);
+      const [{ lease }] = await handle.store.claim({
+        workerId: 'w',
+        queues: ['images'],
+        limit: 1,
+        leaseMs: 30_000,
+      });
+      await handle.store.finish([{ type: 'complete', lease, resultJson: 'null' }]);
+      const stats = await handle.store.stats();
+      assert.deepEqual(stats.total, {
+        scheduled: 1,
+        available: 1,
+        running: 0,
+        completed: 1,
+        failed: 0,
+        cancelled: 0,
+      });
+      assert.equal(stats.queues.mail.scheduled, 1);
+      assert.equal(stats.queues.mail.available, 1);
+      assert.equal(stats.queues.images.completed, 1);
+    });
+  });
+}

@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+
+import { JobTimeoutError } from '../../src/core/errors.js';
+import type { Queue } from '../../src/queue/queue.js';
+import { newJob, waitUntil } from '../helpers/jobs.js';
+import { nextEvent, queueOver } from '../helpers/queue.js';
+import type { StoreFactory, StoreHandle } from './store-factory.js';
+
+const fast = { pollInterval: 20, lease: 2_000 };
+
+export function workerContract(factory: StoreFactory): void {
+  describe('worker', () => {
+    let handle: StoreHandle;
+    let queue: Queue;
+    beforeEach(async () => {
+      handle = await factory();
+      queue = queueOver(handle.store);
+    });
+    afterEach(async () => {
+      await queue.close();
+      await handle.close();
+    });
+
+    it('runs a job and stores its result', async () => {
+      const job = await queue.enqueue('double', { n: 21 });
+      const worker = queue.work({ double: async ({ n }: { n: number }) => ({ doubled: n * 2 }) }, fast);
+      await nextEvent(worker, 'completed', job.id);
+      const stored = await queue.getJob(job.id);
+      assert.equal(stored?.state, 'completed');
+      assert.deepEqual(stored?.result, { doubled: 42 });
+      assert.equal(stored?.attempt, 1);
+    });
+
+    it('starts a job enqueued in the same process without waiting for a poll', async () => {
+      const worker = queue.work({ noop: async () => null }, { pollInterval: '1h' });
+      await new Promise((resolve) => setImmediate(resolve));
+      const started = Date.now();
+      const job = await queue.enqueue('noop');
+      await nextEvent(worker, 'completed', job.id);
+      assert.ok(Date.now() - started < 1_000, 'picked up by a wake-up, not by the hourly poll');
+    });
+
+    it('retries a failing job with backoff until it succeeds', async () => {
+      const job = await queue.enqueue('flaky', {}, { backoff: { type: 'fixed', delay: 10 } });
+      let calls = 0;
+      const worker = queue.work(
+        {
+          flaky: async (_payload, ctx) => {
+            calls += 1;
+            if (ctx.attempt < 3) throw new Error(`temporary failure ${ctx.attempt}`);
+            return 'ok';
+          },
+        },
+        fast,
+      );
+      await nextEvent(worker, 'completed', job.id);
+      const stored = await queue.getJob(job.id);
+      assert.equal(calls, 3);
+      assert.equal(stored?.attempt, 3);
+      assert.deepEqual(stored?.errors.map((error) => error.message), [
+        'temporary failure 1',
+        'temporary failure 2',
+      ]);
+    });
+
+    it('moves a job to failed when its tries run out', async () => {
+      const job = await queue.enqueue('broken', {}, { attempts: 2, backoff: { type: 'fixed', delay: 0 } });
+      const worker = queue.work({ broken: async () => { throw new TypeError('bad input'); } }, fast);
+      await nextEvent(worker, 'failed', job.id);
+      const stored = await queue.getJob(job.id);
+      assert.equal(stored?.state, 'failed');
+      assert.equal(stored?.errors.length, 2);
+      assert.equal(stored?.errors[1].name, 'TypeError');
+    });
+
+    it('aborts a try at its timeout and frees the slot for other work', async () => {
+      let signalReason: unknown;
+      const hung = await queue.enqueue('hang', {}, { timeout: 100, attempts: 1 });
+      const worker = queue.work(
+        {
+          hang: (_payload, ctx) =>
+            new Promise(() => {
+              ctx.signal.addEventListener('abort', () => (signalReason = ctx.signal.reason));
+            }),
+          noop: async () => 'done',
+        },
+        { ...fast, concurrency: 1 },
+      );
+      const failed = await nextEvent(worker, 'failed', hung.id);
+      assert.equal(failed.errors.at(-1)?.name, 'JobTimeoutError');
+      assert.ok(signalReason instanceof JobTimeoutError);
+      const next = await queue.enqueue('noop');
+      await nextEvent(worker, 'completed', next.id);
+      assert.equal(worker.running, 0);
+    });
+
+    it('fails the try of a task without a handler, with a message naming it', async () => {
+      const job = await queue.enqueue('unknown-task', {}, { attempts: 1 });
+      const worker = queue.work({ known: async () => null }, fast);
+      await nextEvent(worker, 'failed', job.id);
+      const stored = await queue.getJob(job.id);
+      assert.match(stored?.errors[0].message ?? '', /no handler for task "unknown-task"/);
+    });
+
+    it('survives handlers that throw non-errors or return values JSON cannot hold', async () => {
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      const cases: Record<string, () => unknown> = {
+        'throws-string': () => { throw 'plain string'; },
+        'throws-undefined': () => { throw undefined; },
+        'throws-circular': () => { throw circular; },
+        'throws-huge': () => { throw new Error('x'.repeat(1_000_000)); },
+        'returns-bigint': () => 10n,
+        'returns-function': () => () => 1,
+        'returns-nested-bigint': () => ({ deep: [{ n: 1n }] }),
+      };
+      const jobs = await Promise.all(
+        Object.keys(cases).map((task) => queue.enqueue(task, {}, { attempts: 1 })),
+      );
+      const worker = queue.work(cases, fast);
+      await Promise.all(jobs.map((job) => nextEvent(worker, 'failed', job.id)));
+      const messages = new Map<string, string>();
+      for (const job of jobs) {
+        const stored = await queue.getJob(job.id);
+        assert.equal(stored?.state, 'failed');
+        messages.set(job.task, stored?.errors[0].message ?? '');
+      }
+      assert.match(messages.get('throws-string')!, /not an Error: "plain string"/);
+      assert.match(messages.get('throws-undefined')!, /not an Error: undefined/);
+      assert.match(messages.get('throws-circular')!, /not an Error/);
+      assert.ok(messages.get('throws-huge')!.length < 10_000);
+      assert.match(messages.get('returns-bigint')!, /BigInt/);
+      assert.match(messages.get('returns-function')!, /function/);
+      assert.match(messages.get('returns-nested-bigint')!, /result\.deep\[0\]\.n is a BigInt/);
+      const after = await queue.enqueue('ok');
+      const worker2 = queue.work({ ok: async () => 'still alive' }, fast);
+      await nextEvent(worker2, 'completed', after.id);
+    });
+
+    it('never runs more handlers at once than its concurrency', async () => {
+      let running = 0;
+      let peak = 0;
+      await queue.enqueueMany(Array.from({ length: 30 }, (_, i) => ({ task: 'slow', payload: { i } })));
+      let done = 0;
+      const worker = queue.work(
+        {
+          slow: async () => {
+            running += 1;
+            peak = Math.max(peak, running);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            running -= 1;
+          },
+        },
+        { ...fast, concurrency: 4 },
+      );
+      await new Promise<void>((resolve) =>
+        worker.on('completed', () => {
+          if (++done === 30) resolve();
+        }),
+      );
+      assert.equal(peak, 4);
+    });
+
+    it('lets a running job finish on stop() within the grace period', async () => {
+      let release: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (release = resolve));
+      const job = await queue.enqueue('slow');
+      const worker = queue.work(
+        {
+          slow: async () => {
+            release();
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            return 'finished';
+          },
+        },
+        fast,
+      );
+      await started;
+      await worker.stop({ graceMs: 5_000 });
+      const stored = await queue.getJob(job.id);
+      assert.equal(stored?.state, 'completed');
+      assert.equal(stored?.result, 'finished');
+    });
+
+    it('aborts and puts back a job still running past the grace period', async () => {
+      let release: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (release = resolve));
+      const job = await queue.enqueue('stubborn');
+      let aborted = false;
+      const worker = queue.work(
+        {
+          stubborn: (_payload, ctx) =>
+            new Promise((_resolve, reject) => {
+              release();
+              ctx.signal.addEventListener('abort', () => {
+                aborted = true;
+                reject(ctx.signal.reason);
+              });
+            }),
+        },
+        fast,
+      );
+      await started;
+      await worker.stop({ graceMs: 50 });
+      assert.ok(aborted);
+      const stored = await queue.getJob(job.id);
+      assert.equal(stored?.state, 'available');
+      assert.equal(stored?.attempt, 0);
+      assert.deepEqual(stored?.errors, []);
+    });
+
+    it('puts back a job whose handler ignores the abort at shutdown', async () => {
+      let release: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (release = resolve));
+      const job = await queue.enqueue('deaf');
+      const worker = queue.work(
+        {
+          deaf: () =>
+            new Promise(() => {
+              release();
+            }),
+        },
+        fast,
+      );
+      await started;
+      await worker.stop({ graceMs: 20 });
+      const stored = await queue.getJob(job.id);
+      assert.equal(stored?.state, 'available');
+      assert.equal(stored?.attempt, 0);
+    });
+
+    it('aborts the signal of a running job that is cancelled', async () => {
+      let release: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (release = resolve));
+      const job = await queue.enqueue('long');
+      let aborted: unknown;
+      queue.work(
+        {
+          long: (_payload, ctx) =>
+            new Promise((_resolve, reject) => {
+              release();
+              ctx.signal.addEventListener('abort', () => {
+                aborted = ctx.signal.reason;
+                reject(ctx.signal.reason);
+              });
+            }),
+        },
+        { pollInterval: 20, lease: 150 },
+      );
+      await started;
+      await queue.cancel(job.id);
+      await waitUntil('the handler to be aborted', () => aborted !== undefined, { timeoutMs: 3_000 });
+      assert.equal((await queue.getJob(job.id))?.state, 'cancelled');
+    });
+
+    it('runs again a job whose worker died, once its lease expires', async () => {
+      await handle.store.enqueue([newJob('resume', { n: 1 })]);
+      // A worker that claims and then dies: it never heartbeats nor finishes.
+      const [dead] = await handle.store.claim({ workerId: 'dead', queues: null, limit: 1, leaseMs: 100 });
+      const worker = queue.work({ resume: async (_payload, ctx) => ctx.attempt }, { pollInterval: 20, lease: 150 });
+      const completed = await nextEvent(worker, 'completed', dead.job.id);
+      assert.equal(completed.result, 2);
+      const stored = await queue.getJob(dead.job.id);
+      assert.equal(stored?.errors[0].name, 'LeaseExpiredError');
+    });
+
+    it('stores progress reported by a handler', async () => {
+      const job = await queue.enqueue('report');
+      const worker = queue.work(
+        {
+          report: async (_payload, ctx) => {
+            await ctx.progress({ step: 1 });
+            await ctx.progress({ step: 2 });
+            return null;
+          },
+        },
+        fast,
+      );
+      await nextEvent(worker, 'completed', job.id);
+      assert.deepEqual((await queue.getJob(job.id))?.progress, { step: 2 });
+    });
+  });
+}
