@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { resolveEnqueue } from '../../src/core/enqueue-options.js';
+import { ValidationError } from '../../src/core/errors.js';
+
+const resolve = (task: unknown, payload: unknown, options?: unknown) =>
+  resolveEnqueue(task, payload, options, 1_000);
+
+function refuses(field: string, pattern: RegExp, task: unknown, payload: unknown, options?: unknown) {
+  assert.throws(
+    () => resolve(task, payload, options),
+    (error: unknown) => {
+      assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
+      assert.equal(error.field, field);
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
+}
+
+describe('resolveEnqueue', () => {
+  it('applies every default', () => {
+    const job = resolve('send-email', { userId: 1 });
+    assert.deepEqual(job, {
+      task: 'send-email',
+      queue: 'default',
+      payloadJson: '{"userId":1}',
+      priority: 0,
+      runAtMs: null,
+      delayMs: 0,
+      maxAttempts: 5,
+      key: null,
+      timeoutMs: null,
+      backoff: { type: 'exponential', delayMs: 1_000, maxMs: 3_600_000, jitter: true },
+    });
+  });
+
+  it('takes every option', () => {
+    const runAt = new Date('2030-01-01T00:00:00Z');
+    const job = resolve('t', null, {
+      key: 'k',
+      runAt,
+      priority: -3,
+      attempts: 1,
+      backoff: { type: 'fixed', delay: '2s', jitter: false },
+      timeout: '30s',
+      queue: 'emails',
+    });
+    assert.equal(job.runAtMs, runAt.getTime());
+    assert.equal(job.priority, -3);
+    assert.equal(job.maxAttempts, 1);
+    assert.deepEqual(job.backoff, { type: 'fixed', delayMs: 2_000, jitter: false });
+    assert.equal(job.timeoutMs, 30_000);
+    assert.equal(job.queue, 'emails');
+    assert.equal(resolve('t', null, { delay: '10s' }).delayMs, 10_000);
+  });
+
+  it('refuses bad task and queue names', () => {
+    refuses('task', /non-empty string/, '', {});
+    refuses('task', /non-empty string/, 42, {});
+    refuses('task', /characters that are not allowed/, "x'; DROP TABLE ticketrail_jobs; --", {});
+    refuses('task', /at most 128/, 'a'.repeat(129), {});
+    refuses('queue', /characters that are not allowed/, 't', {}, { queue: 'has space' });
+  });
+
+  it('refuses unknown options, naming them', () => {
+    refuses('retries', /unknown option "retries"/, 't', {}, { retries: 3 });
+    refuses('backoff.factor', /unknown option "backoff.factor"/, 't', {}, {
+      backoff: { type: 'exponential', factor: 3 },
+    });
+    refuses('options', /must be an object/, 't', {}, 'fast');
+  });
+
+  it('refuses out-of-range numbers', () => {
+    refuses('priority', /integer/, 't', {}, { priority: 1.5 });
+    refuses('priority', /integer/, 't', {}, { priority: Number.NaN });
+    refuses('attempts', /from 1 to/, 't', {}, { attempts: 0 });
+    refuses('attempts', /from 1 to/, 't', {}, { attempts: -1 });
+    refuses('attempts', /from 1 to/, 't', {}, { attempts: '3' });
+    refuses('timeout', /from 1 ms/, 't', {}, { timeout: 0 });
+    refuses('timeout', /from 1 ms/, 't', {}, { timeout: 2 ** 31 });
+    refuses('delay', /not a duration/, 't', {}, { delay: -10 });
+  });
+
+  it('refuses delay together with runAt, and an invalid runAt', () => {
+    refuses('delay', /not both/, 't', {}, { delay: 5, runAt: new Date() });
+    refuses('runAt', /valid Date/, 't', {}, { runAt: '2030-01-01' });
+    refuses('runAt', /valid Date/, 't', {}, { runAt: new Date('nonsense') });
+  });
+
+  it('refuses bad keys and backoffs', () => {
+    refuses('key', /1 to 512/, 't', {}, { key: '' });
+    refuses('key', /1 to 512/, 't', {}, { key: 42 });
+    refuses('backoff.type', /"exponential" or "fixed"/, 't', {}, { backoff: { type: 'linear' } });
+    refuses('backoff.max', /shorter than backoff.delay/, 't', {}, {
+      backoff: { type: 'exponential', delay: '1m', max: '1s' },
+    });
+    refuses('backoff.jitter', /true or false/, 't', {}, { backoff: { type: 'fixed', jitter: 'yes' } });
+  });
+
+  it('refuses payloads that are not JSON or too large', () => {
+    refuses('payload', /payload\.n is a BigInt/, 't', { n: 1n });
+    refuses('payload', /over the limit of 1000/, 't', { text: 'x'.repeat(2_000) });
+  });
+});

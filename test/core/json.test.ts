@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { encodeJson, exceedsBytes } from '../../src/core/json.js';
+
+describe('encodeJson', () => {
+  it('encodes plain JSON values, and undefined as null', () => {
+    assert.deepEqual(encodeJson({ a: [1, 'x', null, true] }, 'payload'), {
+      ok: true,
+      json: '{"a":[1,"x",null,true]}',
+    });
+    assert.deepEqual(encodeJson(undefined, 'payload'), { ok: true, json: 'null' });
+    assert.deepEqual(encodeJson(new Date(0), 'payload'), {
+      ok: true,
+      json: '"1970-01-01T00:00:00.000Z"',
+    });
+  });
+
+  const refusals: [string, unknown, RegExp][] = [
+    ['a BigInt at the top', 5n, /^payload is a BigInt/],
+    ['a nested BigInt', { a: { b: [1, 2n] } }, /^payload\.a\.b\[1\] is a BigInt/],
+    ['a function', { run() {} }, /^payload\.run is a function/],
+    ['a symbol', { s: Symbol('x') }, /^payload\.s is a symbol/],
+    ['NaN', { n: Number.NaN }, /^payload\.n is NaN/],
+    ['Infinity', [Infinity], /^payload\[0\] is Infinity/],
+  ];
+  for (const [name, value, reason] of refusals) {
+    it(`refuses ${name} and names the path`, () => {
+      const result = encodeJson(value, 'payload');
+      assert.equal(result.ok, false);
+      assert.match((result as { reason: string }).reason, reason);
+    });
+  }
+
+  it('refuses a circular structure', () => {
+    const value: Record<string, unknown> = { a: 1 };
+    value.again = value;
+    const result = encodeJson(value, 'result');
+    assert.equal(result.ok, false);
+    assert.match((result as { reason: string }).reason, /result\.again refers back to itself/);
+  });
+});
+
+describe('exceedsBytes', () => {
+  it('counts UTF-8 bytes, not characters', () => {
+    assert.equal(exceedsBytes('"' + 'é'.repeat(600) + '"', 1_000), true);
+    assert.equal(exceedsBytes('"' + 'e'.repeat(600) + '"', 1_000), false);
+  });
+});

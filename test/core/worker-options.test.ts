@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { ValidationError } from '../../src/core/errors.js';
+import { resolveWorkerOptions } from '../../src/core/worker-options.js';
+
+describe('resolveWorkerOptions', () => {
+  it('applies the defaults and freezes the result', () => {
+    const options = resolveWorkerOptions(undefined);
+    assert.equal(options.concurrency, 10);
+    assert.equal(options.queues, null);
+    assert.equal(options.leaseMs, 30_000);
+    assert.equal(options.pollIntervalMs, 500);
+    assert.equal(options.shutdownGraceMs, 10_000);
+    assert.ok(Object.isFrozen(options));
+  });
+
+  it('takes durations as strings and removes duplicate queues', () => {
+    const options = resolveWorkerOptions({ lease: '2s', queues: ['a', 'b', 'a'], shutdownGrace: 0 });
+    assert.equal(options.leaseMs, 2_000);
+    assert.deepEqual(options.queues, ['a', 'b']);
+    assert.equal(options.shutdownGraceMs, 0);
+  });
+
+  const refusals: [string, unknown][] = [
+    ['concurrency', { concurrency: 0 }],
+    ['concurrency', { concurrency: 2.5 }],
+    ['queues', { queues: [] }],
+    ['queues', { queues: 'emails' }],
+    ['queues', { queues: ['bad name'] }],
+    ['lease', { lease: 10 }],
+    ['lease', { lease: '40d' }],
+    ['claimBatch', { claimBatch: 0 }],
+    ['concurency', { concurency: 5 }],
+  ];
+  for (const [field, options] of refusals) {
+    it(`refuses ${JSON.stringify(options)} naming ${field}`, () => {
+      assert.throws(
+        () => resolveWorkerOptions(options),
+        (error: unknown) => error instanceof ValidationError && error.field === field,
+      );
+    });
+  }
+});

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+
+import { connect } from '../../src/queue/connect.js';
+import type { Queue } from '../../src/queue/queue.js';
+import { StoreError, ValidationError } from '../../src/core/errors.js';
+
+const isValidation = (field: string, pattern: RegExp) => (error: unknown) => {
+  assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
+  assert.equal(error.field, field);
+  assert.match(error.message, pattern);
+  return true;
+};
+
+describe('Queue', () => {
+  let folder: string;
+  let queue: Queue;
+  beforeEach(async () => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-queue-'));
+    queue = await connect(`sqlite:${path.join(folder, 'q.db')}`, { logLevel: 'silent' });
+  });
+  afterEach(async () => {
+    await queue.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('stores nothing from a batch with one bad item, and names the item', async () => {
+    await assert.rejects(
+      queue.enqueueMany([
+        { task: 'ok', payload: { i: 1 } },
+        { task: 'ok', payload: { i: 2 }, options: { delay: 'ten seconds' } },
+      ]),
+      isValidation('items[1].delay', /^enqueueMany: items\[1\]: .*delay "ten seconds"/),
+    );
+    assert.equal((await queue.listJobs()).jobs.length, 0);
+  });
+
+  it('refuses malformed batches', async () => {
+    await assert.rejects(queue.enqueueMany('nope' as never), isValidation('items', /array/));
+    await assert.rejects(
+      queue.enqueueMany([{ task: 'a', paylod: 1 } as never]),
+      isValidation('items[0].paylod', /unknown option/),
+    );
+    assert.deepEqual(await queue.enqueueMany([]), []);
+  });
+
+  it('refuses payloads over the limit and leaves the store untouched', async () => {
+    await queue.enqueue('keep', { n: 1 });
+    await assert.rejects(
+      queue.enqueue('big', { blob: 'x'.repeat(1_100_000) }),
+      isValidation('payload', /over the limit of 1048576/),
+    );
+    const { jobs } = await queue.listJobs();
+    assert.deepEqual(jobs.map((job) => job.task), ['keep']);
+  });
+
+  it('validates listJobs filters', async () => {
+    await assert.rejects(queue.listJobs({ state: 'done' as never }), isValidation('state', /not one of/));
+    await assert.rejects(queue.listJobs({ limit: 0 }), isValidation('limit', /from 1 to 1000/));
+    await assert.rejects(queue.listJobs({ limit: 5000 }), isValidation('limit', /from 1 to 1000/));
+    await assert.rejects(queue.listJobs({ cursor: "1 OR 1=1" }), isValidation('cursor', /nextCursor/));
+    await assert.rejects(queue.listJobs({ task: 'bad name' }), isValidation('task', /not allowed/));
+  });
+
+  it('validates ids and handlers', async () => {
+    await assert.rejects(queue.getJob(42 as never), isValidation('id', /job id string/));
+    assert.throws(() => queue.work({}), isValidation('handlers', /at least one/));
+    assert.throws(() => queue.work({ a: 'nope' } as never), isValidation('handlers.a', /function/));
+    assert.throws(() => queue.work({ 'bad name': async () => 1 }), isValidation('task', /not allowed/));
+    assert.throws(() => queue.work({ a: async () => 1 }, { concurrency: -1 }), isValidation('concurrency', /integer/));
+  });
+
+  it('refuses work after close()', async () => {
+    await queue.close();
+    await assert.rejects(queue.enqueue('a'), isValidation('queue', /closed/));
+  });
+
+  it('keeps a job added before a failed batch', async () => {
+    const kept = await queue.enqueue('first');
+    await assert.rejects(queue.enqueueMany([{ task: 'second' }, { task: '' }]));
+    assert.equal((await queue.getJob(kept.id))?.state, 'available');
+    assert.equal((await queue.stats()).total.available, 1);
+  });
+});
+
+describe('connect', () => {
+  it('opens an in-memory queue', async () => {
+    const queue = await connect('sqlite::memory:', { logLevel: 'silent' });
+    const job = await queue.enqueue('a', { x: 1 });
+    assert.deepEqual((await queue.getJob(job.id))?.payload, { x: 1 });
+    await queue.close();
+  });
+
+  it('uses TICKETRAIL_URL when no URL is given', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-env-'));
+    const previous = process.env.TICKETRAIL_URL;
+    process.env.TICKETRAIL_URL = `sqlite:${path.join(folder, 'env.db')}`;
+    try {
+      const queue = await connect(undefined, { logLevel: 'silent' });
+      await queue.enqueue('a');
+      await queue.close();
+      const again = await connect(`sqlite:${path.join(folder, 'env.db')}`, { logLevel: 'silent' });
+      assert.equal((await again.stats()).total.available, 1);
+      await again.close();
+    } finally {
+      if (previous === undefined) delete process.env.TICKETRAIL_URL;
+      else process.env.TICKETRAIL_URL = previous;
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown scheme without echoing the URL', async () => {
+    await assert.rejects(connect('mysql://root:hunter2@localhost/db'), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.match(error.message, /unsupported database URL scheme "mysql:"/);
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    });
+    await assert.rejects(connect(''), isValidation('url', /must be a string/));
+    await assert.rejects(connect('sqlite:'), isValidation('url', /names no file/));
+  });
+
+  it('explains a database file that cannot be opened', async () => {
+    await assert.rejects(connect('sqlite:/nonexistent-folder/sub/q.db'), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.match(error.message, /cannot open .*folder exists/);
+      return true;
+    });
+  });
+
+  it('refuses unknown connect options and bad log levels', async () => {
+    await assert.rejects(connect('sqlite::memory:', { loglevel: 'x' } as never), isValidation('loglevel', /unknown option/));
+    await assert.rejects(connect('sqlite::memory:', { logLevel: 'loud' }), isValidation('logLevel', /not one of/));
+  });
+
+  it('refuses a file written by a newer ticketrail', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-version-'));
+    const file = path.join(folder, 'q.db');
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    await assert.rejects(connect(`sqlite:${file}`), /newer than this ticketrail knows/);
+    rmSync(folder, { recursive: true, force: true });
+  });
+});
