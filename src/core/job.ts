@@ -32,6 +32,26 @@ export interface JobError {
   at: Date;
 }
 
+/** A failed try as stores keep it (times in ms since the epoch). */
+export interface TryError {
+  attempt: number;
+  name: string;
+  message: string;
+  stack: string | null;
+  atMs: number;
+}
+
+/** A stored try error in its public shape. */
+export function toJobError(error: TryError): JobError {
+  return {
+    attempt: error.attempt,
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    at: new Date(error.atMs),
+  };
+}
+
 /** How long to wait before the next try after a failed one. */
 export type Backoff =
   | { type: 'exponential'; delayMs: number; maxMs: number; jitter: boolean }

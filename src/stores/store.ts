@@ -31,14 +31,8 @@ export interface ClaimRequest {
   leaseMs: number;
 }
 
-/** A failed try as stored in the job's `errors`. */
-export interface TryError {
-  attempt: number;
-  name: string;
-  message: string;
-  stack: string | null;
-  atMs: number;
-}
+export type { TryError } from '../core/job.js';
+import type { TryError } from '../core/job.js';
 
 /** How one try ended. Applied only if the lease is still current. */
 export type Outcome =

@@ -3,7 +3,7 @@
 // shutdown). A handler that ignores its signal keeps running, but its slot is given back.
 import type { Logger } from 'pino';
 
-import { ValidationError, JobTimeoutError } from '../core/errors.js';
+import { JobTimeoutError, ValidationError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import { encodeJson, exceedsBytes } from '../core/json.js';
 import type { Lease } from '../stores/store.js';
@@ -15,14 +15,14 @@ export interface JobContext<Payload = unknown> {
   /** This try's number, from 1. */
   attempt: number;
   /** Aborts on timeout, on cancel, on a lost lease and on shutdown past the grace period. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
   /**
    * Records progress (a number or small JSON value) on the job. Writes are throttled: the
    * latest value within a quarter second wins.
    */
   progress(value: unknown): Promise<void>;
   /** A logger whose lines carry the job id and task. */
-  logger: Logger;
+  readonly logger: Logger;
 }
 
 /** A job handler: receives the payload and the context, returns a JSON-encodable result. */
@@ -34,21 +34,33 @@ export type Handler<Payload = any, Result = unknown> = (
 export type Ending =
   | { kind: 'returned'; value: unknown }
   | { kind: 'threw'; error: unknown }
-  /** The run was abandoned after an abort (timeout, lost lease, shutdown): see abortReason. */
+  /** The run was abandoned after an abort (lost lease, shutdown): see abortReason. */
   | { kind: 'abandoned' };
+
+/** What a run needs from its worker. */
+export interface RunServices {
+  /** The worker's logger; a child with the job's id and task is made on first use. */
+  logger: Logger;
+  saveProgress: (lease: Lease, json: string) => Promise<unknown>;
+  progressIntervalMs: number;
+}
 
 const MAX_PROGRESS_BYTES = 65_536;
 
 export class JobRun {
   readonly job: Job;
   readonly lease: Lease;
-  readonly #controller = new AbortController();
   readonly #onEnd: (run: JobRun, ending: Ending) => void;
+  // Made on first use: most handlers never read their signal, and an AbortController per job
+  // is a measurable share of a no-op job's cost.
+  #controller: AbortController | undefined;
+  #abortReason: Error | undefined;
   #ended = false;
   #timer: NodeJS.Timeout | undefined;
   #progressTimer: NodeJS.Timeout | undefined;
   #progressWrittenAtMs = 0;
   #progressJson: string | null = null;
+  #services: RunServices | undefined;
 
   constructor(job: Job, lease: Lease, onEnd: (run: JobRun, ending: Ending) => void) {
     this.job = job;
@@ -60,32 +72,23 @@ export class JobRun {
     return this.#ended;
   }
 
-  /** Why the signal was aborted, if it was. */
-  get abortReason(): unknown {
-    return this.#controller.signal.aborted ? this.#controller.signal.reason : undefined;
+  /** Why the run was aborted, if it was. */
+  get abortReason(): Error | undefined {
+    return this.#abortReason;
   }
 
-  start(
-    handler: Handler,
-    logger: Logger,
-    saveProgress: (json: string) => Promise<unknown>,
-    progressIntervalMs: number,
-  ): void {
+  start(handler: Handler, services: RunServices): void {
+    this.#services = services;
     if (this.job.timeoutMs !== null) {
       const timeoutMs = this.job.timeoutMs;
       this.#timer = setTimeout(() => {
-        this.abort(new JobTimeoutError(this.job.task, timeoutMs));
-        this.#end({ kind: 'threw', error: this.abortReason });
+        const reason = new JobTimeoutError(this.job.task, timeoutMs);
+        this.abort(reason);
+        this.#end({ kind: 'threw', error: reason });
       }, timeoutMs);
     }
-    const ctx: JobContext = {
-      job: this.job,
-      attempt: this.job.attempt,
-      signal: this.#controller.signal,
-      logger,
-      progress: (value) => this.#progress(value, saveProgress, progressIntervalMs),
-    };
     // Called inside a promise chain so that a synchronous throw is a rejection like any other.
+    const ctx = this.#context(services);
     Promise.resolve()
       .then(() => handler(this.job.payload, ctx))
       .then(
@@ -100,12 +103,35 @@ export class JobRun {
   }
 
   abort(reason: Error): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
   }
 
   /** Ends the run now, whatever the handler does later. */
   abandon(): void {
     this.#end({ kind: 'abandoned' });
+  }
+
+  #context(services: RunServices): JobContext {
+    let logger: Logger | undefined;
+    const run = this;
+    return {
+      job: this.job,
+      attempt: this.job.attempt,
+      get signal() {
+        run.#controller ??= new AbortController();
+        if (run.#abortReason !== undefined && !run.#controller.signal.aborted) {
+          run.#controller.abort(run.#abortReason);
+        }
+        return run.#controller.signal;
+      },
+      get logger() {
+        logger ??= services.logger.child({ jobId: run.job.id, task: run.job.task });
+        return logger;
+      },
+      progress: (value) => this.#progress(value),
+    };
   }
 
   #end(ending: Ending): void {
@@ -116,11 +142,7 @@ export class JobRun {
     this.#onEnd(this, ending);
   }
 
-  async #progress(
-    value: unknown,
-    save: (json: string) => Promise<unknown>,
-    intervalMs: number,
-  ): Promise<void> {
+  async #progress(value: unknown): Promise<void> {
     const encoded = encodeJson(value, 'progress');
     if (!encoded.ok) {
       throw new ValidationError('progress', undefined, `ctx.progress(): ${encoded.reason}`);
@@ -133,24 +155,21 @@ export class JobRun {
           `report a number or a small object`,
       );
     }
-    if (this.#ended) return;
+    if (this.#ended || this.#services === undefined) return;
     this.#progressJson = encoded.json;
-    this.#saveProgress = save;
-    const waitMs = this.#progressWrittenAtMs + intervalMs - Date.now();
+    const waitMs = this.#progressWrittenAtMs + this.#services.progressIntervalMs - Date.now();
     if (waitMs <= 0) this.#flushProgress();
     else this.#progressTimer ??= setTimeout(() => this.#flushProgress(), waitMs);
   }
-
-  #saveProgress: ((json: string) => Promise<unknown>) | undefined;
 
   #flushProgress(): void {
     clearTimeout(this.#progressTimer);
     this.#progressTimer = undefined;
     const json = this.#progressJson;
-    if (json === null || this.#saveProgress === undefined) return;
+    if (json === null || this.#services === undefined) return;
     this.#progressJson = null;
     this.#progressWrittenAtMs = Date.now();
     // A lost write only loses a progress value, never the job: the outcome is written apart.
-    this.#saveProgress(json).catch(() => undefined);
+    this.#services.saveProgress(this.lease, json).catch(() => undefined);
   }
 }

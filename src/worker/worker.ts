@@ -14,11 +14,11 @@ import type { Logger } from 'pino';
 import { backoffDelayMs } from '../core/backoff.js';
 import { DEFAULT_MAX_RESULT_BYTES } from '../core/defaults.js';
 import { LeaseLostError, ShutdownError, ValidationError } from '../core/errors.js';
-import type { Job, JobError } from '../core/job.js';
+import { toJobError, type Job, type JobError } from '../core/job.js';
 import { encodeJson, exceedsBytes } from '../core/json.js';
 import type { ResolvedWorkerOptions } from '../core/worker-options.js';
 import type { ClaimedJob, Outcome, Store, TryError, WakeNotice } from '../stores/store.js';
-import { JobRun, type Ending, type Handler } from './job-run.js';
+import { JobRun, type Ending, type Handler, type RunServices } from './job-run.js';
 import { OutcomeWriter } from './outcome-writer.js';
 import { toTryError } from './try-error.js';
 
@@ -67,6 +67,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #beating = false;
   #stopping: Promise<void> | null = null;
   #idleWaiters: (() => void)[] = [];
+  readonly #services: RunServices;
+  readonly #debug: boolean;
 
   constructor(
     store: Store,
@@ -83,6 +85,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#options = options;
     this.#logger = logger.child({ component: 'worker', workerId: this.id });
     this.#writer = new OutcomeWriter(store, this.#logger);
+    this.#debug = this.#logger.isLevelEnabled('debug');
+    this.#services = {
+      logger: this.#logger,
+      saveProgress: (lease, json) => store.setProgress(lease, json),
+      progressIntervalMs: options.progressIntervalMs,
+    };
     this.#writer.onWritten = () => this.#requestClaim();
     this.#unsubscribe = store.onWake((notice) => this.#onWake(notice));
     this.#heartbeatTimer = setInterval(() => void this.#beat(), Math.max(50, options.leaseMs / 3));
@@ -207,14 +215,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       );
       return;
     }
-    const logger = this.#logger.child({ jobId: job.id, task: job.task });
-    logger.debug({ attempt: job.attempt, queue: job.queue }, 'job started');
-    run.start(
-      handler,
-      logger,
-      (json) => this.#store.setProgress(lease, json),
-      this.#options.progressIntervalMs,
-    );
+    if (this.#debug) {
+      this.#logger.debug({ jobId: job.id, task: job.task, attempt: job.attempt }, 'job started');
+    }
+    run.start(handler, this.#services);
   }
 
   #onEnded(run: JobRun, ending: Ending): void {
@@ -260,37 +264,38 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #report(run: JobRun, outcome: Outcome, applied: boolean): void {
     const { job } = run;
-    const logger = this.#logger.child({ jobId: job.id, task: job.task, attempt: job.attempt });
+    const fields = { jobId: job.id, task: job.task, attempt: job.attempt };
     if (!applied) {
-      logger.warn({ outcome: outcome.type }, 'lease lost before the outcome was recorded');
+      this.#logger.warn({ ...fields, outcome: outcome.type }, 'lease lost before the outcome was recorded');
       return;
     }
     const now = new Date();
     switch (outcome.type) {
       case 'complete':
-        logger.debug({ durationMs: now.getTime() - (job.startedAt?.getTime() ?? 0) }, 'job completed');
-        this.emit('completed', {
-          ...job,
-          state: 'completed',
-          result: JSON.parse(outcome.resultJson),
-          finishedAt: now,
-        });
+        if (this.#debug) {
+          const durationMs = now.getTime() - (job.startedAt?.getTime() ?? now.getTime());
+          this.#logger.debug({ ...fields, durationMs }, 'job completed');
+        }
+        if (this.listenerCount('completed') > 0) {
+          const result = JSON.parse(outcome.resultJson);
+          this.emit('completed', { ...job, state: 'completed', result, finishedAt: now });
+        }
         break;
       case 'retry': {
-        const error = publicError(outcome.error);
-        logger.info({ err: error, retryInMs: outcome.retryInMs }, 'job failed; will retry');
+        const error = toJobError(outcome.error);
+        this.#logger.info({ ...fields, err: error, retryInMs: outcome.retryInMs }, 'job failed; will retry');
         const runAt = new Date(now.getTime() + outcome.retryInMs);
         this.emit('retrying', { ...job, state: 'scheduled', runAt, errors: [...job.errors, error] }, error);
         break;
       }
       case 'fail': {
-        const error = publicError(outcome.error);
-        logger.warn({ err: error }, 'job failed; no tries left');
+        const error = toJobError(outcome.error);
+        this.#logger.warn({ ...fields, err: error }, 'job failed; no tries left');
         this.emit('failed', { ...job, state: 'failed', finishedAt: now, errors: [...job.errors, error] }, error);
         break;
       }
       case 'release':
-        logger.info('job put back as due at shutdown');
+        this.#logger.info(fields, 'job put back as due at shutdown');
         this.emit('released', { ...job, state: 'available', attempt: job.attempt - 1 });
         break;
     }
@@ -371,14 +376,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#idleWaiters = [];
     for (const waiter of waiters) waiter();
   }
-}
-
-function publicError(error: TryError): JobError {
-  return {
-    attempt: error.attempt,
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
-    at: new Date(error.atMs),
-  };
 }

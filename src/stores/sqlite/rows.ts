@@ -1,66 +1,97 @@
-// Maps the embedded store's rows to the public Job shape.
-import type { Backoff, Job, JobError, JobState } from '../../core/job.js';
-import type { TryError } from '../store.js';
+// Maps the embedded store's rows to the public Job shape. Rows are read as arrays in the order
+// of JOB_COLUMNS: better-sqlite3 builds an array several times faster than an object of 21
+// named fields, and claims read a row per job.
+import { toJobError, type Backoff, type Job, type JobError, type JobState, type TryError } from '../../core/job.js';
 
-export interface JobRow {
-  id: number;
-  task: string;
-  queue: string;
-  payload: string;
-  state: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-  priority: number;
-  run_at: number;
-  attempt: number;
-  max_attempts: number;
-  lease_token: number;
-  lease_expires_at: number | null;
-  worker_id: string | null;
-  key: string | null;
-  timeout_ms: number | null;
-  backoff: string;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  result: string | null;
-  errors: string | null;
-  progress: string | null;
+export const JOB_COLUMNS = [
+  'id',
+  'task',
+  'queue',
+  'payload',
+  'state',
+  'priority',
+  'run_at',
+  'attempt',
+  'max_attempts',
+  'lease_token',
+  'key',
+  'timeout_ms',
+  'backoff',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'result',
+  'errors',
+  'progress',
+] as const;
+
+/** The column list for SELECT and RETURNING, in JOB_COLUMNS order. */
+export const JOB_COLUMN_LIST = JOB_COLUMNS.join(', ');
+
+type StoredState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** A row as read in raw (array) mode. */
+export type JobRow = [
+  id: number,
+  task: string,
+  queue: string,
+  payload: string,
+  state: StoredState,
+  priority: number,
+  runAt: number,
+  attempt: number,
+  maxAttempts: number,
+  leaseToken: number,
+  key: string | null,
+  timeoutMs: number | null,
+  backoff: string,
+  createdAt: number,
+  startedAt: number | null,
+  finishedAt: number | null,
+  result: string | null,
+  errors: string | null,
+  progress: string | null,
+];
+
+export const ROW_ID = 0;
+export const ROW_PRIORITY = 5;
+export const ROW_RUN_AT = 6;
+export const ROW_LEASE_TOKEN = 9;
+
+/** scheduled and available are both stored as pending and told apart by the due time. */
+export function publicState(state: StoredState, runAtMs: number, nowMs: number): JobState {
+  if (state !== 'pending') return state;
+  return runAtMs > nowMs ? 'scheduled' : 'available';
 }
 
-export function publicState(row: JobRow, nowMs: number): JobState {
-  if (row.state !== 'pending') return row.state;
-  return row.run_at > nowMs ? 'scheduled' : 'available';
-}
-
-function parseErrors(text: string | null): JobError[] {
+/** Turns stored error records into the public shape. */
+export function parseErrors(text: string | null): JobError[] {
   if (text === null) return [];
-  return (JSON.parse(text) as TryError[]).map((error) => ({
-    attempt: error.attempt,
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
-    at: new Date(error.atMs),
-  }));
+  return (JSON.parse(text) as TryError[]).map(toJobError);
 }
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+const json = (text: string | null) => (text === null ? null : JSON.parse(text));
 
 export function rowToJob(row: JobRow, nowMs: number): Job {
   return {
-    id: String(row.id),
-    task: row.task,
-    queue: row.queue,
-    payload: JSON.parse(row.payload),
-    state: publicState(row, nowMs),
-    attempt: row.attempt,
-    maxAttempts: row.max_attempts,
-    priority: row.priority,
-    key: row.key,
-    runAt: new Date(row.run_at),
-    createdAt: new Date(row.created_at),
-    startedAt: row.started_at === null ? null : new Date(row.started_at),
-    finishedAt: row.finished_at === null ? null : new Date(row.finished_at),
-    result: row.result === null ? null : JSON.parse(row.result),
-    errors: parseErrors(row.errors),
-    progress: row.progress === null ? null : JSON.parse(row.progress),
-    timeoutMs: row.timeout_ms,
-    backoff: JSON.parse(row.backoff) as Backoff,
+    id: String(row[0]),
+    task: row[1],
+    queue: row[2],
+    payload: JSON.parse(row[3]),
+    state: publicState(row[4], row[6], nowMs),
+    attempt: row[7],
+    maxAttempts: row[8],
+    priority: row[5],
+    key: row[10],
+    runAt: new Date(row[6]),
+    createdAt: new Date(row[13]),
+    startedAt: date(row[14]),
+    finishedAt: date(row[15]),
+    result: json(row[16]),
+    errors: parseErrors(row[17]),
+    progress: json(row[18]),
+    timeoutMs: row[11],
+    backoff: JSON.parse(row[12]) as Backoff,
   };
 }

@@ -18,7 +18,7 @@ import type {
   Store,
   WakeNotice,
 } from '../store.js';
-import { rowToJob, type JobRow } from './rows.js';
+import { ROW_ID, ROW_LEASE_TOKEN, ROW_PRIORITY, ROW_RUN_AT, rowToJob, type JobRow } from './rows.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 
@@ -38,6 +38,7 @@ export interface SqliteStoreOptions {
 // workers of all of them at once.
 const channels = new Map<string, { emitter: EventEmitter; users: number }>();
 
+const LANES_TTL_MS = 1_000;
 const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 export class SqliteStore implements Store {
@@ -50,11 +51,24 @@ export class SqliteStore implements Store {
   readonly #enqueueMany: (jobs: readonly NewJob[], nowMs: number) => Job[];
   readonly #finishMany: (outcomes: readonly Outcome[], nowMs: number) => boolean[];
   #closed = false;
+  // Lanes holding pending jobs, read at most once a LANES_TTL_MS; enqueues in this process add
+  // theirs at once, those of other processes are found by the next read.
+  #lanes: string[] = [];
+  #lanesReadAtMs = -Infinity;
+  readonly #learnLane = (notice: WakeNotice) => {
+    if (notice.queue !== '' && !this.#lanes.includes(notice.queue)) {
+      this.#lanes = [...this.#lanes, notice.queue];
+    }
+  };
 
   constructor(options: SqliteStoreOptions) {
     const inMemory = options.filename === ':memory:';
     try {
       this.#db = new Database(options.filename);
+      // Small pages: each commit writes every page it touched to the WAL, and a job row plus its
+      // index entries change a few hundred bytes, so 1 KiB pages make enqueues about 1.5x faster
+      // than the default 4 KiB (measured). Only takes effect when the file is created.
+      this.#db.pragma('page_size = 1024');
       if (!inMemory) this.#db.pragma('journal_mode = WAL');
       this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.#db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
@@ -73,6 +87,7 @@ export class SqliteStore implements Store {
     channel.users += 1;
     channels.set(this.#channelKey, channel);
     this.#emitter = channel.emitter;
+    this.#emitter.on('wake', this.#learnLane);
 
     this.#insert = this.#db.prepare(sql.INSERT_JOB);
     this.#enqueueMany = this.#db.transaction((jobs: readonly NewJob[], nowMs: number) =>
@@ -96,24 +111,26 @@ export class SqliteStore implements Store {
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     const nowMs = Date.now();
-    const lanes = request.queues ?? [];
-    const statement = this.#prepare(`claim:${lanes.length}`, () => sql.claimJobs(lanes.length));
-    const rows = this.#run(
-      'claim',
-      () =>
-        statement.all(
-          nowMs + request.leaseMs,
-          request.workerId,
-          nowMs,
-          nowMs,
-          ...lanes,
-          request.limit,
-        ) as JobRow[],
+    const rows = this.#run('claim', () => {
+      const lanes = request.queues ?? this.#pendingLanes(nowMs);
+      const head = [nowMs + request.leaseMs, request.workerId, nowMs];
+      if (lanes.length > sql.MAX_CLAIM_LANES) {
+        const all = this.#prepare('claimAll', () => sql.CLAIM_FROM_ALL_LANES);
+        return all.all(...head, nowMs, request.limit) as JobRow[];
+      }
+      if (lanes.length === 0) return [];
+      const claim = this.#prepare(`claim:${lanes.length}:${request.limit}`, () =>
+        sql.claimFromLanes(lanes.length, request.limit),
+      );
+      return claim.all(...head, ...lanes.flatMap((lane) => [lane, nowMs])) as JobRow[];
+    });
+    rows.sort(
+      (a, b) =>
+        b[ROW_PRIORITY] - a[ROW_PRIORITY] || a[ROW_RUN_AT] - b[ROW_RUN_AT] || a[ROW_ID] - b[ROW_ID],
     );
-    rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.id - b.id);
     return rows.map((row) => ({
       job: rowToJob(row, nowMs),
-      lease: { jobId: String(row.id), token: row.lease_token },
+      lease: { jobId: String(row[ROW_ID]), token: row[ROW_LEASE_TOKEN] },
     }));
   }
 
@@ -186,17 +203,17 @@ export class SqliteStore implements Store {
     const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
     return {
       jobs: rows.map((row) => rowToJob(row, nowMs)),
-      nextCursor: last === undefined ? null : String(last.id),
+      nextCursor: last === undefined ? null : String(last[ROW_ID]),
     };
   }
 
   async stats(): Promise<QueueStats> {
-    const count = this.#prepare('count', () => sql.COUNT_BY_STATE);
+    const count = this.#prepare('count', () => sql.COUNT_BY_STATE, false);
     const nowMs = Date.now();
     const rows = this.#run(
       'stats',
       () =>
-        count.all(nowMs) as { queue: string; state: JobRow['state']; later: number; n: number }[],
+        count.all(nowMs) as { queue: string; state: JobRow[4]; later: number; n: number }[],
     );
     const stats: QueueStats = { total: emptyCounts(), queues: {} };
     for (const row of rows) {
@@ -235,8 +252,17 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     const channel = channels.get(this.#channelKey);
+    this.#emitter.off('wake', this.#learnLane);
     if (channel && --channel.users === 0) channels.delete(this.#channelKey);
     this.#db.close();
+  }
+
+  #pendingLanes(nowMs: number): string[] {
+    if (nowMs - this.#lanesReadAtMs < LANES_TTL_MS) return this.#lanes;
+    const lanes = this.#prepare('lanes', () => sql.PENDING_LANES);
+    this.#lanes = (lanes.all() as [string][]).map((row) => row[0]);
+    this.#lanesReadAtMs = nowMs;
+    return this.#lanes;
   }
 
   #insertOne(job: NewJob, nowMs: number): Job {
@@ -341,10 +367,12 @@ export class SqliteStore implements Store {
     return job;
   }
 
-  #prepare(name: string, text: () => string): Database.Statement {
+  /** A cached statement; those that return job rows return them as arrays (see rows.ts). */
+  #prepare(name: string, text: () => string, asArrays = true): Database.Statement {
     let statement = this.#statements.get(name);
     if (statement === undefined) {
       statement = this.#db.prepare(text());
+      if (asArrays && statement.reader) statement.raw(true);
       this.#statements.set(name, statement);
     }
     return statement;

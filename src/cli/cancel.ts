@@ -1,0 +1,19 @@
+// `ticketrail cancel <id>`: cancels a job that has not finished, and prints it.
+import { Command } from 'commander';
+
+import { printJson } from './output.js';
+import { withQueue } from './with-queue.js';
+
+/** Builds the `cancel` command. */
+export function cancelCommand(): Command {
+  return new Command('cancel')
+    .description('cancel a scheduled, available or running job; print it')
+    .argument('<id>', 'job id')
+    .addHelpText(
+      'after',
+      '\nA running job\'s handler sees ctx.signal abort; whatever it returns afterwards is ignored.',
+    )
+    .action(async (id: string, _flags: object, command: Command) => {
+      printJson(await withQueue(command, (queue) => queue.cancel(id)));
+    });
+}

@@ -1,0 +1,54 @@
+// Turns the text of command-line flags into typed values, strictly: "12abc" is not 12 and "soon"
+// is not a duration. A bad value stops the command with one line naming the flag and the value
+// (commander prints it). Ranges and meaning are left to the library, which checks them for every
+// caller alike.
+import { InvalidArgumentError } from 'commander';
+import ms from 'ms';
+
+const INTEGER_PATTERN = /^[+-]?\d+$/;
+const MILLISECONDS_PATTERN = /^\d+(\.\d+)?$/;
+// A calendar date, optionally with a time of day and a zone: what Date.parse reads the same way
+// everywhere (RFC 2822 and other shapes it accepts vary by engine and are refused).
+const ISO_PATTERN =
+  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** A parser of whole numbers; with `min`, smaller ones are refused too (a count of 0 or -1). */
+export function integer(min?: number): (raw: string) => number {
+  const wanted = min === undefined ? 'a whole number such as 10' : `a whole number of at least ${min}`;
+  return (raw) => {
+    const value = INTEGER_PATTERN.test(raw.trim()) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || (min !== undefined && value < min)) {
+      throw new InvalidArgumentError(`Give ${wanted}.`);
+    }
+    return value;
+  };
+}
+
+/** Parses a duration: plain milliseconds ("1500") or a short string ("10s", "5m", "2h"). */
+export function duration(raw: string): number {
+  const text = raw.trim();
+  const value = MILLISECONDS_PATTERN.test(text)
+    ? Number(text)
+    : text === ''
+      ? undefined
+      : ms(text as ms.StringValue);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError('Give milliseconds or a duration such as "10s", "5m" or "2h".');
+  }
+  return Math.round(value);
+}
+
+/** Parses an ISO 8601 date or date-time ("2030-01-31T09:00:00Z"); without a zone it is local. */
+export function isoDate(raw: string): Date {
+  const text = raw.trim();
+  const value = ISO_PATTERN.test(text) ? new Date(text) : undefined;
+  if (value === undefined || Number.isNaN(value.getTime())) {
+    throw new InvalidArgumentError('Give an ISO 8601 time such as 2030-01-31T09:00:00Z.');
+  }
+  return value;
+}
+
+/** Collects a repeatable flag (`--queue a --queue b`) into a list. */
+export function collect(raw: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), raw];
+}

@@ -1,0 +1,64 @@
+// The `ticketrail` program: global flags, the commands, and how usage errors read. Every error
+// commander reports (unknown flag, bad flag value, missing argument) stays one line on stderr
+// and points at the help of the command concerned.
+import { readFileSync } from 'node:fs';
+
+import { Command } from 'commander';
+
+import { DEFAULT_URL } from '../core/defaults.js';
+import { cancelCommand } from './cancel.js';
+import { demoCommand } from './demo.js';
+import { enqueueCommand } from './enqueue.js';
+import { listCommand } from './list.js';
+import { hideSecrets, oneLine } from './report-failure.js';
+import { retryCommand } from './retry.js';
+import { showCommand } from './show.js';
+import { statsCommand } from './stats.js';
+import { workerCommand } from './worker.js';
+
+const EXAMPLES = `
+Examples:
+  $ ticketrail enqueue send-welcome-email '{"userId":42}'
+  $ ticketrail worker ./handlers.mjs --concurrency 10
+  $ ticketrail list --state failed
+  $ ticketrail --db sqlite:/var/lib/app/jobs.db stats`;
+
+/** Builds the `ticketrail` command with all its subcommands. */
+export function createProgram(): Command {
+  const program = new Command('ticketrail')
+    .description('ticketrail: a background job queue for Node.js')
+    .version(readVersion(), '-V, --version', 'print the version')
+    .option('--db <url>', `database URL (default: TICKETRAIL_URL, else "${DEFAULT_URL}")`)
+    .showSuggestionAfterError()
+    .addHelpText('after', EXAMPLES);
+  for (const command of [
+    enqueueCommand(),
+    showCommand(),
+    listCommand(),
+    statsCommand(),
+    retryCommand(),
+    cancelCommand(),
+    workerCommand(),
+    demoCommand(),
+  ]) {
+    program.addCommand(command);
+  }
+  for (const command of [program, ...program.commands]) pointErrorsAtHelp(command);
+  return program;
+}
+
+function pointErrorsAtHelp(command: Command): void {
+  const help = command.parent === null ? 'ticketrail --help' : `ticketrail ${command.name()} --help`;
+  command.configureOutput({
+    outputError: (message, write) => {
+      const line = oneLine(hideSecrets(message)).replace(/\.$/, '');
+      write(`${line}; see "${help}"\n`);
+    },
+  });
+}
+
+// package.json sits two folders up from both src/cli/ and dist/cli/.
+function readVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}

@@ -1,0 +1,15 @@
+// `ticketrail retry <id>`: makes a failed or cancelled job due now, and prints it.
+import { Command } from 'commander';
+
+import { printJson } from './output.js';
+import { withQueue } from './with-queue.js';
+
+/** Builds the `retry` command. */
+export function retryCommand(): Command {
+  return new Command('retry')
+    .description('make a failed or cancelled job due now with a fresh set of tries; print it')
+    .argument('<id>', 'job id')
+    .action(async (id: string, _flags: object, command: Command) => {
+      printJson(await withQueue(command, (queue) => queue.retry(id)));
+    });
+}

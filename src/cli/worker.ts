@@ -1,0 +1,127 @@
+// `ticketrail worker <handlers-module>`: runs jobs in this process until SIGTERM or SIGINT.
+//
+// The first signal stops the worker gracefully: it claims nothing more, lets running jobs finish
+// within the grace period, then aborts them and puts their jobs back as due without spending a
+// try; then the queue closes and the process exits 0. A second signal exits at once with 130;
+// jobs still running then are taken again by a worker once their leases expire.
+import { Command } from 'commander';
+
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LEASE_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+} from '../core/defaults.js';
+import { connect, type Queue, type Worker, type WorkerOptions } from '../index.js';
+import { logLevelFromEnvironment } from '../queue/environment.js';
+import { collect, duration, integer } from './flags.js';
+import { loadHandlers } from './handlers-module.js';
+import { reportFailure } from './report-failure.js';
+import { databaseUrl } from './with-queue.js';
+
+/** The worker logs its lifecycle (start, stop, retries) unless TICKETRAIL_LOG_LEVEL says else. */
+export const WORKER_LOG_LEVEL = 'info';
+
+/** Exit code after a second signal, as shells report an interrupted command (128 + SIGINT). */
+export const FORCED_EXIT_CODE = 130;
+
+interface WorkerFlags {
+  concurrency?: number;
+  queue?: string[];
+  lease?: number;
+  grace?: number;
+  poll?: number;
+}
+
+const EXAMPLES = `
+The module's default export maps task names to handlers, e.g. in handlers.mjs:
+  export default {
+    'send-welcome-email': async ({ userId }, ctx) => mailer.send(userId, { signal: ctx.signal }),
+  };
+
+Examples:
+  $ ticketrail worker ./handlers.mjs --concurrency 20
+  $ ticketrail worker ./src/handlers.ts --queue emails --queue reports --grace 30s`;
+
+/** Builds the `worker` command. */
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run jobs with the handlers of a module until SIGTERM or SIGINT')
+    .argument('<handlers-module>', 'a .js, .mjs or .ts file whose default export maps tasks to handlers')
+    .option('--concurrency <n>', `handlers running at once (default: ${DEFAULT_CONCURRENCY})`, integer(1))
+    .option('--queue <queue>', 'serve only this lane; repeat for several (default: every lane)', collect)
+    .option(
+      '--lease <duration>',
+      `how long a claimed job is held without a heartbeat (default: ${DEFAULT_LEASE_MS} ms)`,
+      duration,
+    )
+    .option(
+      '--grace <duration>',
+      `on stop, how long running jobs may finish before they are aborted and put back ` +
+        `(default: ${DEFAULT_SHUTDOWN_GRACE_MS} ms)`,
+      duration,
+    )
+    .option(
+      '--poll <duration>',
+      `how often an idle worker looks for due work (default: ${DEFAULT_POLL_INTERVAL_MS} ms)`,
+      duration,
+    )
+    .addHelpText('after', EXAMPLES)
+    .action(async (modulePath: string, flags: WorkerFlags, command: Command) => {
+      const handlers = await loadHandlers(modulePath);
+      const url = databaseUrl(command);
+      const queue = await connect(url, { logLevel: logLevelFromEnvironment() ?? WORKER_LOG_LEVEL });
+      let worker: Worker;
+      try {
+        worker = queue.work(handlers, workerOptions(flags));
+      } catch (error) {
+        await queue.close();
+        throw error;
+      }
+      await runUntilSignal(queue, worker, url);
+    });
+}
+
+// Only the flags given become options, so that the library applies its own defaults.
+function workerOptions(flags: WorkerFlags): WorkerOptions {
+  const options: WorkerOptions = {};
+  if (flags.concurrency !== undefined) options.concurrency = flags.concurrency;
+  if (flags.queue !== undefined) options.queues = flags.queue;
+  if (flags.lease !== undefined) options.lease = flags.lease;
+  if (flags.grace !== undefined) options.shutdownGrace = flags.grace;
+  if (flags.poll !== undefined) options.pollInterval = flags.poll;
+  return options;
+}
+
+async function runUntilSignal(queue: Queue, worker: Worker, url: string | undefined): Promise<never> {
+  const logger = queue.logger.child({ component: 'cli' });
+  const signal = await firstSignal(() => {
+    logger.warn('second signal; exiting without waiting for running jobs');
+    process.exit(FORCED_EXIT_CODE);
+  });
+  logger.info({ signal, running: worker.running }, 'signal received; stopping gracefully');
+  try {
+    await worker.stop();
+    await queue.close();
+  } catch (error) {
+    reportFailure(error, url);
+    process.exit(1);
+  }
+  // A handler that ignored its abort may still hold timers that would keep the process alive;
+  // its job is already back in the queue, so exiting now loses nothing.
+  process.exit(0);
+}
+
+/** Resolves on the first SIGTERM or SIGINT; every later one calls `onAnother`. */
+function firstSignal(onAnother: () => void): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const listener = (signal: NodeJS.Signals): void => {
+      if (received) return onAnother();
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGTERM', listener);
+    process.on('SIGINT', listener);
+  });
+}

@@ -1,0 +1,69 @@
+// Follows a worker through its public events: counts retries and finished jobs, and tells when
+// a given set of jobs has finished. This is how the demo waits for the queue to drain, without
+// sleeping or polling.
+import type { Job, Worker } from '../index.js';
+
+/** How a job ended for good. */
+export type JobEnding = 'completed' | 'failed';
+
+/** Watches one worker from its creation on, so no event is missed. */
+export class JobWatch {
+  /** Failed tries that will be tried again. */
+  retries = 0;
+  /** Ended jobs by id. */
+  readonly ended = new Map<string, JobEnding>();
+  readonly #worker: Worker;
+  readonly #waiters = new Set<() => void>();
+
+  constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.on('completed', this.#onCompleted);
+    worker.on('failed', this.#onFailed);
+    worker.on('retrying', this.#onRetrying);
+  }
+
+  /** Jobs that failed for good (no tries left). */
+  get failed(): number {
+    return [...this.ended.values()].filter((ending) => ending === 'failed').length;
+  }
+
+  /**
+   * Resolves true once every job in `jobIds` has completed or failed for good, or false after
+   * `timeoutMs` (a guard against a job that never ends, such as one whose lease was lost).
+   * `jobIds` is read again on each event, so ids added while waiting count too.
+   */
+  untilEnded(jobIds: ReadonlySet<string>, timeoutMs: number): Promise<boolean> {
+    const allEnded = () => [...jobIds].every((id) => this.ended.has(id));
+    if (allEnded()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (drained: boolean) => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(drained);
+      };
+      const check = () => {
+        if (allEnded()) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Stops listening to the worker. */
+  dispose(): void {
+    this.#worker.off('completed', this.#onCompleted);
+    this.#worker.off('failed', this.#onFailed);
+    this.#worker.off('retrying', this.#onRetrying);
+  }
+
+  #end(job: Job, ending: JobEnding): void {
+    this.ended.set(job.id, ending);
+    for (const check of [...this.#waiters]) check();
+  }
+
+  readonly #onCompleted = (job: Job): void => this.#end(job, 'completed');
+  readonly #onFailed = (job: Job): void => this.#end(job, 'failed');
+  readonly #onRetrying = (): void => {
+    this.retries += 1;
+  };
+}
