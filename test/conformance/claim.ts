@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { newJob } from '../helpers/jobs.js';
-import type { StoreFactory, StoreHandle } from './store-factory.js';
+import { useFreshStore, type StoreFactory } from './store-factory.js';
 
 const LEASE_MS = 30_000;
 
 export function claimContract(factory: StoreFactory): void {
   describe('claim', () => {
-    let handle: StoreHandle;
-    beforeEach(async () => {
-      handle = await factory();
-    });
-    afterEach(async () => {
-      await handle.close();
-    });
+    const current = useFreshStore(factory);
 
     const claim = (limit: number, queues: string[] | null = null) =>
-      handle.store.claim({ workerId: 'w1', queues, limit, leaseMs: LEASE_MS });
+      current().store.claim({ workerId: 'w1', queues, limit, leaseMs: LEASE_MS });
 
     it('takes the highest priority first, then the earliest due, then the oldest', async () => {
       const past = (ms: number) => new Date(Date.now() - ms);
-      await handle.store.enqueue([
+      await current().store.enqueue([
         newJob('a', { n: 'low-old' }, { priority: 0, runAt: past(5_000) }),
         newJob('a', { n: 'high-late' }, { priority: 5, runAt: past(1_000) }),
         newJob('a', { n: 'high-early' }, { priority: 5, runAt: past(2_000) }),
@@ -36,25 +30,25 @@ export function claimContract(factory: StoreFactory): void {
     });
 
     it('marks claimed jobs running, counts the try and hands out a lease', async () => {
-      const [enqueued] = await handle.store.enqueue([newJob('a')]);
+      const [enqueued] = await current().store.enqueue([newJob('a')]);
       const [{ job, lease }] = await claim(1);
       assert.equal(job.id, enqueued.id);
       assert.equal(job.state, 'running');
       assert.equal(job.attempt, 1);
       assert.ok(job.startedAt instanceof Date);
       assert.equal(lease.jobId, job.id);
-      const stored = await handle.store.getJob(job.id);
+      const stored = await current().store.getJob(job.id);
       assert.equal(stored?.state, 'running');
       assert.deepEqual(await claim(1), []);
     });
 
     it('leaves scheduled jobs alone until they are due', async () => {
-      await handle.store.enqueue([newJob('a', {}, { delay: '1h' })]);
+      await current().store.enqueue([newJob('a', {}, { delay: '1h' })]);
       assert.deepEqual(await claim(10), []);
     });
 
     it('takes only from the named queues', async () => {
-      await handle.store.enqueue([
+      await current().store.enqueue([
         newJob('a', { q: 'emails' }, { queue: 'emails' }),
         newJob('a', { q: 'reports' }, { queue: 'reports' }),
         newJob('a', { q: 'default' }),
@@ -66,16 +60,16 @@ export function claimContract(factory: StoreFactory): void {
     });
 
     it('respects the limit', async () => {
-      await handle.store.enqueue(Array.from({ length: 10 }, () => newJob('a')));
+      await current().store.enqueue(Array.from({ length: 10 }, () => newJob('a')));
       assert.equal((await claim(3)).length, 3);
       assert.equal((await claim(100)).length, 7);
     });
 
     it('never hands one job to two concurrent claimers', async () => {
-      const other = await handle.reopen();
+      const other = await current().reopen();
       try {
-        await handle.store.enqueue(Array.from({ length: 200 }, (_, i) => newJob('a', { i })));
-        const claimers = [handle.store, other];
+        await current().store.enqueue(Array.from({ length: 200 }, (_, i) => newJob('a', { i })));
+        const claimers = [current().store, other];
         const seen: string[] = [];
         await Promise.all(
           claimers.map(async (store, index) => {
@@ -94,9 +88,9 @@ export function claimContract(factory: StoreFactory): void {
     });
 
     it('gives a new lease token on every claim of the same job', async () => {
-      await handle.store.enqueue([newJob('a')]);
+      await current().store.enqueue([newJob('a')]);
       const [first] = await claim(1);
-      await handle.store.finish([{ type: 'release', lease: first.lease }]);
+      await current().store.finish([{ type: 'release', lease: first.lease }]);
       const [second] = await claim(1);
       assert.equal(second.job.id, first.job.id);
       assert.notEqual(second.lease.token, first.lease.token);

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { newJob } from '../helpers/jobs.js';
-import type { StoreFactory, StoreHandle } from './store-factory.js';
+import { useFreshStore, type StoreFactory } from './store-factory.js';
 
 export function enqueueContract(factory: StoreFactory): void {
   describe('enqueue', () => {
-    let handle: StoreHandle;
-    beforeEach(async () => {
-      handle = await factory();
-    });
-    afterEach(async () => {
-      await handle.close();
-    });
+    const current = useFreshStore(factory);
 
     it('stores a job with the defaults and returns it available', async () => {
       const before = Date.now();
-      const [job] = await handle.store.enqueue([newJob('send-email', { userId: 42 })]);
+      const [job] = await current().store.enqueue([newJob('send-email', { userId: 42 })]);
       assert.equal(typeof job.id, 'string');
       assert.equal(job.task, 'send-email');
       assert.equal(job.queue, 'default');
@@ -29,7 +23,7 @@ export function enqueueContract(factory: StoreFactory): void {
       assert.deepEqual(job.errors, []);
       assert.equal(job.result, null);
       assert.ok(job.runAt.getTime() >= before - 1000 && job.runAt.getTime() <= Date.now() + 1000);
-      assert.deepEqual(await handle.store.getJob(job.id), job);
+      assert.deepEqual(await current().store.getJob(job.id), job);
     });
 
     it('keeps any JSON payload exactly, Unicode of every plane included', async () => {
@@ -38,26 +32,26 @@ export function enqueueContract(factory: StoreFactory): void {
         nested: { list: [1, 2.5, -3, true, null, 'x'], deep: { deeper: { deepest: [] } } },
         big: 9007199254740991,
       };
-      const [job] = await handle.store.enqueue([newJob('noop', payload)]);
-      assert.deepEqual((await handle.store.getJob(job.id))?.payload, payload);
+      const [job] = await current().store.enqueue([newJob('noop', payload)]);
+      assert.deepEqual((await current().store.getJob(job.id))?.payload, payload);
     });
 
     it('makes a delayed job scheduled until its time', async () => {
-      const [job] = await handle.store.enqueue([newJob('noop', {}, { delay: '1h' })]);
+      const [job] = await current().store.enqueue([newJob('noop', {}, { delay: '1h' })]);
       assert.equal(job.state, 'scheduled');
       assert.ok(Math.abs(job.runAt.getTime() - (Date.now() + 3_600_000)) < 5_000);
-      assert.equal((await handle.store.getJob(job.id))?.state, 'scheduled');
+      assert.equal((await current().store.getJob(job.id))?.state, 'scheduled');
     });
 
     it('honours an absolute runAt in the past as due now', async () => {
       const runAt = new Date(Date.now() - 60_000);
-      const [job] = await handle.store.enqueue([newJob('noop', {}, { runAt })]);
+      const [job] = await current().store.enqueue([newJob('noop', {}, { runAt })]);
       assert.equal(job.state, 'available');
       assert.equal(job.runAt.getTime(), runAt.getTime());
     });
 
     it('returns the jobs of a batch in input order', async () => {
-      const jobs = await handle.store.enqueue(
+      const jobs = await current().store.enqueue(
         Array.from({ length: 20 }, (_, i) => newJob(`task-${i % 3}`, { i })),
       );
       assert.deepEqual(
@@ -68,27 +62,27 @@ export function enqueueContract(factory: StoreFactory): void {
     });
 
     it('returns the existing job for a key that is already held', async () => {
-      const [first] = await handle.store.enqueue([newJob('welcome', { v: 1 }, { key: 'welcome:42' })]);
-      const [second] = await handle.store.enqueue([newJob('welcome', { v: 2 }, { key: 'welcome:42' })]);
+      const [first] = await current().store.enqueue([newJob('welcome', { v: 1 }, { key: 'welcome:42' })]);
+      const [second] = await current().store.enqueue([newJob('welcome', { v: 2 }, { key: 'welcome:42' })]);
       assert.equal(second.id, first.id);
       assert.deepEqual(second.payload, { v: 1 });
-      const [third, fourth] = await handle.store.enqueue([
+      const [third, fourth] = await current().store.enqueue([
         newJob('welcome', { v: 3 }, { key: 'welcome:43' }),
         newJob('welcome', { v: 4 }, { key: 'welcome:43' }),
       ]);
       assert.equal(fourth.id, third.id);
-      assert.equal((await handle.store.stats()).total.available, 2);
+      assert.equal((await current().store.stats()).total.available, 2);
     });
 
     it('yields one job when two connections enqueue one key concurrently', async () => {
-      const other = await handle.reopen();
+      const other = await current().reopen();
       try {
         const calls = Array.from({ length: 40 }, (_, i) =>
-          (i % 2 === 0 ? handle.store : other).enqueue([newJob('welcome', { i }, { key: 'storm' })]),
+          (i % 2 === 0 ? current().store : other).enqueue([newJob('welcome', { i }, { key: 'storm' })]),
         );
         const results = await Promise.all(calls);
         assert.equal(new Set(results.map(([job]) => job.id)).size, 1);
-        assert.equal((await handle.store.stats()).total.available, 1);
+        assert.equal((await current().store.stats()).total.available, 1);
       } finally {
         await other.close();
       }

@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { newJob } from '../helpers/jobs.js';
-import type { StoreFactory, StoreHandle } from './store-factory.js';
+import { useFreshStore, type StoreFactory } from './store-factory.js';
 
 export function listStatsContract(factory: StoreFactory): void {
   describe('list and stats', () => {
-    let handle: StoreHandle;
-    beforeEach(async () => {
-      handle = await factory();
-    });
-    afterEach(async () => {
-      await handle.close();
-    });
+    const current = useFreshStore(factory);
 
     it('pages through every job newest first, each exactly once', async () => {
-      const jobs = await handle.store.enqueue(Array.from({ length: 23 }, (_, i) => newJob('a', { i })));
+      const jobs = await current().store.enqueue(Array.from({ length: 23 }, (_, i) => newJob('a', { i })));
       const seen: string[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < 10; page += 1) {
-        const result = await handle.store.listJobs({ limit: 5, cursor });
+        const result = await current().store.listJobs({ limit: 5, cursor });
         seen.push(...result.jobs.map((job) => job.id));
         if (result.nextCursor === null) break;
         cursor = result.nextCursor;
@@ -28,14 +22,14 @@ export function listStatsContract(factory: StoreFactory): void {
     });
 
     it('filters by state, task and queue', async () => {
-      await handle.store.enqueue([
+      await current().store.enqueue([
         newJob('email', {}, { queue: 'mail' }),
         newJob('email', {}, { queue: 'mail', delay: '1h' }),
         newJob('resize', {}, { queue: 'images' }),
         newJob('resize', {}, { queue: 'images' }),
       ]);
       const list = async (filter: object) =>
-        (await handle.store.listJobs({ limit: 50, ...filter })).jobs.length;
+        (await current().store.listJobs({ limit: 50, ...filter })).jobs.length;
       assert.equal(await list({ state: 'scheduled' }), 1);
       assert.equal(await list({ state: 'available' }), 3);
       assert.equal(await list({ task: 'email' }), 2);
@@ -45,19 +39,19 @@ export function listStatsContract(factory: StoreFactory): void {
     });
 
     it('counts jobs per state, overall and per queue', async () => {
-      await handle.store.enqueue([
+      await current().store.enqueue([
         newJob('a', {}, { queue: 'mail' }),
         newJob('a', {}, { queue: 'mail', delay: '1h' }),
         newJob('a', {}, { queue: 'images' }),
       ]);
-      const [{ lease }] = await handle.store.claim({
+      const [{ lease }] = await current().store.claim({
         workerId: 'w',
         queues: ['images'],
         limit: 1,
         leaseMs: 30_000,
       });
-      await handle.store.finish([{ type: 'complete', lease, resultJson: 'null' }]);
-      const stats = await handle.store.stats();
+      await current().store.finish([{ type: 'complete', lease, resultJson: 'null' }]);
+      const stats = await current().store.stats();
       assert.deepEqual(stats.total, {
         scheduled: 1,
         available: 1,

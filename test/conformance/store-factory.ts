@@ -1,3 +1,5 @@
+import { afterEach, beforeEach } from 'node:test';
+
 import type { Store } from '../../src/stores/store.js';
 
 /** Opens a fresh, empty store for one test; `close` also removes what the test left behind. */
@@ -9,3 +11,22 @@ export interface StoreHandle {
 }
 
 export type StoreFactory = () => Promise<StoreHandle>;
+
+/**
+ * Registers hooks that open a fresh store before each test of the enclosing suite and close it
+ * after; returns the handle of the running test.
+ */
+export function useFreshStore(factory: StoreFactory): () => StoreHandle {
+  let handle: StoreHandle | undefined;
+  beforeEach(async () => {
+    handle = await factory();
+  });
+  afterEach(async () => {
+    await handle?.close();
+    handle = undefined;
+  });
+  return () => {
+    if (handle === undefined) throw new Error('no store: call inside a test');
+    return handle;
+  };
+}

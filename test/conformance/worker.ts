@@ -5,21 +5,19 @@ import { JobTimeoutError } from '../../src/core/errors.js';
 import type { Queue } from '../../src/queue/queue.js';
 import { newJob, waitUntil } from '../helpers/jobs.js';
 import { nextEvent, queueOver } from '../helpers/queue.js';
-import type { StoreFactory, StoreHandle } from './store-factory.js';
+import { useFreshStore, type StoreFactory } from './store-factory.js';
 
 const fast = { pollInterval: 20, lease: 2_000 };
 
 export function workerContract(factory: StoreFactory): void {
   describe('worker', () => {
-    let handle: StoreHandle;
+    const current = useFreshStore(factory);
     let queue: Queue;
-    beforeEach(async () => {
-      handle = await factory();
-      queue = queueOver(handle.store);
+    beforeEach(() => {
+      queue = queueOver(current().store);
     });
     afterEach(async () => {
       await queue.close();
-      await handle.close();
     });
 
     it('runs a job and stores its result', async () => {
@@ -255,9 +253,9 @@ export function workerContract(factory: StoreFactory): void {
     });
 
     it('runs again a job whose worker died, once its lease expires', async () => {
-      await handle.store.enqueue([newJob('resume', { n: 1 })]);
+      await current().store.enqueue([newJob('resume', { n: 1 })]);
       // A worker that claims and then dies: it never heartbeats nor finishes.
-      const [dead] = await handle.store.claim({ workerId: 'dead', queues: null, limit: 1, leaseMs: 100 });
+      const [dead] = await current().store.claim({ workerId: 'dead', queues: null, limit: 1, leaseMs: 100 });
       const worker = queue.work({ resume: async (_payload, ctx) => ctx.attempt }, { pollInterval: 20, lease: 150 });
       const completed = await nextEvent(worker, 'completed', dead.job.id);
       assert.equal(completed.result, 2);

@@ -1,4 +1,5 @@
 // Builders and waits shared by the tests.
+import type { TryError } from '../../src/core/job.js';
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../../src/core/enqueue-options.js';
 
 /** A validated NewJob as the queue would hand it to a store. */
@@ -22,4 +23,9 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** A stored error record for a failed try, as a worker would write it. */
+export function tryError(attempt: number, message = 'boom'): TryError {
+  return { attempt, name: 'TypeError', message, stack: 'TypeError: boom\n    at handler', atMs: Date.now() };
 }
