@@ -1,0 +1,148 @@
+// What is measured and how: each workload runs against one subject on a fresh backend, warms it
+// up briefly, then times the real pass. Figures are rates (jobs per second, higher is better)
+// or latencies (milliseconds, lower is better), named `<workload>.<figure>`.
+import { percentile } from './statistics.js';
+import type { Subject } from './subjects/subject.js';
+
+/** How much work one run does. */
+export interface Sizes {
+  /** Jobs per timed pass of enqueue-one, enqueue-bulk and drain. */
+  jobs: number;
+  /** Jobs per enqueueMany call (and per transaction for raw bulk). */
+  bulkChunk: number;
+  /** Jobs per warm-up pass, done on the same backend just before the timed pass. */
+  warmupJobs: number;
+  pickupSamples: number;
+  pickupWarmupSamples: number;
+  /** Time between two enqueues while measuring pickup latency. */
+  pickupGapMs: number;
+}
+
+export const FULL_SIZES: Readonly<Sizes> = Object.freeze({
+  jobs: 20_000,
+  bulkChunk: 1_000,
+  warmupJobs: 1_000,
+  pickupSamples: 200,
+  pickupWarmupSamples: 10,
+  pickupGapMs: 10,
+});
+
+export const QUICK_SIZES: Readonly<Sizes> = Object.freeze({
+  jobs: 5_000,
+  bulkChunk: 1_000,
+  warmupJobs: 500,
+  pickupSamples: 50,
+  pickupWarmupSamples: 5,
+  pickupGapMs: 10,
+});
+
+export interface Figure {
+  /** `<workload>.<figure>`, e.g. "enqueue-one.p99". */
+  id: string;
+  label: string;
+  unit: 'jobs/s' | 'ms';
+}
+
+export interface Workload {
+  /** What `--only` matches, e.g. "drain-10". */
+  name: string;
+  figures: readonly Figure[];
+  supports(subject: Subject): boolean;
+  /** Runs on a backend that setup() just opened; returns a value per figure id. */
+  measure(subject: Subject, sizes: Readonly<Sizes>): Promise<Record<string, number>>;
+}
+
+const enqueueOne: Workload = {
+  name: 'enqueue-one',
+  figures: [
+    { id: 'enqueue-one.rate', label: 'enqueue one at a time', unit: 'jobs/s' },
+    { id: 'enqueue-one.p50', label: 'enqueue one at a time, p50', unit: 'ms' },
+    { id: 'enqueue-one.p99', label: 'enqueue one at a time, p99', unit: 'ms' },
+  ],
+  supports: () => true,
+  async measure(subject, sizes) {
+    await enqueueEach(subject, sizes.warmupJobs);
+    const started = process.hrtime.bigint();
+    const callNs = await enqueueEach(subject, sizes.jobs);
+    const elapsedNs = Number(process.hrtime.bigint() - started);
+    return {
+      'enqueue-one.rate': (sizes.jobs * 1e9) / elapsedNs,
+      'enqueue-one.p50': percentile(callNs, 50) / 1e6,
+      'enqueue-one.p99': percentile(callNs, 99) / 1e6,
+    };
+  },
+};
+
+const enqueueBulk: Workload = {
+  name: 'enqueue-bulk',
+  figures: [{ id: 'enqueue-bulk.rate', label: 'bulk enqueue', unit: 'jobs/s' }],
+  supports: () => true,
+  async measure(subject, sizes) {
+    await subject.enqueueBulk(sizes.warmupJobs, sizes.bulkChunk);
+    const elapsedNs = await timeNs(() => subject.enqueueBulk(sizes.jobs, sizes.bulkChunk));
+    return { 'enqueue-bulk.rate': (sizes.jobs * 1e9) / elapsedNs };
+  },
+};
+
+function drainAt(concurrency: number): Workload {
+  const id = `drain-${concurrency}.rate`;
+  return {
+    name: `drain-${concurrency}`,
+    figures: [{ id, label: `drain at concurrency ${concurrency}`, unit: 'jobs/s' }],
+    supports: () => true,
+    async measure(subject, sizes) {
+      await subject.enqueueBulk(sizes.warmupJobs, sizes.bulkChunk);
+      await subject.drain(sizes.warmupJobs, concurrency);
+      await subject.enqueueBulk(sizes.jobs, sizes.bulkChunk);
+      const elapsedNs = await timeNs(() => subject.drain(sizes.jobs, concurrency));
+      return { [id]: (sizes.jobs * 1e9) / elapsedNs };
+    },
+  };
+}
+
+const pickup: Workload = {
+  name: 'pickup',
+  figures: [
+    { id: 'pickup.p50', label: 'pickup latency (idle worker), p50', unit: 'ms' },
+    { id: 'pickup.p99', label: 'pickup latency (idle worker), p99', unit: 'ms' },
+  ],
+  supports: (subject) => subject.pickupLatencies !== undefined,
+  async measure(subject, sizes) {
+    if (subject.pickupLatencies === undefined) {
+      throw new Error(`pickup: ${subject.name} has no worker to measure`);
+    }
+    await subject.pickupLatencies(sizes.pickupWarmupSamples, sizes.pickupGapMs);
+    const latenciesMs = await subject.pickupLatencies(sizes.pickupSamples, sizes.pickupGapMs);
+    return {
+      'pickup.p50': percentile(latenciesMs, 50),
+      'pickup.p99': percentile(latenciesMs, 99),
+    };
+  },
+};
+
+/** Every workload, in the order they run and print. */
+export const WORKLOADS: readonly Workload[] = [
+  enqueueOne,
+  enqueueBulk,
+  drainAt(10),
+  drainAt(50),
+  pickup,
+];
+
+/** Enqueues `count` jobs one call at a time; returns each call's duration in nanoseconds. */
+async function enqueueEach(subject: Subject, count: number): Promise<Float64Array> {
+  const callNs = new Float64Array(count);
+  for (let index = 0; index < count; index += 1) {
+    const started = process.hrtime.bigint();
+    const pending = subject.enqueueOne(index);
+    if (pending !== undefined) await pending;
+    callNs[index] = Number(process.hrtime.bigint() - started);
+  }
+  return callNs;
+}
+
+async function timeNs(work: () => Promise<void>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - started);
+}
