@@ -30,6 +30,8 @@ export interface DemoReport {
   unexpectedEmails: number;
   /** Failed tries of welcome email jobs that were tried again. */
   retries: number;
+  /** Messages the mail server refused with a temporary error (queued and inline sends). */
+  mailRefused: number;
   /** Enqueue calls that returned an existing job instead of adding one. */
   duplicatesPrevented: number;
   /** Welcome email jobs that ran out of tries. */
@@ -107,16 +109,23 @@ export function findProblems(report: Omit<DemoReport, 'problems'>): string[] {
   if (report.unexpectedEmails > 0) {
     problems.push(`${report.unexpectedEmails} emails arrived beyond one per user`);
   }
-  if (report.failedJobs > 0) problems.push(`${report.failedJobs} welcome email jobs ran out of tries`);
+  if (report.failedJobs > 0)
+    problems.push(`${report.failedJobs} welcome email jobs ran out of tries`);
   return problems;
 }
 
 /** The report as lines of a small table. */
 export function formatReport(report: DemoReport): string[] {
   const row = (label: string, value: string) => `  ${label.padEnd(34)}${value}`;
+  const columns = (label: string, p50: string, p99: string, failed: string) =>
+    `  ${label.padEnd(24)}${p50.padStart(10)}${p99.padStart(10)}${failed.padStart(12)}`;
   const route = (label: string, summary: LatencySummary) =>
-    `  ${label.padEnd(24)}${ms(summary.p50Ms)}${ms(summary.p99Ms)}` +
-    `${`${summary.failures} / ${summary.requests}`.padStart(12)}`;
+    columns(
+      label,
+      summary.p50Ms.toFixed(1),
+      summary.p99Ms.toFixed(1),
+      `${summary.failures} / ${summary.requests}`,
+    );
   const verdict =
     report.problems.length === 0
       ? `OK: each of the ${report.signups} users got exactly one welcome email.`
@@ -126,12 +135,13 @@ export function formatReport(report: DemoReport): string[] {
     '',
     `ticketrail demo: ${report.signups} signups + ${report.repeats} repeats`,
     '',
-    `  ${'route'.padEnd(24)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'failed'.padStart(12)}`,
+    columns('route', 'p50 ms', 'p99 ms', 'failed'),
     route('POST /signup (queued)', report.queued),
     route('POST /signup-inline', report.inline),
     '',
     row('welcome emails delivered', String(report.emailsDelivered)),
     row('users with exactly one email', `${report.usersWithOneEmail} / ${report.signups}`),
+    row('sends refused by the mail server', String(report.mailRefused)),
     row('retries', String(report.retries)),
     row('duplicates prevented', String(report.duplicatesPrevented)),
     row('unexpected emails', String(report.unexpectedEmails)),
@@ -140,8 +150,4 @@ export function formatReport(report: DemoReport): string[] {
     '',
     verdict,
   ];
-}
-
-function ms(value: number): string {
-  return value.toFixed(1).padStart(10);
 }

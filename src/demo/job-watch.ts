@@ -1,6 +1,6 @@
-// Follows a worker through its public events: counts retries and finished jobs, and tells when
-// a given set of jobs has finished. This is how the demo waits for the queue to drain, without
-// sleeping or polling.
+// Follows a worker through its public events: records retries and how jobs ended, and tells
+// when a given set of jobs has ended. This is how the demo waits for the queue to drain, without
+// sleeping or polling. Counts are per job id, so jobs the demo did not enqueue never skew them.
 import type { Job, Worker } from '../index.js';
 
 /** How a job ended for good. */
@@ -8,10 +8,10 @@ export type JobEnding = 'completed' | 'failed';
 
 /** Watches one worker from its creation on, so no event is missed. */
 export class JobWatch {
-  /** Failed tries that will be tried again. */
-  retries = 0;
   /** Ended jobs by id. */
   readonly ended = new Map<string, JobEnding>();
+  /** Failed tries that were tried again, by job id. */
+  readonly retried = new Map<string, number>();
   readonly #worker: Worker;
   readonly #waiters = new Set<() => void>();
 
@@ -22,9 +22,15 @@ export class JobWatch {
     worker.on('retrying', this.#onRetrying);
   }
 
-  /** Jobs that failed for good (no tries left). */
-  get failed(): number {
-    return [...this.ended.values()].filter((ending) => ending === 'failed').length;
+  /** Among `jobIds`: failed tries that were tried again, and jobs that ran out of tries. */
+  tally(jobIds: Iterable<string>): { retries: number; failed: number } {
+    let retries = 0;
+    let failed = 0;
+    for (const id of jobIds) {
+      retries += this.retried.get(id) ?? 0;
+      if (this.ended.get(id) === 'failed') failed += 1;
+    }
+    return { retries, failed };
   }
 
   /**
@@ -63,7 +69,7 @@ export class JobWatch {
 
   readonly #onCompleted = (job: Job): void => this.#end(job, 'completed');
   readonly #onFailed = (job: Job): void => this.#end(job, 'failed');
-  readonly #onRetrying = (): void => {
-    this.retries += 1;
+  readonly #onRetrying = (job: Job): void => {
+    this.retried.set(job.id, (this.retried.get(job.id) ?? 0) + 1);
   };
 }

@@ -54,7 +54,8 @@ const TEMPORARY_FAILURE = 451;
  *
  * @example
  * const mail = await startMailServer({ rejectMail: () => false });
- * const transport = nodemailer.createTransport({ host: mail.host, port: mail.port, ignoreTLS: true });
+ * const { host, port } = mail;
+ * const transport = nodemailer.createTransport({ host, port, ignoreTLS: true });
  */
 export async function startMailServer(options: MailServerOptions = {}): Promise<MailServer> {
   const minDelayMs = options.minDelayMs ?? DEFAULT_MAIL_MIN_DELAY_MS;
@@ -84,7 +85,9 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
         return;
       }
       delivered += 1;
-      for (const address of recipients) deliveredTo.set(address, (deliveredTo.get(address) ?? 0) + 1);
+      for (const address of recipients) {
+        deliveredTo.set(address, (deliveredTo.get(address) ?? 0) + 1);
+      }
       reply(null);
     }, delayMs);
     pending.add(timer);

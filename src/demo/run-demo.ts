@@ -21,14 +21,17 @@ import {
 import { JobWatch } from './job-watch.js';
 import { startMailServer, type IncomingMail, type MailServer } from './mail-server.js';
 import { buildSignupApp } from './signup-app.js';
-import { driveSignups } from './traffic.js';
+import { TrafficProcess } from './traffic.js';
 import { UserStore } from './user-store.js';
 import { createWelcomeEmailHandler, WELCOME_EMAIL_TASK } from './welcome-email.js';
 
 export type { DemoReport } from './demo-report.js';
 
 export interface DemoOptions {
-  /** After the report, keep the app, mail server and worker up until SIGINT/SIGTERM. Default: false. */
+  /**
+   * After the report, keep the app, mail server and worker up until SIGINT or SIGTERM.
+   * Default: false.
+   */
   keepRunning?: boolean;
   /** Distinct users signed up through the queued route. Default: 200. */
   signups?: number;
@@ -39,7 +42,7 @@ export interface DemoOptions {
   /**
    * Queue database. Default: a fresh SQLite file in a temporary folder, removed afterwards.
    * LIMIT: welcome email jobs left in a reused database by an interrupted run are run again
-   * and fail (their users are gone with that run's users database); give a fresh one.
+   * and fail (their users left with that run's users database), taking worker slots meanwhile.
    */
   dbUrl?: string;
   /** Where report lines go. Default: console.log. */
@@ -53,9 +56,11 @@ export interface DemoOptions {
 export const DEFAULT_DEMO_SIGNUPS = 200;
 export const DEFAULT_DEMO_REPEATS = 50;
 export const DEFAULT_DEMO_INLINE_SIGNUPS = 40;
-/** Requests in flight at once against POST /signup and POST /signup-inline. */
-const SIGNUP_CONCURRENCY = 50;
-const INLINE_CONCURRENCY = 20;
+/**
+ * Users waiting for an answer at once, on either route. One level for both keeps the comparison
+ * fair; on a small machine a higher one measures the load generator more than the app.
+ */
+const USER_CONCURRENCY = 10;
 /** Welcome emails sent at once by the worker, and SMTP connections it may open. */
 const WORKER_CONCURRENCY = 50;
 /** Retries are not announced to the worker, so it looks for due ones this often. */
@@ -78,6 +83,7 @@ interface ResolvedDemoOptions {
 /** What the measuring steps need from the running parts. */
 interface DemoSystem {
   baseUrl: string;
+  traffic: TrafficProcess;
   mail: MailServer;
   watch: JobWatch;
   jobIds: ReadonlySet<string>;
@@ -98,14 +104,32 @@ export async function runDemo(
   const resolved = resolveDemoOptions(options);
   const startedMs = performance.now();
   const stops: (() => unknown)[] = [];
+  // LIMIT: a SIGINT before the report ends the process at once (Node's default), leaving the
+  // temporary folder behind; only keepRunning's wait after the report stops cleanly on it.
   try {
     const system = await startSystem(resolved, stops);
     const report = await measure(system, resolved, startedMs);
+    system.traffic.close();
     for (const line of formatReport(report)) resolved.log(line);
     if (resolved.keepRunning) await serveUntilStopped(system, resolved);
     return { ok: report.problems.length === 0, report };
   } finally {
-    for (const stop of stops.reverse()) await stop();
+    await stopAll(stops);
+  }
+}
+
+/** Runs every stop, newest first, even when one fails; then throws the failures together. */
+async function stopAll(stops: (() => unknown)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const stop of stops.reverse()) {
+    try {
+      await stop();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) {
+    throw new AggregateError(failures, `runDemo(): ${failures.length} parts failed to stop`);
   }
 }
 
@@ -139,6 +163,10 @@ async function startSystem(
   options: ResolvedDemoOptions,
   stops: (() => unknown)[],
 ): Promise<DemoSystem> {
+  // Started first: the child loads while the servers start.
+  const traffic = TrafficProcess.start();
+  stops.push(() => traffic.close());
+
   const folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-demo-'));
   stops.push(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -150,7 +178,7 @@ async function startSystem(
   // The mailers close after the worker and the app stopped using them (stops run in reverse).
   const workerMailer = createMailer(mail, WORKER_CONCURRENCY);
   stops.push(() => workerMailer.close());
-  const appMailer = createMailer(mail, INLINE_CONCURRENCY);
+  const appMailer = createMailer(mail, USER_CONCURRENCY);
   stops.push(() => appMailer.close());
 
   const queue = await connect(options.dbUrl ?? `sqlite:${path.join(folder, 'queue.db')}`, {
@@ -171,6 +199,7 @@ async function startSystem(
 
   return {
     baseUrl: `http://${HOST}:${port}`,
+    traffic,
     mail,
     watch,
     jobIds: stats.jobIds,
@@ -196,19 +225,19 @@ async function measure(
   options: ResolvedDemoOptions,
   startedMs: number,
 ): Promise<DemoReport> {
-  const traffic = await driveSignups({
+  const traffic = await system.traffic.drive({
     baseUrl: system.baseUrl,
     signups: options.signups,
     repeats: options.repeats,
-    concurrency: SIGNUP_CONCURRENCY,
+    concurrency: USER_CONCURRENCY,
   });
   // The inline comparison runs while the worker drains: both use the same mail server.
   const [inline, drained] = await Promise.all([
-    driveSignups({
+    system.traffic.drive({
       baseUrl: system.baseUrl,
       signups: options.inlineSignups,
       repeats: 0,
-      concurrency: INLINE_CONCURRENCY,
+      concurrency: USER_CONCURRENCY,
       route: '/signup-inline',
       prefix: 'inline',
     }),
@@ -220,15 +249,17 @@ async function measure(
     traffic.firsts.map((response) => response.email),
     inline.firsts.filter((response) => response.status === 201).map((response) => response.email),
   );
+  const { retries, failed } = system.watch.tally(system.jobIds);
   const measured: Omit<DemoReport, 'problems'> = {
     signups: options.signups,
     repeats: options.repeats,
     queued: summarize([...traffic.firsts, ...traffic.repeats], 202),
     inline: summarize(inline.firsts, 201),
     ...deliveries,
-    retries: system.watch.retries,
+    retries,
+    mailRefused: system.mail.rejected,
     duplicatesPrevented: system.enqueueCalls() - system.jobIds.size,
-    failedJobs: system.watch.failed,
+    failedJobs: failed,
     drained,
     totalMs: performance.now() - startedMs,
   };
@@ -238,7 +269,9 @@ async function measure(
 /** Keeps everything up until SIGINT, SIGTERM or the `signal` option. */
 async function serveUntilStopped(system: DemoSystem, options: ResolvedDemoOptions): Promise<void> {
   options.log('');
-  options.log(`The app is up at ${system.baseUrl} (SMTP on ${system.mail.host}:${system.mail.port}).`);
+  options.log(
+    `The app is up at ${system.baseUrl} (SMTP on ${system.mail.host}:${system.mail.port}).`,
+  );
   options.log(
     `Try: curl -X POST ${system.baseUrl}/signup -H 'content-type: application/json' ` +
       `-d '{"email":"ada@example.com","name":"Ada"}'`,

@@ -71,6 +71,8 @@ export function buildSignupApp(deps: SignupAppDependencies): {
     const { user, created } = users.signUp(request.body.email, request.body.name);
     const payload: WelcomeEmailPayload = { userId: user.id };
     // A repeat signup reuses the user, so the key is the same and the existing job comes back.
+    // Enqueueing on every signup, not only the first, also heals a crash that came between
+    // storing the user and enqueueing: the user's next try adds the missing job.
     const job = await queue.enqueue(WELCOME_EMAIL_TASK, payload, {
       ...WELCOME_EMAIL_RETRIES,
       key: welcomeEmailKey(user.id),
@@ -91,7 +93,8 @@ export function buildSignupApp(deps: SignupAppDependencies): {
         return reply.code(502).send({
           error: 'mail_failed',
           userId: user.id,
-          message: `the account was created but the welcome email was not sent: ${errorText(error)}`,
+          message:
+            'the account was created but the welcome email was not sent: ' + errorText(error),
         });
       }
       return reply.code(201).send({ userId: user.id, created, sent: true });
@@ -106,7 +109,9 @@ function answerError(error: FastifyError, _request: FastifyRequest, reply: Fasti
   const problem = error.validation?.[0];
   if (problem !== undefined) {
     const field = fieldOf(problem);
-    return reply.code(400).send({ error: 'invalid_input', field, message: explain(field, problem) });
+    return reply
+      .code(400)
+      .send({ error: 'invalid_input', field, message: explain(field, problem) });
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {

@@ -1,7 +1,11 @@
 // The demo's users: real HTTP requests (global fetch) against the signup app, many at once,
 // each timed from the client's side. A repeat signup is sent only after its user's first signup
-// was answered, as a user hitting refresh would.
+// was answered, as a user hitting refresh would. TrafficProcess runs them in a child process so
+// that the clients' own work never lands in the event loop of the app being measured.
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
 /** One answered (or failed) request. */
 export interface SignupResponse {
@@ -120,4 +124,69 @@ async function runPool<T>(tasks: readonly (() => Promise<T>)[], concurrency: num
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, lane));
   return results;
+}
+
+/** A message from the traffic child process. */
+export type TrafficReply = { id: number; traffic: SignupTraffic } | { id: number; error: string };
+
+/** A child process that drives signups on request; see traffic-process.ts. */
+export class TrafficProcess {
+  readonly #child: ChildProcess;
+  readonly #pending = new Map<
+    number,
+    { resolve: (t: SignupTraffic) => void; reject: (e: Error) => void }
+  >();
+  #nextId = 1;
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    child.on('message', (reply: TrafficReply) => this.#settle(reply));
+    child.on('error', (error) => this.#failAll(error));
+    child.on('exit', (code, signal) =>
+      this.#failAll(
+        new Error(
+          `the traffic process exited (${signal ?? `code ${code}`}) before answering; ` +
+            `run the demo again, and check the output above for its error`,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Starts the child. Under tsx it inherits tsx's loader (through execArgv), so the same code
+   * runs from src/ with tsx and from dist/ with node.
+   */
+  static start(): TrafficProcess {
+    const here = fileURLToPath(import.meta.url);
+    const entry = path.join(path.dirname(here), `traffic-process${path.extname(here)}`);
+    return new TrafficProcess(fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  }
+
+  /** Runs driveSignups() in the child and resolves with its responses. */
+  drive(options: SignupTrafficOptions): Promise<SignupTraffic> {
+    const id = this.#nextId;
+    this.#nextId += 1;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#child.send({ id, options });
+    });
+  }
+
+  /** Ends the child: it exits when its channel closes. */
+  close(): void {
+    if (this.#child.connected) this.#child.disconnect();
+  }
+
+  #failAll(error: Error): void {
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
+  }
+
+  #settle(reply: TrafficReply): void {
+    const waiter = this.#pending.get(reply.id);
+    if (waiter === undefined) return;
+    this.#pending.delete(reply.id);
+    if ('error' in reply) waiter.reject(new Error(`traffic process: ${reply.error}`));
+    else waiter.resolve(reply.traffic);
+  }
 }
