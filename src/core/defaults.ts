@@ -4,6 +4,13 @@
 /** Database used by `connect()` when neither an argument nor TICKETRAIL_URL is given. */
 export const DEFAULT_URL = 'sqlite:./ticketrail.db';
 
+/** PostgreSQL schema holding the queue when the URL has no `?schema=`. */
+export const DEFAULT_POSTGRES_SCHEMA = 'ticketrail';
+/** Most pooled PostgreSQL connections per store (`?poolSize=`); LISTEN uses one more. */
+export const DEFAULT_POSTGRES_POOL_SIZE = 10;
+/** Longest a PostgreSQL statement may run, in ms (`?statementTimeout=`; 0 for no limit). */
+export const DEFAULT_POSTGRES_STATEMENT_TIMEOUT_MS = 30_000;
+
 /** Lane a job goes to when `queue` is not given. */
 export const DEFAULT_QUEUE = 'default';
 /** Total tries of a job (the first one included). */

@@ -41,6 +41,20 @@ export interface EnqueueOptions {
   timeout?: number | string;
   /** Lane of the job; workers choose the lanes they serve. Default: "default". */
   queue?: string;
+  /**
+   * Enqueue inside your own open transaction (the outbox pattern): the job exists only if that
+   * transaction commits. For PostgreSQL, a `pg` client on which you ran BEGIN. Not supported
+   * by the SQLite store. Default: none (the job is committed by enqueue itself).
+   */
+  tx?: TransactionClient;
+}
+
+/**
+ * A database client inside the caller's open transaction, e.g. a `pg` PoolClient after BEGIN.
+ * Opaque here: the store that receives it checks and uses it.
+ */
+export interface TransactionClient {
+  query: (...args: never[]) => unknown;
 }
 
 export const ENQUEUE_OPTION_NAMES = [
@@ -52,6 +66,7 @@ export const ENQUEUE_OPTION_NAMES = [
   'backoff',
   'timeout',
   'queue',
+  'tx',
 ] as const;
 
 /** A validated job ready for a store: payload already encoded as JSON text. */
@@ -67,6 +82,8 @@ export interface NewJob {
   key: string | null;
   timeoutMs: number | null;
   backoff: Backoff;
+  /** The caller's transaction to enqueue in (`tx`), carried opaque to Store.enqueue. */
+  tx?: TransactionClient;
 }
 
 const MAX_ATTEMPTS = 10_000;
@@ -108,7 +125,20 @@ export function resolveEnqueue(
     key: given.key === undefined ? null : resolveKey(given.key, context),
     timeoutMs: given.timeout === undefined ? null : resolveTimeout(given.timeout, context),
     backoff: given.backoff === undefined ? DEFAULT_BACKOFF : resolveBackoff(given.backoff, context),
+    ...(given.tx === undefined ? {} : { tx: resolveTx(given.tx, context) }),
   };
+}
+
+function resolveTx(tx: unknown, context: string): TransactionClient {
+  if (typeof tx !== 'object' || tx === null || typeof (tx as TransactionClient).query !== 'function') {
+    throw new ValidationError(
+      'tx',
+      tx,
+      `${context}: tx must be a database client inside your open transaction (for PostgreSQL, ` +
+        `a pg client after BEGIN), got ${describe(tx)}`,
+    );
+  }
+  return tx as TransactionClient;
 }
 
 function encodePayload(payload: unknown, maxPayloadBytes: number, context: string): string {

@@ -4,7 +4,13 @@ import type { Logger } from 'pino';
 import { checkInteger, checkKnownFields, checkObject } from '../core/check.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_URL } from '../core/defaults.js';
 import { describe } from '../core/durations.js';
-import { NotSupportedError, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import {
+  migratePostgres,
+  PostgresStore,
+  type PostgresStoreOptions,
+} from '../stores/postgres/postgres-store.js';
+import type { MigrationResult } from '../stores/postgres/schema.js';
 import type { Store } from '../stores/store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import { urlFromEnvironment } from './environment.js';
@@ -25,7 +31,9 @@ const OPTION_NAMES = ['logger', 'logLevel', 'maxPayloadBytes'] as const;
 /**
  * Opens a queue. The URL picks the store:
  * - `sqlite:./ticketrail.db`, `sqlite:/tmp/q.db`, `sqlite::memory:` (embedded; the default);
- * - `postgres://user@host:5432/db` for many workers on many hosts.
+ * - `postgres://user@host:5432/db` for many workers on many hosts, with optional parameters
+ *   `?schema=` (default "ticketrail"), `&poolSize=` (default 10) and `&statementTimeout=` (ms,
+ *   default 30000, 0 for none); other parameters (sslmode...) go to the `pg` driver.
  * Without a URL: TICKETRAIL_URL, else `sqlite:./ticketrail.db`.
  *
  * @example
@@ -41,12 +49,30 @@ export async function connect(url?: string, options: ConnectOptions = {}): Promi
       : checkInteger('maxPayloadBytes', options.maxPayloadBytes, 'connect()', 1, 256 * 1_048_576);
   const logger = options.logger ?? createLogger(options.logLevel);
 
-  const store = await openStore(url ?? urlFromEnvironment() ?? DEFAULT_URL);
+  const store = await openStore(url ?? urlFromEnvironment() ?? DEFAULT_URL, logger);
   return new Queue(store, { logger, maxPayloadBytes });
 }
 
+/**
+ * Creates or upgrades the schema of the database a URL names and returns the versions before
+ * and after: what `ticketrail migrate` runs. connect() migrates too; this lets a deploy step
+ * do it ahead of the workers. Safe while other processes connect or migrate.
+ *
+ * @example
+ * const { from, to } = await migrate('postgres://app@db:5432/app?schema=jobs');
+ */
+export async function migrate(url: string): Promise<MigrationResult> {
+  const scheme = schemeOf(url);
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    return migratePostgres(postgresOptions(url));
+  }
+  const store = await openStore(url);
+  await store.close();
+  return { from: 1, to: 1 };
+}
+
 /** Opens the store a URL names. Never echoes the URL whole: it may hold a password. */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, logger?: Logger): Promise<Store> {
   if (typeof url !== 'string' || url.trim() === '') {
     throw new ValidationError(
       'url',
@@ -54,14 +80,10 @@ export async function openStore(url: string): Promise<Store> {
       `connect(): url must be a string such as "sqlite:./ticketrail.db", got ${describe(url)}`,
     );
   }
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  const scheme = schemeOf(url);
   if (scheme === 'sqlite') return openSqlite(url);
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw new NotSupportedError(
-      'this build of ticketrail',
-      'PostgreSQL yet',
-      'use a sqlite: URL until the PostgreSQL store lands',
-    );
+    return PostgresStore.open({ ...postgresOptions(url), logger: logger?.child({ component: 'store' }) });
   }
   throw new ValidationError(
     'url',
@@ -91,4 +113,40 @@ function openSqlite(url: string): Store {
     );
   }
   return new SqliteStore({ filename, synchronous });
+}
+
+function schemeOf(url: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+}
+
+const POSTGRES_PARAMS = ['schema', 'poolSize', 'statementTimeout'] as const;
+
+/** Splits ticketrail's own parameters off a postgres URL; the rest goes to the driver. */
+function postgresOptions(url: string): PostgresStoreOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError(
+      'url',
+      '(postgres URL)',
+      `connect(): the postgres URL cannot be parsed; use "postgres://user:password@host:5432/db" ` +
+        `and percent-encode special characters in the password`,
+    );
+  }
+  const given = Object.fromEntries(POSTGRES_PARAMS.map((name) => [name, parsed.searchParams.get(name)]));
+  for (const name of POSTGRES_PARAMS) parsed.searchParams.delete(name);
+  return {
+    connectionString: parsed.toString(),
+    ...(given.schema === null ? {} : { schema: given.schema }),
+    ...(given.poolSize === null ? {} : { poolSize: urlInteger('poolSize', given.poolSize, 1, 1_000) }),
+    ...(given.statementTimeout === null
+      ? {}
+      : { statementTimeoutMs: urlInteger('statementTimeout', given.statementTimeout, 0, 2_147_483_647) }),
+  };
+}
+
+function urlInteger(field: string, text: string, min: number, max: number): number {
+  const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  return checkInteger(field, Number.isNaN(value) ? text : value, 'connect()', min, max);
 }

@@ -69,7 +69,9 @@ export class Queue {
   ): Promise<Job<Payload>> {
     this.#checkOpen('enqueue');
     const job = resolveEnqueue(task, payload, options, this.#maxPayloadBytes);
-    const [stored] = await this.store.enqueue([job]);
+    const [stored] = await (job.tx === undefined
+      ? this.store.enqueue([job])
+      : this.store.enqueue([job], job.tx));
     return stored as Job<Payload>;
   }
 
@@ -85,7 +87,17 @@ export class Queue {
     }
     const jobs: NewJob[] = items.map((item, index) => this.#resolveItem(item, index));
     if (jobs.length === 0) return [];
-    return this.store.enqueue(jobs);
+    const tx = jobs[0].tx;
+    const other = jobs.findIndex((job) => job.tx !== tx);
+    if (other >= 0) {
+      throw new ValidationError(
+        `items[${other}].tx`,
+        jobs[other].tx,
+        `enqueueMany: items[${other}] has another tx than items[0]; one call enqueues in one ` +
+          `transaction: give every item the same tx, or none`,
+      );
+    }
+    return tx === undefined ? this.store.enqueue(jobs) : this.store.enqueue(jobs, tx);
   }
 
   /** The job with this id, or null. */

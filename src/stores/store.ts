@@ -6,7 +6,7 @@
 // claim. Every call that ends or extends a try names the token and succeeds only while it is
 // still the job's current one, so a worker that lost its lease (crashed, frozen, partitioned,
 // or the job was cancelled) can never overwrite the outcome of a newer try.
-import type { NewJob } from '../core/enqueue-options.js';
+import type { NewJob, TransactionClient } from '../core/enqueue-options.js';
 import type { Job, JobState, QueueStats } from '../core/job.js';
 
 /** Proof that a worker holds a job: the job id and the token of the claim. */
@@ -77,8 +77,12 @@ export interface Store {
    * job is not inserted; that existing job is returned in its place. The decision is made by a
    * unique index, never by reading first, so concurrent callers with one key get one job.
    * Returns one job per input, in input order.
+   *
+   * With `tx`, the jobs are inserted through that client, inside the caller's open transaction:
+   * they exist (and wake workers) only if that transaction commits. A store that cannot do this
+   * throws NotSupportedError naming itself and the alternative.
    */
-  enqueue(jobs: readonly NewJob[]): Promise<Job[]>;
+  enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]>;
 
   /**
    * Takes up to `limit` due jobs (highest priority first, then earliest due, then oldest) and

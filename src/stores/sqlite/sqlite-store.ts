@@ -5,8 +5,14 @@ import path from 'node:path';
 
 import Database from 'better-sqlite3';
 
-import type { NewJob } from '../../core/enqueue-options.js';
-import { NotFoundError, StateError, StoreError, TicketrailError } from '../../core/errors.js';
+import type { NewJob, TransactionClient } from '../../core/enqueue-options.js';
+import {
+  NotFoundError,
+  NotSupportedError,
+  StateError,
+  StoreError,
+  TicketrailError,
+} from '../../core/errors.js';
 import { emptyCounts, type Job, type QueueStats } from '../../core/job.js';
 import type {
   ClaimRequest,
@@ -39,6 +45,17 @@ export interface SqliteStoreOptions {
 const channels = new Map<string, { emitter: EventEmitter; users: number }>();
 
 const LANES_TTL_MS = 1_000;
+
+// Most jobs share the frozen default backoff object: encode each object once.
+const backoffJson = new WeakMap<object, string>();
+function encodeBackoff(backoff: object): string {
+  let json = backoffJson.get(backoff);
+  if (json === undefined) {
+    json = JSON.stringify(backoff);
+    backoffJson.set(backoff, json);
+  }
+  return json;
+}
 const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 export class SqliteStore implements Store {
@@ -69,6 +86,9 @@ export class SqliteStore implements Store {
       // index entries change a few hundred bytes, so 1 KiB pages make enqueues about 1.5x faster
       // than the default 4 KiB (measured). Only takes effect when the file is created.
       this.#db.pragma('page_size = 1024');
+      // Checkpoint after 4 MiB of log, as SQLite's default does with its 4 KiB pages: at 1 KiB
+      // pages the default 1,000-page limit would stall an enqueue on a checkpoint 4x as often.
+      this.#db.pragma('wal_autocheckpoint = 4000');
       if (!inMemory) this.#db.pragma('journal_mode = WAL');
       this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.#db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
@@ -98,7 +118,14 @@ export class SqliteStore implements Store {
     );
   }
 
-  async enqueue(jobs: readonly NewJob[]): Promise<Job[]> {
+  async enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]> {
+    if (tx !== undefined) {
+      throw new NotSupportedError(
+        'sqlite',
+        'enqueueing inside your transaction (the tx option)',
+        'enqueue after your transaction commits, or use a postgres:// URL to enqueue inside it',
+      );
+    }
     const nowMs = Date.now();
     const inserted = this.#run('enqueue', () =>
       jobs.length === 1 ? [this.#insertOne(jobs[0], nowMs)] : this.#enqueueMany(jobs, nowMs),
@@ -267,7 +294,7 @@ export class SqliteStore implements Store {
 
   #insertOne(job: NewJob, nowMs: number): Job {
     const runAtMs = job.runAtMs ?? nowMs + job.delayMs;
-    const backoffJson = JSON.stringify(job.backoff);
+    const backoffJson = encodeBackoff(job.backoff);
     const info = this.#insert.run(
       job.task,
       job.queue,

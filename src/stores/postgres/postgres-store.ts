@@ -1,0 +1,526 @@
+// The PostgreSQL store: every worker on every host shares one schema of one database. It owns
+// the SQL, the pool, the LISTEN connection and the row mapping; it never decides retries or
+// backoff (the worker does). Times come from the database clock, so hosts with skewed clocks
+// agree on what is due. It never logs or echoes the connection string: it may hold a password.
+import { EventEmitter } from 'node:events';
+
+import pg from 'pg';
+import { pino, type Logger } from 'pino';
+
+import {
+  DEFAULT_POSTGRES_POOL_SIZE,
+  DEFAULT_POSTGRES_SCHEMA,
+  DEFAULT_POSTGRES_STATEMENT_TIMEOUT_MS,
+} from '../../core/defaults.js';
+import type { NewJob, TransactionClient } from '../../core/enqueue-options.js';
+import {
+  NotFoundError,
+  StateError,
+  StoreError,
+  TicketrailError,
+  ValidationError,
+} from '../../core/errors.js';
+import { emptyCounts, type Job, type JobState, type QueueStats } from '../../core/job.js';
+import type {
+  ClaimRequest,
+  ClaimedJob,
+  JobPage,
+  Lease,
+  ListFilter,
+  Outcome,
+  Store,
+  WakeNotice,
+} from '../store.js';
+import { Listener } from './listener.js';
+import { ROW_ID, ROW_KEY, ROW_LEASE_TOKEN, ROW_PRIORITY, ROW_RUN_AT, rowToJob, type JobRow } from './rows.js';
+import { migrate, quoteSchema, SCHEMA_PATTERN, type MigrationResult } from './schema.js';
+import { statementsFor, wakeChannel, type Statements } from './statements.js';
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` URL without ticketrail's own parameters. Never logged. */
+  connectionString: string;
+  /** The schema holding the queue's tables, created if missing. Default: "ticketrail". */
+  schema?: string;
+  /** Most pooled connections (the LISTEN connection is one more). Default: 10. */
+  poolSize?: number;
+  /** Longest a statement may run, in ms; 0 for no limit. Default: 30000. */
+  statementTimeoutMs?: number;
+  /** Shown in pg_stat_activity. Default: "ticketrail". */
+  applicationName?: string;
+  /** Receives pool and LISTEN connection problems. Default: silent. */
+  logger?: Logger;
+}
+
+const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+const CONNECT_TIMEOUT_MS = 10_000;
+// Error codes of a connection that is gone or refused (classes 08 and 57P0x), and socket errors.
+const UNREACHABLE = /^(08|57P0[1-4]|E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND))/;
+const UNREACHABLE_MESSAGE =
+  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i;
+
+type Values = unknown[];
+
+export class PostgresStore implements Store {
+  readonly name = 'postgres';
+  /** The schema this store works in. */
+  readonly schema: string;
+  readonly #pool: pg.Pool;
+  readonly #sql: Statements;
+  readonly #channel: string;
+  readonly #listener: Listener;
+  readonly #emitter = new EventEmitter();
+  readonly #logger: Logger;
+  // Backends of this store's pool: their notices were already delivered in process.
+  readonly #ownPids = new Set<number>();
+  readonly #prefix: string;
+  #closed = false;
+
+  private constructor(options: PostgresStoreOptions, logger: Logger) {
+    this.schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
+    this.#sql = statementsFor(quoteSchema(this.schema));
+    this.#channel = wakeChannel(this.schema);
+    this.#prefix = `tr:${this.schema}:`;
+    this.#logger = logger;
+    this.#emitter.setMaxListeners(0);
+
+    const config = clientConfig(options);
+    this.#pool = new pg.Pool({
+      ...config,
+      max: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
+      idleTimeoutMillis: 30_000,
+    });
+    // An error on an idle pooled client would crash the process if nobody listened for it; the
+    // pool drops that client and the next query opens a new connection.
+    this.#pool.on('error', (error) => {
+      this.#logger.warn({ err: error }, 'idle database connection lost; it will be replaced');
+    });
+    this.#pool.on('connect', (client) => {
+      const pid = backendPid(client);
+      if (pid !== null) this.#ownPids.add(pid);
+    });
+    this.#pool.on('remove', (client) => {
+      const pid = backendPid(client);
+      if (pid !== null) this.#ownPids.delete(pid);
+    });
+
+    this.#listener = new Listener(
+      config,
+      this.#channel,
+      {
+        notice: (payload, senderPid) => {
+          if (!this.#ownPids.has(senderPid)) this.#wake(parseNotice(payload));
+        },
+        listening: () => this.#wake({ queue: '', runAtMs: Date.now() }),
+      },
+      this.#logger,
+    );
+  }
+
+  /**
+   * Connects, creates or upgrades the schema (see migrate()), and returns the store.
+   *
+   * @example
+   * const store = await PostgresStore.open({ connectionString: 'postgres://app@db:5432/app' });
+   */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
+    checkSchema(schema);
+    const store = new PostgresStore(options, options.logger ?? pino({ level: 'silent' }));
+    try {
+      await store.#withClient('migrate', (client) => migrate(client, schema));
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  async enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]> {
+    if (jobs.length === 0) return [];
+    const client = tx === undefined ? undefined : checkTransactionClient(tx);
+    const rows = await this.#query<JobRow>(
+      'enqueue',
+      jobs.length === 1 ? 'insertOne' : 'insertMany',
+      jobs.length === 1 ? this.#insertOneValues(jobs[0]) : this.#insertManyValues(jobs),
+      client,
+    );
+    const missing = jobs.filter((_, index) => rows[index]?.[ROW_ID] == null);
+    if (missing.length > 0) await this.#readKept(jobs, rows, client);
+
+    const inserted = rows.map((row) => rowToJob(row));
+    // Within this process, workers learn of the jobs at once; other processes get the NOTIFY
+    // (sent on commit, so for `tx` only if the caller's transaction commits).
+    if (client === undefined) {
+      for (const job of inserted) this.#wake({ queue: job.queue, runAtMs: job.runAt.getTime() });
+    }
+    return inserted;
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    const head = [request.leaseMs, request.workerId, request.limit];
+    const rows =
+      request.queues === null
+        ? await this.#query<JobRow>('claim', 'claimFromAllLanes', head)
+        : await this.#query<JobRow>('claim', 'claimFromLanes', [...head, request.queues]);
+    rows.sort(
+      (a, b) =>
+        b[ROW_PRIORITY] - a[ROW_PRIORITY] ||
+        a[ROW_RUN_AT] - b[ROW_RUN_AT] ||
+        Number(a[ROW_ID]) - Number(b[ROW_ID]),
+    );
+    return rows.map((row) => ({
+      job: rowToJob(row),
+      lease: { jobId: row[ROW_ID], token: row[ROW_LEASE_TOKEN] },
+    }));
+  }
+
+  async heartbeat(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
+    if (leases.length === 0) return [];
+    const valid = leases.filter((lease) => ID_PATTERN.test(lease.jobId));
+    const rows = await this.#query<[string]>('heartbeat', 'renewLeases', [
+      valid.map((lease) => lease.jobId),
+      valid.map((lease) => lease.token),
+      leaseMs,
+    ]);
+    const renewed = new Set(rows.map((row) => row[0]));
+    return leases.filter((lease) => !renewed.has(lease.jobId));
+  }
+
+  async finish(outcomes: readonly Outcome[]): Promise<boolean[]> {
+    if (outcomes.length === 0) return [];
+    const rows = await this.#query<[string]>('finish', 'finish', [
+      outcomes.map((outcome) => outcome.lease.jobId),
+      outcomes.map((outcome) => outcome.lease.token),
+      outcomes.map((outcome) => outcome.type),
+      outcomes.map((outcome) => (outcome.type === 'complete' ? outcome.resultJson : null)),
+      outcomes.map((outcome) =>
+        outcome.type === 'retry' || outcome.type === 'fail' ? JSON.stringify(outcome.error) : null,
+      ),
+      outcomes.map((outcome) => (outcome.type === 'retry' ? outcome.retryInMs : null)),
+    ]);
+    const applied = new Set(rows.map((row) => row[0]));
+    // Each applied id counts once, should a batch name one job twice.
+    return outcomes.map((outcome) => applied.delete(outcome.lease.jobId));
+  }
+
+  async reclaimExpired(): Promise<number> {
+    const rows = await this.#query<[string]>('reclaimExpired', 'reclaimExpired', []);
+    for (const queue of new Set(rows.map((row) => row[0]))) {
+      this.#wake({ queue, runAtMs: Date.now() });
+    }
+    return rows.length;
+  }
+
+  async setProgress(lease: Lease, progressJson: string): Promise<boolean> {
+    if (!ID_PATTERN.test(lease.jobId)) return false;
+    const result = await this.#run('setProgress', (pool) =>
+      pool.query({
+        name: `${this.#prefix}setProgress`,
+        text: this.#sql.setProgress,
+        values: [lease.jobId, lease.token, progressJson],
+      }),
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    const [row] = await this.#query<JobRow>('getJob', 'selectById', [id]);
+    return row === undefined ? null : rowToJob(row);
+  }
+
+  async listJobs(filter: ListFilter): Promise<JobPage> {
+    const conditions: string[] = [];
+    const values: unknown[] = [];
+    const param = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (filter.state === 'scheduled' || filter.state === 'available') {
+      const compare = filter.state === 'scheduled' ? '>' : '<=';
+      conditions.push(`j.state = 'pending'`, `j.run_at ${compare} statement_timestamp()`);
+    } else if (filter.state !== undefined) {
+      conditions.push(`j.state = ${param(filter.state)}`);
+    }
+    if (filter.task !== undefined) conditions.push(`j.task = ${param(filter.task)}`);
+    if (filter.queue !== undefined) conditions.push(`j.queue = ${param(filter.queue)}`);
+    if (filter.cursor !== undefined) {
+      if (!ID_PATTERN.test(filter.cursor)) return { jobs: [], nextCursor: null };
+      conditions.push(`j.id < ${param(filter.cursor)}`);
+    }
+    const text = this.#sql.listJobs(conditions, param(filter.limit));
+
+    const result = await this.#run('listJobs', (pool) =>
+      pool.query<JobRow>({ text, values, rowMode: 'array' }),
+    );
+    const rows = result.rows;
+    const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
+    return {
+      jobs: rows.map((row) => rowToJob(row)),
+      nextCursor: last === undefined ? null : last[ROW_ID],
+    };
+  }
+
+  async stats(): Promise<QueueStats> {
+    const rows = await this.#query<[string, JobState, number]>('stats', 'countByState', []);
+    const stats: QueueStats = { total: emptyCounts(), queues: {} };
+    for (const [queue, state, n] of rows) {
+      stats.queues[queue] ??= emptyCounts();
+      stats.queues[queue][state] += n;
+      stats.total[state] += n;
+    }
+    return stats;
+  }
+
+  async cancel(id: string): Promise<Job> {
+    return this.#changeState(id, 'cancel', [], (job) => {
+      if (job.state === 'cancelled') return job;
+      throw new StateError(
+        `cancel(${id}): the job is ${job.state}; only scheduled, available or running jobs ` +
+          `can be cancelled`,
+      );
+    });
+  }
+
+  async retry(id: string): Promise<Job> {
+    const job = await this.#changeState(id, 'retry', [this.#channel], (job) => {
+      throw new StateError(
+        `retry(${id}): the job is ${job.state}; only failed or cancelled jobs can be retried`,
+      );
+    });
+    this.#wake({ queue: job.queue, runAtMs: job.runAt.getTime() });
+    return job;
+  }
+
+  onWake(listener: (notice: WakeNotice) => void): () => void {
+    this.#emitter.on('wake', listener);
+    if (!this.#closed) this.#listener.start();
+    return () => this.#emitter.off('wake', listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#listener.close();
+    await this.#pool.end();
+  }
+
+  #wake(notice: WakeNotice): void {
+    this.#emitter.emit('wake', notice);
+  }
+
+  #insertOneValues(job: NewJob): Values {
+    return [
+      job.task,
+      job.queue,
+      job.payloadJson,
+      job.priority,
+      job.runAtMs,
+      job.delayMs,
+      job.maxAttempts,
+      job.key,
+      job.timeoutMs,
+      JSON.stringify(job.backoff),
+      this.#channel,
+    ];
+  }
+
+  #insertManyValues(jobs: readonly NewJob[]): Values {
+    const column = <T>(pick: (job: NewJob) => T) => jobs.map(pick);
+    return [
+      column((job) => job.task),
+      column((job) => job.queue),
+      column((job) => job.payloadJson),
+      column((job) => job.priority),
+      column((job) => job.runAtMs),
+      column((job) => job.delayMs),
+      column((job) => job.maxAttempts),
+      column((job) => job.key),
+      column((job) => job.timeoutMs),
+      column((job) => JSON.stringify(job.backoff)),
+      this.#channel,
+    ];
+  }
+
+  /**
+   * Fills in the rows of jobs whose key is held by a job committed while the insert ran: the
+   * insert's snapshot could not see it, a new statement can.
+   */
+  async #readKept(
+    jobs: readonly NewJob[],
+    rows: JobRow[],
+    client: TransactionClient | undefined,
+  ): Promise<void> {
+    const keys = jobs.flatMap((job, index) => (rows[index]?.[ROW_ID] == null ? [job.key] : []));
+    const kept = await this.#query<JobRow>('enqueue', 'selectByKeys', [keys], client);
+    const byKey = new Map(kept.map((row) => [row[ROW_KEY], row]));
+    jobs.forEach((job, index) => {
+      if (rows[index]?.[ROW_ID] != null) return;
+      const row = byKey.get(job.key);
+      if (row === undefined) {
+        throw new StoreError(
+          `postgres store: enqueue(${JSON.stringify(job.task)}): key ${JSON.stringify(job.key)} ` +
+            `was held by a job that can no longer be read; enqueue again`,
+        );
+      }
+      rows[index] = row;
+    });
+  }
+
+  /** Runs a guarded state change; `refuse` explains (or accepts) a job it did not apply to. */
+  async #changeState(
+    id: string,
+    operation: 'cancel' | 'retry',
+    extra: Values,
+    refuse: (job: Job) => Job,
+  ): Promise<Job> {
+    const [changed] = ID_PATTERN.test(id)
+      ? await this.#query<JobRow>(operation, operation, [id, ...extra])
+      : [];
+    if (changed !== undefined) return rowToJob(changed);
+    const job = await this.getJob(id);
+    if (job === null) throw new NotFoundError(`${operation}(${id}): no job has this id`);
+    return refuse(job);
+  }
+
+  /** A named (prepared) statement returning array rows, on the pool or the caller's client. */
+  async #query<Row extends unknown[]>(
+    operation: string,
+    statement: Exclude<keyof Statements, 'listJobs'>,
+    values: Values,
+    client?: TransactionClient,
+  ): Promise<Row[]> {
+    const text = this.#sql[statement];
+    if (client !== undefined) {
+      // Unnamed on the caller's connection: it may sit behind a pooler that forbids prepared
+      // statements, and it is not ours to leave statements on.
+      const run = client.query as (config: pg.QueryArrayConfig) => Promise<pg.QueryArrayResult>;
+      return this.#run(operation, async () => {
+        const result = await run.call(client, { text, values, rowMode: 'array' });
+        return result.rows as Row[];
+      });
+    }
+    const result = await this.#run(operation, (pool) =>
+      pool.query<Row>({ name: this.#prefix + statement, text, values, rowMode: 'array' }),
+    );
+    return result.rows;
+  }
+
+  async #withClient<T>(operation: string, step: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#run(operation, async (pool) => {
+      const client = await pool.connect();
+      try {
+        const result = await step(client);
+        client.release();
+        return result;
+      } catch (error) {
+        // A failed client may be broken: destroy it rather than pool it.
+        client.release(error as Error);
+        throw error;
+      }
+    });
+  }
+
+  /** Runs a database step, turning driver failures into StoreError with the cause kept. */
+  async #run<T>(operation: string, step: (pool: pg.Pool) => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      throw new StoreError(`postgres store: ${operation} called after close()`);
+    }
+    try {
+      return await step(this.#pool);
+    } catch (error) {
+      throw translateError(operation, error);
+    }
+  }
+}
+
+/**
+ * Creates or upgrades the schema of a PostgreSQL database without starting a store: what
+ * `ticketrail migrate` runs. Safe while other processes connect or migrate.
+ *
+ * @example
+ * await migratePostgres({ connectionString: 'postgres://app@db:5432/app', schema: 'jobs' });
+ */
+export async function migratePostgres(options: PostgresStoreOptions): Promise<MigrationResult> {
+  const schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
+  checkSchema(schema);
+  const client = new pg.Client(clientConfig(options));
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await migrate(client, schema);
+  } catch (error) {
+    throw translateError('migrate', error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function clientConfig(options: PostgresStoreOptions): pg.ClientConfig {
+  const timeoutMs = options.statementTimeoutMs ?? DEFAULT_POSTGRES_STATEMENT_TIMEOUT_MS;
+  return {
+    connectionString: options.connectionString,
+    application_name: options.applicationName ?? 'ticketrail',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    ...(timeoutMs > 0 ? { statement_timeout: timeoutMs } : {}),
+  };
+}
+
+function checkSchema(schema: string): void {
+  if (!SCHEMA_PATTERN.test(schema)) {
+    throw new ValidationError(
+      'schema',
+      schema,
+      `connect(): schema ${JSON.stringify(schema)} is not a valid name; use 1 to 48 lowercase ` +
+        `letters, digits and _, starting with a letter or _`,
+    );
+  }
+}
+
+function checkTransactionClient(tx: TransactionClient): TransactionClient {
+  if (typeof (tx as { query?: unknown })?.query !== 'function') {
+    throw new ValidationError(
+      'tx',
+      tx,
+      'enqueue(): tx must be a pg client inside your open transaction (pool.connect(), then ' +
+        'BEGIN), not a pool',
+    );
+  }
+  return tx;
+}
+
+function backendPid(client: pg.PoolClient): number | null {
+  const pid = (client as unknown as { processID?: unknown }).processID;
+  return typeof pid === 'number' ? pid : null;
+}
+
+function parseNotice(payload: string): WakeNotice {
+  const space = payload.indexOf(' ');
+  const runAtMs = Number(payload.slice(0, space));
+  return space < 0 || !Number.isFinite(runAtMs)
+    ? { queue: '', runAtMs: Date.now() }
+    : { queue: payload.slice(space + 1), runAtMs };
+}
+
+/** One mapping from driver errors to ticketrail's, so failures read alike on every backend. */
+function translateError(operation: string, error: unknown): TicketrailError {
+  if (error instanceof TicketrailError) return error;
+  const code = String((error as { code?: unknown })?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if (UNREACHABLE.test(code) || UNREACHABLE_MESSAGE.test(message)) {
+    return new StoreError(
+      `postgres store: ${operation} failed: the database is unreachable (${message}); ` +
+        `retry once it is back (with an idempotency key, a retried enqueue adds no second job)`,
+      { cause: error },
+    );
+  }
+  if (code === '57014') {
+    return new StoreError(
+      `postgres store: ${operation} failed: ${message} (statementTimeout); raise ` +
+        `statementTimeout in the URL if this operation legitimately takes longer`,
+      { cause: error },
+    );
+  }
+  return new StoreError(`postgres store: ${operation} failed: ${message}`, { cause: error });
+}

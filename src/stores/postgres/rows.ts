@@ -1,0 +1,100 @@
+// Maps the PostgreSQL store's rows to the public Job shape. Rows are read as arrays in the order
+// of jobColumns(). Times leave the database as milliseconds since the epoch, and the public
+// state is decided in SQL against the database clock, so hosts with skewed clocks agree on
+// whether a job is scheduled or available.
+import { toJobError, type Backoff, type Job, type JobState, type TryError } from '../../core/job.js';
+
+/** The database's time of the current statement, as the store uses it everywhere. */
+export const NOW = 'statement_timestamp()';
+
+/** A timestamptz column as whole milliseconds since the epoch (float8, exact below 2^53). */
+export function ms(column: string): string {
+  return `floor(extract(epoch FROM ${column}) * 1000)::float8`;
+}
+
+/** Milliseconds since the epoch (a bound parameter) as a timestamptz, exactly. */
+export function fromMs(param: string): string {
+  return `('epoch'::timestamptz + ${param}::float8 * interval '1 millisecond')`;
+}
+
+/** The column list for SELECT and RETURNING, optionally qualified by a table alias. */
+export function jobColumns(alias = ''): string {
+  const c = (name: string) => (alias === '' ? name : `${alias}.${name}`);
+  return [
+    c('id'),
+    c('task'),
+    c('queue'),
+    c('payload'),
+    `CASE WHEN ${c('state')} <> 'pending' THEN ${c('state')} ` +
+      `WHEN ${c('run_at')} > ${NOW} THEN 'scheduled' ELSE 'available' END`,
+    c('priority'),
+    ms(c('run_at')),
+    c('attempt'),
+    c('max_attempts'),
+    c('lease_token'),
+    c('key'),
+    c('timeout_ms'),
+    c('backoff'),
+    ms(c('created_at')),
+    ms(c('started_at')),
+    ms(c('finished_at')),
+    c('result'),
+    c('errors'),
+    c('progress'),
+  ].join(', ');
+}
+
+/** A row as read in array mode; bigint ids arrive as strings. */
+export type JobRow = [
+  id: string,
+  task: string,
+  queue: string,
+  payload: string,
+  state: JobState,
+  priority: number,
+  runAtMs: number,
+  attempt: number,
+  maxAttempts: number,
+  leaseToken: number,
+  key: string | null,
+  timeoutMs: number | null,
+  backoff: string,
+  createdAtMs: number,
+  startedAtMs: number | null,
+  finishedAtMs: number | null,
+  result: string | null,
+  errors: string[],
+  progress: string | null,
+];
+
+export const ROW_ID = 0;
+export const ROW_PRIORITY = 5;
+export const ROW_RUN_AT = 6;
+export const ROW_LEASE_TOKEN = 9;
+export const ROW_KEY = 10;
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+const json = (text: string | null) => (text === null ? null : JSON.parse(text));
+
+export function rowToJob(row: JobRow): Job {
+  return {
+    id: row[0],
+    task: row[1],
+    queue: row[2],
+    payload: JSON.parse(row[3]),
+    state: row[4],
+    attempt: row[7],
+    maxAttempts: row[8],
+    priority: row[5],
+    key: row[10],
+    runAt: new Date(row[6]),
+    createdAt: new Date(row[13]),
+    startedAt: date(row[14]),
+    finishedAt: date(row[15]),
+    result: json(row[16]),
+    errors: row[17].map((text) => toJobError(JSON.parse(text) as TryError)),
+    progress: json(row[18]),
+    timeoutMs: row[11],
+    backoff: JSON.parse(row[12]) as Backoff,
+  };
+}

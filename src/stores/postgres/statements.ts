@@ -1,0 +1,212 @@
+// Every SQL statement of the PostgreSQL store, one per operation, built once per schema. Values
+// are always bound parameters; the only text spliced in is the schema name, validated and quoted
+// by quoteSchema(). Each operation is one statement (one round trip), batches included.
+import { MAX_KEPT_ERRORS } from '../../core/defaults.js';
+import { fromMs, jobColumns, ms, NOW } from './rows.js';
+
+/** The LISTEN/NOTIFY channel of a schema; quoted as an identifier for LISTEN. */
+export function wakeChannel(schema: string): string {
+  return `ticketrail:${schema}`;
+}
+
+// A notice payload is "<run_at ms> <queue>": queue names hold no spaces.
+const notice = (alias: string) => `${ms(`${alias}.run_at`)}::text || ' ' || ${alias}.queue`;
+
+// Appends one error record, keeping the newest MAX_KEPT_ERRORS.
+const appendError = (errors: string, error: string) =>
+  `(${errors} || ${error})[greatest(1, cardinality(${errors}) - ${MAX_KEPT_ERRORS - 2}):]`;
+
+// The token is in every WHERE clause: a worker whose lease was lost cannot finish a newer try.
+const leaseIsCurrent = (alias: string, id: string, token: string) =>
+  `${alias}.id = ${id} AND ${alias}.lease_token = ${token} AND ${alias}.state = 'running'`;
+
+const INSERT_COLUMNS =
+  'task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff, created_at';
+
+/** The statements of one schema. `s` is the quoted schema name. */
+export function statementsFor(s: string) {
+  const jobs = `${s}.jobs`;
+  const runAt = (atMs: string, delayMs: string) =>
+    `coalesce(${fromMs(atMs)}, ${NOW} + ${delayMs}::float8 * interval '1 millisecond')`;
+
+  return {
+    /**
+     * One job. A held key inserts nothing and returns the kept job instead, unless that job is
+     * not yet visible to this statement (committed concurrently): then no row comes back and
+     * the caller reads it by key. Parameters: task, queue, payload, priority, run at (ms or
+     * null), delay ms, max attempts, key, timeout ms, backoff, channel. The last column of a
+     * new job's row is the notice sent (text).
+     */
+    insertOne: `
+      WITH inserted AS (
+        INSERT INTO ${jobs} (${INSERT_COLUMNS})
+        VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW})
+        ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
+        RETURNING *)
+      SELECT ${jobColumns('i')}, pg_notify($11, ${notice('i')})::text FROM inserted i
+      UNION ALL
+      SELECT ${jobColumns('j')}, NULL FROM ${jobs} j
+      WHERE j.key = $8 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+
+    /**
+     * Many jobs in one statement, rows in input order; ids are drawn in input order so that
+     * newer means larger. A job whose key is held returns the kept job (or the first of the
+     * batch with that key); a row of nulls means the kept job is not yet visible (read it by
+     * key). Parameters: one array per column as in insertOne, then the channel. One notice per
+     * lane, with its earliest due time.
+     */
+    insertMany: `
+      WITH input AS (
+        SELECT nextval('${jobs}_id_seq'::regclass) AS id, i.*
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[],
+                    $7::int[], $8::text[], $9::int[], $10::text[])
+          WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms,
+                               max_attempts, key, timeout_ms, backoff, n)),
+      inserted AS (
+        INSERT INTO ${jobs} (id, ${INSERT_COLUMNS})
+        SELECT id, task, queue, payload, 'pending', priority, ${runAt('run_at_ms', 'delay_ms')},
+               max_attempts, key, timeout_ms, backoff, ${NOW}
+        FROM input ORDER BY n
+        ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
+        RETURNING *),
+      notified AS (
+        SELECT pg_notify($11, ${ms('min(i.run_at)')}::text || ' ' || i.queue)
+        FROM inserted i GROUP BY i.queue)
+      SELECT found.* FROM input
+      LEFT JOIN LATERAL (
+        SELECT ${jobColumns('x')} FROM (
+          (SELECT * FROM inserted WHERE inserted.id = input.id)
+          UNION ALL (SELECT * FROM inserted WHERE inserted.key = input.key)
+          UNION ALL (SELECT * FROM ${jobs} j WHERE j.key = input.key)
+        ) x LIMIT 1) found ON true
+      -- A CTE that changes nothing runs only when read: this makes the notices go out.
+      WHERE (SELECT count(*) FROM notified) >= 0
+      ORDER BY input.n`,
+
+    selectById: `SELECT ${jobColumns('j')} FROM ${jobs} j WHERE j.id = $1`,
+    selectByKeys: `SELECT ${jobColumns('j')} FROM ${jobs} j WHERE j.key = ANY($1::text[])`,
+
+    /**
+     * Claims from the named lanes: each lane reads at most `limit` due jobs from the due index
+     * in claim order, skipping rows another claim holds; the best of those win. Parameters:
+     * lease ms, worker id, limit, lanes.
+     */
+    claimFromLanes: claim(jobs, `unnest($4::text[]) AS lane(name)`),
+
+    /**
+     * Claims from every lane that holds pending jobs, found by one index seek per lane rather
+     * than a scan. Parameters: lease ms, worker id, limit.
+     */
+    claimFromAllLanes: claim(
+      jobs,
+      `(WITH RECURSIVE lanes(name) AS (
+          (SELECT queue FROM ${jobs} WHERE state = 'pending' ORDER BY queue LIMIT 1)
+          UNION ALL
+          SELECT (SELECT queue FROM ${jobs}
+                  WHERE state = 'pending' AND queue > lanes.name ORDER BY queue LIMIT 1)
+          FROM lanes WHERE lanes.name IS NOT NULL)
+        SELECT name FROM lanes WHERE name IS NOT NULL) AS lane`,
+    ),
+
+    /** Renews the current leases. Parameters: ids, tokens, lease ms. Returns renewed ids. */
+    renewLeases: `
+      UPDATE ${jobs} j SET lease_expires_at = ${NOW} + $3::float8 * interval '1 millisecond'
+      FROM unnest($1::bigint[], $2::int[]) AS l(id, token)
+      WHERE ${leaseIsCurrent('j', 'l.id', 'l.token')}
+      RETURNING j.id`,
+
+    /**
+     * Records a batch of outcomes of every kind in one statement. Parameters: ids, tokens,
+     * kinds (complete | retry | fail | release), results, error records, retry delays in ms.
+     * Returns the ids it applied to.
+     */
+    finish: `
+      UPDATE ${jobs} j SET
+        state = CASE o.kind WHEN 'complete' THEN 'completed' WHEN 'fail' THEN 'failed'
+                ELSE 'pending' END,
+        result = CASE WHEN o.kind = 'complete' THEN o.result ELSE j.result END,
+        finished_at = CASE WHEN o.kind IN ('complete', 'fail') THEN ${NOW} ELSE j.finished_at END,
+        run_at = CASE o.kind
+          WHEN 'retry' THEN ${NOW} + o.retry_ms * interval '1 millisecond'
+          WHEN 'release' THEN ${NOW} ELSE j.run_at END,
+        -- A shutdown is not the job's fault: a released try is given back.
+        attempt = CASE WHEN o.kind = 'release' THEN j.attempt - 1 ELSE j.attempt END,
+        errors = CASE WHEN o.error IS NULL THEN j.errors
+                 ELSE ${appendError('j.errors', 'o.error')} END,
+        lease_expires_at = NULL
+      FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[])
+        AS o(id, token, kind, result, error, retry_ms)
+      WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
+      RETURNING j.id`,
+
+    /** Parameters: id, token, progress JSON. */
+    setProgress: `
+      UPDATE ${jobs} j SET progress = $3 WHERE ${leaseIsCurrent('j', '$1', '$2')}`,
+
+    /** Expired leases become due again, counting the try; no tries left means failed. */
+    reclaimExpired: `
+      UPDATE ${jobs} SET
+        state = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
+        finished_at = CASE WHEN attempt >= max_attempts THEN ${NOW} END,
+        run_at = ${NOW},
+        lease_expires_at = NULL,
+        errors = ${appendError(
+          'errors',
+          `json_build_object(
+            'attempt', attempt, 'name', 'LeaseExpiredError',
+            'message', 'the lease expired: the worker stopped renewing it (it crashed, froze ' ||
+              'or lost the database) before the try ended',
+            'stack', NULL, 'atMs', ${ms(NOW)})::text`,
+        )}
+      WHERE state = 'running' AND lease_expires_at < ${NOW}
+      RETURNING queue`,
+
+    /** Parameters: id. */
+    cancel: `
+      UPDATE ${jobs} j SET state = 'cancelled', finished_at = ${NOW}, lease_expires_at = NULL
+      WHERE j.id = $1 AND j.state IN ('pending', 'running')
+      RETURNING ${jobColumns('j')}`,
+
+    /** Parameters: id, channel. */
+    retry: `
+      UPDATE ${jobs} j SET state = 'pending', run_at = ${NOW}, attempt = 0, finished_at = NULL,
+        result = NULL, lease_expires_at = NULL, worker_id = NULL, progress = NULL
+      WHERE j.id = $1 AND j.state IN ('failed', 'cancelled')
+      RETURNING ${jobColumns('j')}, pg_notify($2, ${notice('j')})::text`,
+
+    countByState: `
+      SELECT queue,
+        CASE WHEN state <> 'pending' THEN state
+             WHEN run_at > ${NOW} THEN 'scheduled' ELSE 'available' END AS state,
+        count(*)::int AS n
+      FROM ${jobs} GROUP BY 1, 2`,
+
+    /** A page of jobs, newest first, with the filters that are set; the limit is the last $. */
+    listJobs(filters: readonly string[], limitParam: string): string {
+      const where = filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
+      return `SELECT ${jobColumns('j')} FROM ${jobs} j ${where} ORDER BY j.id DESC LIMIT ${limitParam}`;
+    },
+  };
+}
+
+export type Statements = ReturnType<typeof statementsFor>;
+
+function claim(jobs: string, lanes: string): string {
+  return `
+    WITH due AS (
+      SELECT c.id FROM ${lanes}
+      CROSS JOIN LATERAL (
+        SELECT d.id, d.priority, d.run_at FROM ${jobs} d
+        WHERE d.state = 'pending' AND d.queue = lane.name AND d.run_at <= ${NOW}
+        ORDER BY d.priority DESC, d.run_at, d.id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED) c
+      ORDER BY c.priority DESC, c.run_at, c.id
+      LIMIT $3)
+    UPDATE ${jobs} j SET
+      state = 'running', attempt = j.attempt + 1, lease_token = j.lease_token + 1,
+      lease_expires_at = ${NOW} + $1::float8 * interval '1 millisecond',
+      worker_id = $2, started_at = ${NOW}
+    FROM due WHERE j.id = due.id
+    RETURNING ${jobColumns('j')}`;
+}
