@@ -228,7 +228,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
     const outcome = this.#decide(run, ending);
     if (outcome === null) return;
-    this.#writer.write(outcome).then((applied) => this.#report(run, outcome, applied));
+    void this.#writer.write(outcome).then((applied) => this.#report(run, outcome, applied));
   }
 
   /** Turns how a try ended into what the store should record; null records nothing. */
@@ -278,26 +278,40 @@ export class Worker extends EventEmitter<WorkerEvents> {
         }
         if (this.listenerCount('completed') > 0) {
           const result = JSON.parse(outcome.resultJson);
-          this.emit('completed', { ...job, state: 'completed', result, finishedAt: now });
+          this.#notify('completed', { ...job, state: 'completed', result, finishedAt: now });
         }
         break;
       case 'retry': {
         const error = toJobError(outcome.error);
         this.#logger.info({ ...fields, err: error, retryInMs: outcome.retryInMs }, 'job failed; will retry');
         const runAt = new Date(now.getTime() + outcome.retryInMs);
-        this.emit('retrying', { ...job, state: 'scheduled', runAt, errors: [...job.errors, error] }, error);
+        this.#notify('retrying', { ...job, state: 'scheduled', runAt, errors: [...job.errors, error] }, error);
         break;
       }
       case 'fail': {
         const error = toJobError(outcome.error);
         this.#logger.warn({ ...fields, err: error }, 'job failed; no tries left');
-        this.emit('failed', { ...job, state: 'failed', finishedAt: now, errors: [...job.errors, error] }, error);
+        this.#notify('failed', { ...job, state: 'failed', finishedAt: now, errors: [...job.errors, error] }, error);
         break;
       }
       case 'release':
         this.#logger.info(fields, 'job put back as due at shutdown');
-        this.emit('released', { ...job, state: 'available', attempt: job.attempt - 1 });
+        this.#notify('released', { ...job, state: 'available', attempt: job.attempt - 1 });
         break;
+    }
+  }
+
+  /**
+   * Calls each listener apart: one that throws is logged and neither stops the others nor
+   * reaches the worker, whose loop must not die of an application's bug.
+   */
+  #notify<E extends keyof WorkerEvents>(event: E, ...args: WorkerEvents[E]): void {
+    for (const listener of this.rawListeners(event) as ((...values: unknown[]) => void)[]) {
+      try {
+        listener.apply(this, args);
+      } catch (error) {
+        this.#logger.error({ err: error, event }, 'a worker event listener threw');
+      }
     }
   }
 

@@ -263,6 +263,17 @@ export function workerContract(factory: StoreFactory): void {
       assert.equal(stored?.errors[0].name, 'LeaseExpiredError');
     });
 
+    it('keeps working when an event listener throws', async () => {
+      const worker = queue.work({ noop: async () => null }, fast);
+      worker.on('completed', () => {
+        throw new Error('listener bug');
+      });
+      const first = await queue.enqueue('noop');
+      const second = await queue.enqueue('noop');
+      await Promise.all([nextEvent(worker, 'completed', first.id), nextEvent(worker, 'completed', second.id)]);
+      assert.equal((await queue.getJob(second.id))?.state, 'completed');
+    });
+
     it('stores progress reported by a handler', async () => {
       const job = await queue.enqueue('report');
       const worker = queue.work(
