@@ -65,7 +65,7 @@ export class SqliteStore implements Store {
   readonly #emitter: EventEmitter;
   readonly #statements: Map<string, Database.Statement> = new Map();
   readonly #insert: Database.Statement;
-  readonly #enqueueMany: (jobs: readonly NewJob[], nowMs: number) => Job[];
+  readonly #enqueueMany: (jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]) => Job[];
   readonly #finishMany: (outcomes: readonly Outcome[], nowMs: number) => boolean[];
   #closed = false;
   // Lanes holding pending jobs, read at most once a LANES_TTL_MS; enqueues in this process add
@@ -110,8 +110,9 @@ export class SqliteStore implements Store {
     this.#emitter.on('wake', this.#learnLane);
 
     this.#insert = this.#db.prepare(sql.INSERT_JOB);
-    this.#enqueueMany = this.#db.transaction((jobs: readonly NewJob[], nowMs: number) =>
-      jobs.map((job) => this.#insertOne(job, nowMs)),
+    this.#enqueueMany = this.#db.transaction(
+      (jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]) =>
+        jobs.map((job) => this.#insertOne(job, nowMs, added)),
     );
     this.#finishMany = this.#db.transaction((outcomes: readonly Outcome[], nowMs: number) =>
       outcomes.map((outcome) => this.#finishOne(outcome, nowMs)),
@@ -127,13 +128,14 @@ export class SqliteStore implements Store {
       );
     }
     const nowMs = Date.now();
-    const inserted = this.#run('enqueue', () =>
-      jobs.length === 1 ? [this.#insertOne(jobs[0], nowMs)] : this.#enqueueMany(jobs, nowMs),
+    const added: WakeNotice[] = [];
+    const stored = this.#run('enqueue', () =>
+      jobs.length === 1
+        ? [this.#insertOne(jobs[0], nowMs, added)]
+        : this.#enqueueMany(jobs, nowMs, added),
     );
-    for (const job of inserted) {
-      this.#emitter.emit('wake', { queue: job.queue, runAtMs: job.runAt.getTime() });
-    }
-    return inserted;
+    for (const notice of added) this.#emitter.emit('wake', notice);
+    return stored;
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
@@ -176,7 +178,18 @@ export class SqliteStore implements Store {
 
   async finish(outcomes: readonly Outcome[]): Promise<boolean[]> {
     if (outcomes.length === 0) return [];
-    return this.#run('finish', () => this.#finishMany(outcomes, Date.now()));
+    const nowMs = Date.now();
+    const applied = this.#run('finish', () => this.#finishMany(outcomes, nowMs));
+    // Jobs due again (a retry after its backoff, a release at once) wake idle workers then.
+    outcomes.forEach((outcome, index) => {
+      if (!applied[index]) return;
+      if (outcome.type === 'retry') {
+        this.#emitter.emit('wake', { queue: '', runAtMs: nowMs + outcome.retryInMs });
+      } else if (outcome.type === 'release') {
+        this.#emitter.emit('wake', { queue: '', runAtMs: nowMs });
+      }
+    });
+    return applied;
   }
 
   async reclaimExpired(): Promise<number> {
@@ -292,7 +305,8 @@ export class SqliteStore implements Store {
     return this.#lanes;
   }
 
-  #insertOne(job: NewJob, nowMs: number): Job {
+  /** Inserts one job, or returns the kept job holding its key; `added` learns of new ones. */
+  #insertOne(job: NewJob, nowMs: number, added: WakeNotice[]): Job {
     const runAtMs = job.runAtMs ?? nowMs + job.delayMs;
     const backoffJson = encodeBackoff(job.backoff);
     const info = this.#insert.run(
@@ -312,6 +326,7 @@ export class SqliteStore implements Store {
       const select = this.#prepare('byKey', () => sql.SELECT_BY_KEY);
       return rowToJob(select.get(job.key) as JobRow, nowMs);
     }
+    added.push({ queue: job.queue, runAtMs });
     return {
       id: String(info.lastInsertRowid),
       task: job.task,
