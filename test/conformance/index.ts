@@ -9,9 +9,10 @@ import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
 import { listStatsContract } from './list-stats.js';
 import type { StoreFactory } from './store-factory.js';
+import { transactionContract } from './transaction.js';
 import { workerContract } from './worker.js';
 
-export type { StoreFactory, StoreHandle } from './store-factory.js';
+export type { StoreFactory, StoreHandle, TestTransaction } from './store-factory.js';
 
 export function runConformance(backend: string, factory: StoreFactory): void {
   describe(`store conformance: ${backend}`, () => {
@@ -21,6 +22,7 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     finishContract(factory);
     cancelRetryContract(factory);
     listStatsContract(factory);
+    transactionContract(factory);
     workerContract(factory);
   });
 }

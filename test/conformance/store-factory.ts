@@ -1,12 +1,22 @@
 import { afterEach, beforeEach } from 'node:test';
 
+import type { TransactionClient } from '../../src/core/enqueue-options.js';
 import type { Store } from '../../src/stores/store.js';
+
+/** An open transaction of the test database, for stores that enqueue inside one (`tx`). */
+export interface TestTransaction {
+  client: TransactionClient;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
 
 /** Opens a fresh, empty store for one test; `close` also removes what the test left behind. */
 export interface StoreHandle {
   store: Store;
   /** Opens a second store on the same database (another process would do the same). */
   reopen(): Promise<Store>;
+  /** Begins a transaction on the store's database, as the application would (tx stores only). */
+  beginTransaction?(): Promise<TestTransaction>;
   close(): Promise<void>;
 }
 

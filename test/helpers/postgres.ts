@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 import { PostgresStore } from '../../src/stores/postgres/postgres-store.js';
-import type { StoreFactory } from '../conformance/index.js';
+import type { StoreFactory, TestTransaction } from '../conformance/index.js';
 
 /** The test database; TICKETRAIL_TEST_POSTGRES_URL overrides it. */
 export const POSTGRES_URL =
@@ -50,6 +50,21 @@ export function storeUrl(schema: string, extra = ''): string {
   return `${POSTGRES_URL}?schema=${schema}&application_name=${schema}${extra}`;
 }
 
+/** Begins a transaction on a connection of its own, as an application would. */
+export async function beginTransaction(applicationName: string): Promise<TestTransaction> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, application_name: applicationName });
+  await client.connect();
+  await client.query('BEGIN');
+  const end = async (command: string) => {
+    try {
+      await client.query(command);
+    } finally {
+      await client.end();
+    }
+  };
+  return { client, commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
+}
+
 /** Opens stores on fresh schemas, for the conformance suite. */
 export const postgresFactory: StoreFactory = async () => {
   const schema = testSchema();
@@ -59,6 +74,7 @@ export const postgresFactory: StoreFactory = async () => {
   return {
     store,
     reopen: open,
+    beginTransaction: () => beginTransaction(schema),
     close: async () => {
       await store.close();
       await dropSchema(schema);
