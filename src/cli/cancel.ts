@@ -11,7 +11,7 @@ export function cancelCommand(): Command {
     .argument('<id>', 'job id')
     .addHelpText(
       'after',
-      '\nA running job\'s handler sees ctx.signal abort; whatever it returns afterwards is ignored.',
+      "\nA running job's ctx.signal aborts at its worker's next heartbeat; its result is ignored.",
     )
     .action(async (id: string, _flags: object, command: Command) => {
       printJson(await withQueue(command, (queue) => queue.cancel(id)));

@@ -27,7 +27,7 @@ Examples:
 export function enqueueCommand(): Command {
   return new Command('enqueue')
     .description('add a job and print it as one JSON line')
-    .argument('<task>', 'task name, as a worker\'s handlers module names it')
+    .argument('<task>', "task name, as a worker's handlers module names it")
     .argument('[payload-json]', 'the payload as JSON, quoted for the shell (default: null)')
     .option('--key <key>', 'idempotency key: while a job holds it, the same key returns that job')
     .addOption(
@@ -43,13 +43,20 @@ export function enqueueCommand(): Command {
     .option('--timeout <duration>', 'per-try limit: ms, or "30s" (default: none)', duration)
     .option('--queue <queue>', `lane of the job (default: "${DEFAULT_QUEUE}")`)
     .addHelpText('after', EXAMPLES)
-    .action(async (task: string, payloadJson: string | undefined, flags: EnqueueFlags, command: Command) => {
-      const payload = payloadJson === undefined ? undefined : parsePayload(payloadJson);
-      const job = await withQueue(command, (queue) =>
-        queue.enqueue(task, payload, enqueueOptions(flags)),
-      );
-      printJson(job);
-    });
+    .action(
+      async (
+        task: string,
+        payloadJson: string | undefined,
+        flags: EnqueueFlags,
+        command: Command,
+      ) => {
+        const payload = payloadJson === undefined ? undefined : parsePayload(payloadJson);
+        const job = await withQueue(command, (queue) =>
+          queue.enqueue(task, payload, enqueueOptions(flags)),
+        );
+        printJson(job);
+      },
+    );
 }
 
 function parsePayload(text: string): unknown {

@@ -9,12 +9,12 @@ const INTEGER_PATTERN = /^[+-]?\d+$/;
 const MILLISECONDS_PATTERN = /^\d+(\.\d+)?$/;
 // A calendar date, optionally with a time of day and a zone: what Date.parse reads the same way
 // everywhere (RFC 2822 and other shapes it accepts vary by engine and are refused).
-const ISO_PATTERN =
-  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /** A parser of whole numbers; with `min`, smaller ones are refused too (a count of 0 or -1). */
 export function integer(min?: number): (raw: string) => number {
-  const wanted = min === undefined ? 'a whole number such as 10' : `a whole number of at least ${min}`;
+  const wanted =
+    min === undefined ? 'a whole number such as 10' : `a whole number of at least ${min}`;
   return (raw) => {
     const value = INTEGER_PATTERN.test(raw.trim()) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(value) || (min !== undefined && value < min)) {

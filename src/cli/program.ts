@@ -48,7 +48,8 @@ export function createProgram(): Command {
 }
 
 function pointErrorsAtHelp(command: Command): void {
-  const help = command.parent === null ? 'ticketrail --help' : `ticketrail ${command.name()} --help`;
+  const help =
+    command.parent === null ? 'ticketrail --help' : `ticketrail ${command.name()} --help`;
   command.configureOutput({
     outputError: (message, write) => {
       const line = oneLine(hideSecrets(message)).replace(/\.$/, '');

@@ -29,5 +29,8 @@ function rows(stats: QueueStats): string[][] {
     ...JOB_STATES.map((state) => String(counts[state])),
   ];
   const queues = Object.keys(stats.queues).sort();
-  return [...queues.map((name) => line(name, stats.queues[name])), line('(all queues)', stats.total)];
+  return [
+    ...queues.map((name) => line(name, stats.queues[name])),
+    line('(all queues)', stats.total),
+  ];
 }

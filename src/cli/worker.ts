@@ -47,9 +47,20 @@ Examples:
 export function workerCommand(): Command {
   return new Command('worker')
     .description('run jobs with the handlers of a module until SIGTERM or SIGINT')
-    .argument('<handlers-module>', 'a .js, .mjs or .ts file whose default export maps tasks to handlers')
-    .option('--concurrency <n>', `handlers running at once (default: ${DEFAULT_CONCURRENCY})`, integer(1))
-    .option('--queue <queue>', 'serve only this lane; repeat for several (default: every lane)', collect)
+    .argument(
+      '<handlers-module>',
+      'a .js, .mjs or .ts file whose default export maps tasks to handlers',
+    )
+    .option(
+      '--concurrency <n>',
+      `handlers running at once (default: ${DEFAULT_CONCURRENCY})`,
+      integer(1),
+    )
+    .option(
+      '--queue <queue>',
+      'serve only this lane; repeat for several (default: every lane)',
+      collect,
+    )
     .option(
       '--lease <duration>',
       `how long a claimed job is held without a heartbeat (default: ${DEFAULT_LEASE_MS} ms)`,
@@ -93,7 +104,11 @@ function workerOptions(flags: WorkerFlags): WorkerOptions {
   return options;
 }
 
-async function runUntilSignal(queue: Queue, worker: Worker, url: string | undefined): Promise<never> {
+async function runUntilSignal(
+  queue: Queue,
+  worker: Worker,
+  url: string | undefined,
+): Promise<never> {
   const logger = queue.logger.child({ component: 'cli' });
   const signal = await firstSignal(() => {
     logger.warn('second signal; exiting without waiting for running jobs');
