@@ -1,4 +1,6 @@
 // `ticketrail list`: the newest jobs, as an aligned table for people or JSON lines for scripts.
+// LIMIT: there is no --cursor flag, so it shows at most the newest 1000 matching jobs; older ones
+// are reached by narrowing with --state, --task or --queue, or through queue.listJobs() pages.
 import { Command, Option } from 'commander';
 
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../core/defaults.js';
@@ -66,7 +68,9 @@ function printTable(jobs: readonly Job[], more: boolean): void {
   }
   process.stdout.write(formatTable(COLUMNS, jobs.map(row)));
   if (more) {
-    process.stdout.write(`showing the newest ${jobs.length}; raise --limit to see more\n`);
+    const hint =
+      jobs.length < MAX_LIST_LIMIT ? 'raise --limit' : 'narrow with --state, --task or --queue';
+    process.stdout.write(`showing the newest ${jobs.length}; ${hint} to see more\n`);
   }
 }
 

@@ -34,6 +34,9 @@ const handlers: Record<string, (payload: Greeting) => Promise<string>> = {
 export default handlers;
 `;
 
+// A .js file outside any "type": "module" package is CommonJS.
+const HANDLERS_CJS = `module.exports = { greet: async ({ name }) => 'hello ' + name };\n`;
+
 /** A temp database and a handlers module beside it. */
 function setUp(file = 'handlers.mjs', source = HANDLERS_MJS): { url: string; module: string } {
   const { dir, url } = tempDatabase();
@@ -105,8 +108,8 @@ describe('ticketrail worker', { concurrency: CONCURRENCY }, () => {
     }
   });
 
-  test('serves only the lanes given with repeated --queue', async () => {
-    const { url, module } = setUp();
+  test('serves only the lanes given by repeated --queue, with a CommonJS .js module', async () => {
+    const { url, module } = setUp('handlers.js', HANDLERS_CJS);
     const queue = await openQueue(url);
     // Enqueued first and with the top priority: it would be claimed first if its lane were served.
     const other = await queue.enqueue('greet', { name: 'c' }, { queue: 'c', priority: 100 });
