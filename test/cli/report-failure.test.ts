@@ -27,6 +27,12 @@ describe('hideSecrets', () => {
     );
   });
 
+  test('keeps the placeholder "password" of a hint', () => {
+    const hint = 'use "postgres://user:password@host:5432/db"';
+
+    assert.equal(hideSecrets(hint), hint);
+  });
+
   test('leaves a URL without credentials as it is', () => {
     assert.equal(
       hideSecrets('cannot open sqlite:/tmp/q.db', 'sqlite:/tmp/q.db'),
