@@ -34,9 +34,15 @@ export interface CliOptions {
   cwd?: string;
 }
 
-/** A temp folder and a `sqlite:` URL of a database file inside it. */
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp folder and a `sqlite:` URL of a database file inside it; removed when the tests end. */
 export function tempDatabase(): { dir: string; url: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketrail-cli-'));
+  tempDirs.push(dir);
   return { dir, url: `sqlite:${path.join(dir, 'jobs.db')}` };
 }
 
