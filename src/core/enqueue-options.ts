@@ -130,7 +130,11 @@ export function resolveEnqueue(
 }
 
 function resolveTx(tx: unknown, context: string): TransactionClient {
-  if (typeof tx !== 'object' || tx === null || typeof (tx as TransactionClient).query !== 'function') {
+  if (
+    typeof tx !== 'object' ||
+    tx === null ||
+    typeof (tx as TransactionClient).query !== 'function'
+  ) {
     throw new ValidationError(
       'tx',
       tx,
@@ -163,11 +167,7 @@ function resolveRunAt(
   context: string,
 ): { runAtMs: number | null; delayMs: number } {
   if (given.delay !== undefined && given.runAt !== undefined) {
-    throw new ValidationError(
-      'delay',
-      given.delay,
-      `${context}: give delay or runAt, not both`,
-    );
+    throw new ValidationError('delay', given.delay, `${context}: give delay or runAt, not both`);
   }
   if (given.runAt !== undefined) {
     const runAt = given.runAt;
@@ -221,7 +221,8 @@ export function resolveBackoff(value: unknown, context: string): Backoff {
       `${context}: backoff.type must be "exponential" or "fixed", got ${describe(given.type)}`,
     );
   }
-  const known = given.type === 'fixed' ? ['type', 'delay', 'jitter'] : ['type', 'delay', 'max', 'jitter'];
+  const known =
+    given.type === 'fixed' ? ['type', 'delay', 'jitter'] : ['type', 'delay', 'max', 'jitter'];
   checkKnownFields('backoff', given, known, context);
 
   const delayMs =

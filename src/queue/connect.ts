@@ -83,12 +83,16 @@ export async function openStore(url: string, logger?: Logger): Promise<Store> {
   const scheme = schemeOf(url);
   if (scheme === 'sqlite') return openSqlite(url);
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    return PostgresStore.open({ ...postgresOptions(url), logger: logger?.child({ component: 'store' }) });
+    return PostgresStore.open({
+      ...postgresOptions(url),
+      logger: logger?.child({ component: 'store' }),
+    });
   }
+  const shown = scheme === undefined ? '(none)' : `"${scheme}:"`;
   throw new ValidationError(
     'url',
     scheme === undefined ? '(no scheme)' : `${scheme}:`,
-    `connect(): unsupported database URL scheme ${scheme === undefined ? '(none)' : `"${scheme}:"`}; ` +
+    `connect(): unsupported database URL scheme ${shown}; ` +
       `use "sqlite:./file.db", "sqlite::memory:" or "postgres://user@host:5432/db"`,
   );
 }
@@ -134,15 +138,26 @@ function postgresOptions(url: string): PostgresStoreOptions {
         `and percent-encode special characters in the password`,
     );
   }
-  const given = Object.fromEntries(POSTGRES_PARAMS.map((name) => [name, parsed.searchParams.get(name)]));
+  const given = Object.fromEntries(
+    POSTGRES_PARAMS.map((name) => [name, parsed.searchParams.get(name)]),
+  );
   for (const name of POSTGRES_PARAMS) parsed.searchParams.delete(name);
   return {
     connectionString: parsed.toString(),
     ...(given.schema === null ? {} : { schema: given.schema }),
-    ...(given.poolSize === null ? {} : { poolSize: urlInteger('poolSize', given.poolSize, 1, 1_000) }),
+    ...(given.poolSize === null
+      ? {}
+      : { poolSize: urlInteger('poolSize', given.poolSize, 1, 1_000) }),
     ...(given.statementTimeout === null
       ? {}
-      : { statementTimeoutMs: urlInteger('statementTimeout', given.statementTimeout, 0, 2_147_483_647) }),
+      : {
+          statementTimeoutMs: urlInteger(
+            'statementTimeout',
+            given.statementTimeout,
+            0,
+            2_147_483_647,
+          ),
+        }),
   };
 }
 

@@ -119,7 +119,10 @@ export class Queue {
         `${context}: state ${describe(given.state)} is not one of ${JOB_STATES.join(', ')}`,
       );
     }
-    if (given.cursor !== undefined && !(typeof given.cursor === 'string' && CURSOR_PATTERN.test(given.cursor))) {
+    if (
+      given.cursor !== undefined &&
+      !(typeof given.cursor === 'string' && CURSOR_PATTERN.test(given.cursor))
+    ) {
       throw new ValidationError(
         'cursor',
         given.cursor,
@@ -204,14 +207,22 @@ export class Queue {
 
   #checkOpen(operation: string): void {
     if (this.#closed) {
-      throw new ValidationError('queue', 'closed', `${operation}: the queue is closed; connect() again`);
+      throw new ValidationError(
+        'queue',
+        'closed',
+        `${operation}: the queue is closed; connect() again`,
+      );
     }
   }
 }
 
 function checkId(operation: string, id: unknown): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
-    throw new ValidationError('id', id, `${operation}: id must be a job id string, got ${describe(id)}`);
+    throw new ValidationError(
+      'id',
+      id,
+      `${operation}: id must be a job id string, got ${describe(id)}`,
+    );
   }
   return id;
 }

@@ -95,7 +95,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#unsubscribe = store.onWake((notice) => this.#onWake(notice));
     this.#heartbeatTimer = setInterval(() => void this.#beat(), Math.max(50, options.leaseMs / 3));
     this.#logger.info(
-      { concurrency: options.concurrency, queues: options.queues ?? 'all', tasks: [...handlers.keys()] },
+      {
+        concurrency: options.concurrency,
+        queues: options.queues ?? 'all',
+        tasks: [...handlers.keys()],
+      },
       'worker started',
     );
     this.#requestClaim();
@@ -138,7 +142,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#claimQueued = true;
     setImmediate(() => {
       this.#claimQueued = false;
-      if (this.#claiming === null) this.#claiming = this.#claim().finally(() => (this.#claiming = null));
+      if (this.#claiming === null)
+        this.#claiming = this.#claim().finally(() => (this.#claiming = null));
     });
   }
 
@@ -266,7 +271,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { job } = run;
     const fields = { jobId: job.id, task: job.task, attempt: job.attempt };
     if (!applied) {
-      this.#logger.warn({ ...fields, outcome: outcome.type }, 'lease lost before the outcome was recorded');
+      this.#logger.warn(
+        { ...fields, outcome: outcome.type },
+        'lease lost before the outcome was recorded',
+      );
       return;
     }
     const now = new Date();
@@ -283,15 +291,26 @@ export class Worker extends EventEmitter<WorkerEvents> {
         break;
       case 'retry': {
         const error = toJobError(outcome.error);
-        this.#logger.info({ ...fields, err: error, retryInMs: outcome.retryInMs }, 'job failed; will retry');
+        this.#logger.info(
+          { ...fields, err: error, retryInMs: outcome.retryInMs },
+          'job failed; will retry',
+        );
         const runAt = new Date(now.getTime() + outcome.retryInMs);
-        this.#notify('retrying', { ...job, state: 'scheduled', runAt, errors: [...job.errors, error] }, error);
+        this.#notify(
+          'retrying',
+          { ...job, state: 'scheduled', runAt, errors: [...job.errors, error] },
+          error,
+        );
         break;
       }
       case 'fail': {
         const error = toJobError(outcome.error);
         this.#logger.warn({ ...fields, err: error }, 'job failed; no tries left');
-        this.#notify('failed', { ...job, state: 'failed', finishedAt: now, errors: [...job.errors, error] }, error);
+        this.#notify(
+          'failed',
+          { ...job, state: 'failed', finishedAt: now, errors: [...job.errors, error] },
+          error,
+        );
         break;
       }
       case 'release':
@@ -321,10 +340,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       const leases = [...this.#runs.values()].map((run) => run.lease);
       leases.push(...this.#writer.pendingLeases);
-      const lost = leases.length === 0 ? [] : await this.#store.heartbeat(leases, this.#options.leaseMs);
+      const lost =
+        leases.length === 0 ? [] : await this.#store.heartbeat(leases, this.#options.leaseMs);
       for (const lease of lost) this.#abandonLost(lease.jobId, lease.token);
       const reclaimed = await this.#store.reclaimExpired();
-      if (reclaimed > 0) this.#logger.warn({ jobs: reclaimed }, 'reclaimed jobs whose lease expired');
+      if (reclaimed > 0)
+        this.#logger.warn({ jobs: reclaimed }, 'reclaimed jobs whose lease expired');
     } catch (error) {
       this.#logger.warn({ err: error }, 'heartbeat failed; will retry');
     } finally {
@@ -355,7 +376,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
     if (!(await this.#waitIdle(graceMs))) {
       for (const run of this.#runs.values()) run.abort(new ShutdownError());
-      if (!(await this.#waitIdle(this.#options.abortSettleMs))) {
+      // Handlers that honour the signal settle quickly; a short grace keeps this wait short too.
+      const settleMs = Math.min(this.#options.abortSettleMs, Math.max(50, graceMs));
+      if (!(await this.#waitIdle(settleMs))) {
         for (const run of [...this.#runs.values()]) run.abandon();
       }
     }
@@ -365,7 +388,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const dropped = this.#writer.abandon();
       this.#logger.error(
         { outcomes: dropped },
-        'could not record outcomes before stopping; those jobs will run again when their leases expire',
+        'could not record outcomes before stopping; their jobs run again when the leases expire',
       );
     }
     clearInterval(this.#heartbeatTimer);

@@ -54,7 +54,10 @@ export function claimContract(factory: StoreFactory): void {
         newJob('a', { q: 'default' }),
       ]);
       const emails = await claim(10, ['emails']);
-      assert.deepEqual(emails.map(({ job }) => job.queue), ['emails']);
+      assert.deepEqual(
+        emails.map(({ job }) => job.queue),
+        ['emails'],
+      );
       const rest = await claim(10, ['reports', 'default']);
       assert.deepEqual(rest.map(({ job }) => job.queue).sort(), ['default', 'reports']);
     });
@@ -74,7 +77,12 @@ export function claimContract(factory: StoreFactory): void {
         await Promise.all(
           claimers.map(async (store, index) => {
             for (;;) {
-              const batch = await store.claim({ workerId: `w${index}`, queues: null, limit: 7, leaseMs: LEASE_MS });
+              const batch = await store.claim({
+                workerId: `w${index}`,
+                queues: null,
+                limit: 7,
+                leaseMs: LEASE_MS,
+              });
               if (batch.length === 0) return;
               seen.push(...batch.map(({ job }) => job.id));
             }

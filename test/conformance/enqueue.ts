@@ -62,8 +62,12 @@ export function enqueueContract(factory: StoreFactory): void {
     });
 
     it('returns the existing job for a key that is already held', async () => {
-      const [first] = await current().store.enqueue([newJob('welcome', { v: 1 }, { key: 'welcome:42' })]);
-      const [second] = await current().store.enqueue([newJob('welcome', { v: 2 }, { key: 'welcome:42' })]);
+      const [first] = await current().store.enqueue([
+        newJob('welcome', { v: 1 }, { key: 'welcome:42' }),
+      ]);
+      const [second] = await current().store.enqueue([
+        newJob('welcome', { v: 2 }, { key: 'welcome:42' }),
+      ]);
       assert.equal(second.id, first.id);
       assert.deepEqual(second.payload, { v: 1 });
       const [third, fourth] = await current().store.enqueue([
@@ -78,7 +82,9 @@ export function enqueueContract(factory: StoreFactory): void {
       const other = await current().reopen();
       try {
         const calls = Array.from({ length: 40 }, (_, i) =>
-          (i % 2 === 0 ? current().store : other).enqueue([newJob('welcome', { i }, { key: 'storm' })]),
+          (i % 2 === 0 ? current().store : other).enqueue([
+            newJob('welcome', { i }, { key: 'storm' }),
+          ]),
         );
         const results = await Promise.all(calls);
         assert.equal(new Set(results.map(([job]) => job.id)).size, 1);

@@ -28,7 +28,9 @@ export function finishContract(factory: StoreFactory): void {
       await current().store.enqueue([newJob('a')]);
       const [{ job, lease }] = await claimAll();
       const before = Date.now();
-      await current().store.finish([{ type: 'retry', lease, error: tryError(1), retryInMs: 60_000 }]);
+      await current().store.finish([
+        { type: 'retry', lease, error: tryError(1), retryInMs: 60_000 },
+      ]);
       const stored = await current().store.getJob(job.id);
       assert.equal(stored?.state, 'scheduled');
       assert.equal(stored?.attempt, 1);

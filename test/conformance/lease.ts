@@ -9,7 +9,12 @@ export function leaseContract(factory: StoreFactory): void {
     const current = useFreshStore(factory);
 
     const claimOne = async (leaseMs: number) => {
-      const [claimed] = await current().store.claim({ workerId: 'w', queues: null, limit: 1, leaseMs });
+      const [claimed] = await current().store.claim({
+        workerId: 'w',
+        queues: null,
+        limit: 1,
+        leaseMs,
+      });
       assert.ok(claimed, 'a job was claimed');
       return claimed;
     };
@@ -29,7 +34,10 @@ export function leaseContract(factory: StoreFactory): void {
     it('makes a job due again when its lease expires, counting the try', async () => {
       await current().store.enqueue([newJob('a')]);
       const { job } = await claimOne(50);
-      await waitUntil('the lease to be reclaimed', async () => (await current().store.reclaimExpired()) === 1);
+      await waitUntil(
+        'the lease to be reclaimed',
+        async () => (await current().store.reclaimExpired()) === 1,
+      );
       const stored = await current().store.getJob(job.id);
       assert.equal(stored?.state, 'available');
       assert.equal(stored?.attempt, 1);
@@ -41,7 +49,10 @@ export function leaseContract(factory: StoreFactory): void {
     it('fails a job whose lease expires on its last try', async () => {
       await current().store.enqueue([newJob('a', {}, { attempts: 1 })]);
       const { job } = await claimOne(50);
-      await waitUntil('the lease to be reclaimed', async () => (await current().store.reclaimExpired()) === 1);
+      await waitUntil(
+        'the lease to be reclaimed',
+        async () => (await current().store.reclaimExpired()) === 1,
+      );
       const stored = await current().store.getJob(job.id);
       assert.equal(stored?.state, 'failed');
       assert.ok(stored?.finishedAt instanceof Date);
@@ -50,7 +61,10 @@ export function leaseContract(factory: StoreFactory): void {
     it('refuses every outcome from a lease that a newer claim replaced (fencing)', async () => {
       await current().store.enqueue([newJob('a')]);
       const stale = await claimOne(50);
-      await waitUntil('the lease to be reclaimed', async () => (await current().store.reclaimExpired()) === 1);
+      await waitUntil(
+        'the lease to be reclaimed',
+        async () => (await current().store.reclaimExpired()) === 1,
+      );
       const fresh = await claimOne(30_000);
       assert.equal(fresh.job.id, stale.job.id);
 
@@ -68,7 +82,9 @@ export function leaseContract(factory: StoreFactory): void {
       assert.equal(await current().store.setProgress(lease, '50'), false);
 
       assert.deepEqual(
-        await current().store.finish([{ type: 'complete', lease: fresh.lease, resultJson: '"fresh"' }]),
+        await current().store.finish([
+          { type: 'complete', lease: fresh.lease, resultJson: '"fresh"' },
+        ]),
         [true],
       );
       const stored = await current().store.getJob(fresh.job.id);
@@ -80,7 +96,10 @@ export function leaseContract(factory: StoreFactory): void {
     it('stores progress for the current lease', async () => {
       await current().store.enqueue([newJob('a')]);
       const { job, lease } = await claimOne(30_000);
-      assert.equal(await current().store.setProgress(lease, JSON.stringify({ done: 3, of: 10 })), true);
+      assert.equal(
+        await current().store.setProgress(lease, JSON.stringify({ done: 3, of: 10 })),
+        true,
+      );
       assert.deepEqual((await current().store.getJob(job.id))?.progress, { done: 3, of: 10 });
     });
   });

@@ -9,7 +9,9 @@ export function listStatsContract(factory: StoreFactory): void {
     const current = useFreshStore(factory);
 
     it('pages through every job newest first, each exactly once', async () => {
-      const jobs = await current().store.enqueue(Array.from({ length: 23 }, (_, i) => newJob('a', { i })));
+      const jobs = await current().store.enqueue(
+        Array.from({ length: 23 }, (_, i) => newJob('a', { i })),
+      );
       const seen: string[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < 10; page += 1) {

@@ -41,14 +41,21 @@ export function transactionContract(factory: StoreFactory): void {
       assert.equal(await handle.store.getJob(job.id), null, 'invisible before the commit');
       await tx.commit();
       assert.equal((await handle.store.getJob(job.id))?.state, 'available');
-      assert.equal((await handle.store.claim({ workerId: 'w', queues: null, limit: 5, leaseMs: 30_000 })).length, 1);
+      assert.equal(
+        (await handle.store.claim({ workerId: 'w', queues: null, limit: 5, leaseMs: 30_000 }))
+          .length,
+        1,
+      );
     });
 
     it('leaves no job when the caller rolls back', async (t) => {
       const handle = current();
       if (!TRANSACTIONAL_STORES.has(handle.store.name)) return t.skip('no tx on this store');
       const tx = await begin(handle);
-      const jobs = await handle.store.enqueue([newJob('a', {}, { key: 'k1' }), newJob('b')], tx.client);
+      const jobs = await handle.store.enqueue(
+        [newJob('a', {}, { key: 'k1' }), newJob('b')],
+        tx.client,
+      );
       await tx.rollback();
       assert.equal(await handle.store.getJob(jobs[0].id), null);
       assert.equal((await handle.store.stats()).total.available, 0);

@@ -22,7 +22,10 @@ export function workerContract(factory: StoreFactory): void {
 
     it('runs a job and stores its result', async () => {
       const job = await queue.enqueue('double', { n: 21 });
-      const worker = queue.work({ double: async ({ n }: { n: number }) => ({ doubled: n * 2 }) }, fast);
+      const worker = queue.work(
+        { double: async ({ n }: { n: number }) => ({ doubled: n * 2 }) },
+        fast,
+      );
       await nextEvent(worker, 'completed', job.id);
       const stored = await queue.getJob(job.id);
       assert.equal(stored?.state, 'completed');
@@ -56,15 +59,26 @@ export function workerContract(factory: StoreFactory): void {
       const stored = await queue.getJob(job.id);
       assert.equal(calls, 3);
       assert.equal(stored?.attempt, 3);
-      assert.deepEqual(stored?.errors.map((error) => error.message), [
-        'temporary failure 1',
-        'temporary failure 2',
-      ]);
+      assert.deepEqual(
+        stored?.errors.map((error) => error.message),
+        ['temporary failure 1', 'temporary failure 2'],
+      );
     });
 
     it('moves a job to failed when its tries run out', async () => {
-      const job = await queue.enqueue('broken', {}, { attempts: 2, backoff: { type: 'fixed', delay: 0 } });
-      const worker = queue.work({ broken: async () => { throw new TypeError('bad input'); } }, fast);
+      const job = await queue.enqueue(
+        'broken',
+        {},
+        { attempts: 2, backoff: { type: 'fixed', delay: 0 } },
+      );
+      const worker = queue.work(
+        {
+          broken: async () => {
+            throw new TypeError('bad input');
+          },
+        },
+        fast,
+      );
       await nextEvent(worker, 'failed', job.id);
       const stored = await queue.getJob(job.id);
       assert.equal(stored?.state, 'failed');
@@ -105,10 +119,18 @@ export function workerContract(factory: StoreFactory): void {
       const circular: Record<string, unknown> = {};
       circular.self = circular;
       const cases: Record<string, () => unknown> = {
-        'throws-string': () => { throw 'plain string'; },
-        'throws-undefined': () => { throw undefined; },
-        'throws-circular': () => { throw circular; },
-        'throws-huge': () => { throw new Error('x'.repeat(1_000_000)); },
+        'throws-string': () => {
+          throw 'plain string';
+        },
+        'throws-undefined': () => {
+          throw undefined;
+        },
+        'throws-circular': () => {
+          throw circular;
+        },
+        'throws-huge': () => {
+          throw new Error('x'.repeat(1_000_000));
+        },
         'returns-bigint': () => 10n,
         'returns-function': () => () => 1,
         'returns-nested-bigint': () => ({ deep: [{ n: 1n }] }),
@@ -139,7 +161,9 @@ export function workerContract(factory: StoreFactory): void {
     it('never runs more handlers at once than its concurrency', async () => {
       let running = 0;
       let peak = 0;
-      await queue.enqueueMany(Array.from({ length: 30 }, (_, i) => ({ task: 'slow', payload: { i } })));
+      await queue.enqueueMany(
+        Array.from({ length: 30 }, (_, i) => ({ task: 'slow', payload: { i } })),
+      );
       let done = 0;
       const worker = queue.work(
         {
@@ -248,15 +272,25 @@ export function workerContract(factory: StoreFactory): void {
       );
       await started;
       await queue.cancel(job.id);
-      await waitUntil('the handler to be aborted', () => aborted !== undefined, { timeoutMs: 3_000 });
+      await waitUntil('the handler to be aborted', () => aborted !== undefined, {
+        timeoutMs: 3_000,
+      });
       assert.equal((await queue.getJob(job.id))?.state, 'cancelled');
     });
 
     it('runs again a job whose worker died, once its lease expires', async () => {
       await current().store.enqueue([newJob('resume', { n: 1 })]);
       // A worker that claims and then dies: it never heartbeats nor finishes.
-      const [dead] = await current().store.claim({ workerId: 'dead', queues: null, limit: 1, leaseMs: 100 });
-      const worker = queue.work({ resume: async (_payload, ctx) => ctx.attempt }, { pollInterval: 20, lease: 150 });
+      const [dead] = await current().store.claim({
+        workerId: 'dead',
+        queues: null,
+        limit: 1,
+        leaseMs: 100,
+      });
+      const worker = queue.work(
+        { resume: async (_payload, ctx) => ctx.attempt },
+        { pollInterval: 20, lease: 150 },
+      );
       const completed = await nextEvent(worker, 'completed', dead.job.id);
       assert.equal(completed.result, 2);
       const stored = await queue.getJob(dead.job.id);
@@ -270,7 +304,10 @@ export function workerContract(factory: StoreFactory): void {
       });
       const first = await queue.enqueue('noop');
       const second = await queue.enqueue('noop');
-      await Promise.all([nextEvent(worker, 'completed', first.id), nextEvent(worker, 'completed', second.id)]);
+      await Promise.all([
+        nextEvent(worker, 'completed', first.id),
+        nextEvent(worker, 'completed', second.id),
+      ]);
       assert.equal((await queue.getJob(second.id))?.state, 'completed');
     });
 

@@ -7,7 +7,13 @@ import { ValidationError } from '../../src/core/errors.js';
 const resolve = (task: unknown, payload: unknown, options?: unknown) =>
   resolveEnqueue(task, payload, options, 1_000);
 
-function refuses(field: string, pattern: RegExp, task: unknown, payload: unknown, options?: unknown) {
+function refuses(
+  field: string,
+  pattern: RegExp,
+  task: unknown,
+  payload: unknown,
+  options?: unknown,
+) {
   assert.throws(
     () => resolve(task, payload, options),
     (error: unknown) => {
@@ -66,9 +72,15 @@ describe('resolveEnqueue', () => {
 
   it('refuses unknown options, naming them', () => {
     refuses('retries', /unknown option "retries"/, 't', {}, { retries: 3 });
-    refuses('backoff.factor', /unknown option "backoff.factor"/, 't', {}, {
-      backoff: { type: 'exponential', factor: 3 },
-    });
+    refuses(
+      'backoff.factor',
+      /unknown option "backoff.factor"/,
+      't',
+      {},
+      {
+        backoff: { type: 'exponential', factor: 3 },
+      },
+    );
     refuses('options', /must be an object/, 't', {}, 'fast');
   });
 
@@ -93,10 +105,22 @@ describe('resolveEnqueue', () => {
     refuses('key', /1 to 512/, 't', {}, { key: '' });
     refuses('key', /1 to 512/, 't', {}, { key: 42 });
     refuses('backoff.type', /"exponential" or "fixed"/, 't', {}, { backoff: { type: 'linear' } });
-    refuses('backoff.max', /shorter than backoff.delay/, 't', {}, {
-      backoff: { type: 'exponential', delay: '1m', max: '1s' },
-    });
-    refuses('backoff.jitter', /true or false/, 't', {}, { backoff: { type: 'fixed', jitter: 'yes' } });
+    refuses(
+      'backoff.max',
+      /shorter than backoff.delay/,
+      't',
+      {},
+      {
+        backoff: { type: 'exponential', delay: '1m', max: '1s' },
+      },
+    );
+    refuses(
+      'backoff.jitter',
+      /true or false/,
+      't',
+      {},
+      { backoff: { type: 'fixed', jitter: 'yes' } },
+    );
   });
 
   it('refuses payloads that are not JSON or too large', () => {

@@ -16,7 +16,11 @@ describe('resolveWorkerOptions', () => {
   });
 
   it('takes durations as strings and removes duplicate queues', () => {
-    const options = resolveWorkerOptions({ lease: '2s', queues: ['a', 'b', 'a'], shutdownGrace: 0 });
+    const options = resolveWorkerOptions({
+      lease: '2s',
+      queues: ['a', 'b', 'a'],
+      shutdownGrace: 0,
+    });
     assert.equal(options.leaseMs, 2_000);
     assert.deepEqual(options.queues, ['a', 'b']);
     assert.equal(options.shutdownGraceMs, 0);

@@ -1,6 +1,10 @@
 // Builders and waits shared by the tests.
 import type { TryError } from '../../src/core/job.js';
-import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../../src/core/enqueue-options.js';
+import {
+  resolveEnqueue,
+  type EnqueueOptions,
+  type NewJob,
+} from '../../src/core/enqueue-options.js';
 
 /** A validated NewJob as the queue would hand it to a store. */
 export function newJob(task = 'noop', payload: unknown = {}, options?: EnqueueOptions): NewJob {
@@ -20,12 +24,19 @@ export async function waitUntil<T>(
   for (;;) {
     const value = await check();
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
 /** A stored error record for a failed try, as a worker would write it. */
 export function tryError(attempt: number, message = 'boom'): TryError {
-  return { attempt, name: 'TypeError', message, stack: 'TypeError: boom\n    at handler', atMs: Date.now() };
+  return {
+    attempt,
+    name: 'TypeError',
+    message,
+    stack: 'TypeError: boom\n    at handler',
+    atMs: Date.now(),
+  };
 }

@@ -52,7 +52,10 @@ export function storeUrl(schema: string, extra = ''): string {
 
 /** Begins a transaction on a connection of its own, as an application would. */
 export async function beginTransaction(applicationName: string): Promise<TestTransaction> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, application_name: applicationName });
+  const client = new pg.Client({
+    connectionString: POSTGRES_URL,
+    application_name: applicationName,
+  });
   await client.connect();
   await client.query('BEGIN');
   const end = async (command: string) => {

@@ -54,14 +54,23 @@ describe('Queue', () => {
       isValidation('payload', /over the limit of 1048576/),
     );
     const { jobs } = await queue.listJobs();
-    assert.deepEqual(jobs.map((job) => job.task), ['keep']);
+    assert.deepEqual(
+      jobs.map((job) => job.task),
+      ['keep'],
+    );
   });
 
   it('validates listJobs filters', async () => {
-    await assert.rejects(queue.listJobs({ state: 'done' as never }), isValidation('state', /not one of/));
+    await assert.rejects(
+      queue.listJobs({ state: 'done' as never }),
+      isValidation('state', /not one of/),
+    );
     await assert.rejects(queue.listJobs({ limit: 0 }), isValidation('limit', /from 1 to 1000/));
     await assert.rejects(queue.listJobs({ limit: 5000 }), isValidation('limit', /from 1 to 1000/));
-    await assert.rejects(queue.listJobs({ cursor: "1 OR 1=1" }), isValidation('cursor', /nextCursor/));
+    await assert.rejects(
+      queue.listJobs({ cursor: '1 OR 1=1' }),
+      isValidation('cursor', /nextCursor/),
+    );
     await assert.rejects(queue.listJobs({ task: 'bad name' }), isValidation('task', /not allowed/));
   });
 
@@ -69,8 +78,14 @@ describe('Queue', () => {
     await assert.rejects(queue.getJob(42 as never), isValidation('id', /job id string/));
     assert.throws(() => queue.work({}), isValidation('handlers', /at least one/));
     assert.throws(() => queue.work({ a: 'nope' } as never), isValidation('handlers.a', /function/));
-    assert.throws(() => queue.work({ 'bad name': async () => 1 }), isValidation('task', /not allowed/));
-    assert.throws(() => queue.work({ a: async () => 1 }, { concurrency: -1 }), isValidation('concurrency', /integer/));
+    assert.throws(
+      () => queue.work({ 'bad name': async () => 1 }),
+      isValidation('task', /not allowed/),
+    );
+    assert.throws(
+      () => queue.work({ a: async () => 1 }, { concurrency: -1 }),
+      isValidation('concurrency', /integer/),
+    );
   });
 
   it('refuses work after close()', async () => {
@@ -132,8 +147,14 @@ describe('connect', () => {
   });
 
   it('refuses unknown connect options and bad log levels', async () => {
-    await assert.rejects(connect('sqlite::memory:', { loglevel: 'x' } as never), isValidation('loglevel', /unknown option/));
-    await assert.rejects(connect('sqlite::memory:', { logLevel: 'loud' }), isValidation('logLevel', /not one of/));
+    await assert.rejects(
+      connect('sqlite::memory:', { loglevel: 'x' } as never),
+      isValidation('loglevel', /unknown option/),
+    );
+    await assert.rejects(
+      connect('sqlite::memory:', { logLevel: 'loud' }),
+      isValidation('logLevel', /not one of/),
+    );
   });
 
   it('refuses a file written by a newer ticketrail', async () => {

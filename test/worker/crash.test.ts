@@ -11,9 +11,13 @@ import { waitUntil } from '../helpers/jobs.js';
 const script = path.join(import.meta.dirname, '../helpers/worker-process.ts');
 
 function startWorker(url: string, leaseMs: number, logFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, String(leaseMs), logFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, url, String(leaseMs), logFile],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout!.once('data', () => resolve(child));
@@ -53,8 +57,12 @@ describe('a worker process killed with SIGKILL', () => {
     }
 
     const lines = readFileSync(logFile, 'utf8').trim().split('\n');
-    const startedByDoomed = lines.filter((line) => line.startsWith('start') && line.endsWith(` ${doomed.pid}`));
-    const endedByDoomed = lines.filter((line) => line.startsWith('end') && line.endsWith(` ${doomed.pid}`));
+    const startedByDoomed = lines.filter(
+      (line) => line.startsWith('start') && line.endsWith(` ${doomed.pid}`),
+    );
+    const endedByDoomed = lines.filter(
+      (line) => line.startsWith('end') && line.endsWith(` ${doomed.pid}`),
+    );
     const interrupted = startedByDoomed.length - endedByDoomed.length;
     assert.ok(interrupted > 0, 'the kill interrupted at least one running job');
     for (const job of jobs) {

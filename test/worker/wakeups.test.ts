@@ -7,7 +7,11 @@ import { nextEvent } from '../helpers/queue.js';
 describe('wake-ups on the embedded store', () => {
   it('starts a retry when its backoff ends, not a poll later', async () => {
     const queue = await connect('sqlite::memory:', { logLevel: 'silent' });
-    const job = await queue.enqueue('flaky', {}, { backoff: { type: 'fixed', delay: 50, jitter: false } });
+    const job = await queue.enqueue(
+      'flaky',
+      {},
+      { backoff: { type: 'fixed', delay: 50, jitter: false } },
+    );
     const worker = queue.work(
       {
         flaky: async (_payload, ctx) => {

@@ -1,7 +1,14 @@
 // Maps the embedded store's rows to the public Job shape. Rows are read as arrays in the order
 // of JOB_COLUMNS: better-sqlite3 builds an array several times faster than an object of 21
 // named fields, and claims read a row per job.
-import { toJobError, type Backoff, type Job, type JobError, type JobState, type TryError } from '../../core/job.js';
+import {
+  toJobError,
+  type Backoff,
+  type Job,
+  type JobError,
+  type JobState,
+  type TryError,
+} from '../../core/job.js';
 
 export const JOB_COLUMNS = [
   'id',

@@ -24,7 +24,14 @@ import type {
   Store,
   WakeNotice,
 } from '../store.js';
-import { ROW_ID, ROW_LEASE_TOKEN, ROW_PRIORITY, ROW_RUN_AT, rowToJob, type JobRow } from './rows.js';
+import {
+  ROW_ID,
+  ROW_LEASE_TOKEN,
+  ROW_PRIORITY,
+  ROW_RUN_AT,
+  rowToJob,
+  type JobRow,
+} from './rows.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 
@@ -218,7 +225,10 @@ export class SqliteStore implements Store {
     const conditions: string[] = [];
     const params: unknown[] = [];
     if (filter.state === 'scheduled' || filter.state === 'available') {
-      conditions.push(`state = 'pending'`, filter.state === 'scheduled' ? 'run_at > ?' : 'run_at <= ?');
+      conditions.push(
+        `state = 'pending'`,
+        filter.state === 'scheduled' ? 'run_at > ?' : 'run_at <= ?',
+      );
       params.push(nowMs);
     } else if (filter.state !== undefined) {
       conditions.push('state = ?');
@@ -252,8 +262,7 @@ export class SqliteStore implements Store {
     const nowMs = Date.now();
     const rows = this.#run(
       'stats',
-      () =>
-        count.all(nowMs) as { queue: string; state: JobRow[4]; later: number; n: number }[],
+      () => count.all(nowMs) as { queue: string; state: JobRow[4]; later: number; n: number }[],
     );
     const stats: QueueStats = { total: emptyCounts(), queues: {} };
     for (const row of rows) {
@@ -378,8 +387,7 @@ export class SqliteStore implements Store {
         );
       case 'release':
         return (
-          this.#prepare('release', () => sql.RELEASE_JOB).run({ ...lease, now: nowMs }).changes >
-          0
+          this.#prepare('release', () => sql.RELEASE_JOB).run({ ...lease, now: nowMs }).changes > 0
         );
     }
   }
