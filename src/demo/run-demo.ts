@@ -63,8 +63,6 @@ export const DEFAULT_DEMO_INLINE_SIGNUPS = 40;
 const USER_CONCURRENCY = 10;
 /** Welcome emails sent at once by the worker, and SMTP connections it may open. */
 const WORKER_CONCURRENCY = 50;
-/** Retries are not announced to the worker, so it looks for due ones this often. */
-const WORKER_POLL_INTERVAL_MS = 100;
 /** A guard only: the demo waits for events, and fails if they have not all come by then. */
 const DRAIN_TIMEOUT_MS = 120_000;
 const HOST = '127.0.0.1';
@@ -187,7 +185,7 @@ async function startSystem(
   stops.push(() => queue.close());
   const worker = queue.work(
     { [WELCOME_EMAIL_TASK]: createWelcomeEmailHandler(users, workerMailer) },
-    { concurrency: WORKER_CONCURRENCY, pollInterval: WORKER_POLL_INTERVAL_MS, shutdownGrace: '5s' },
+    { concurrency: WORKER_CONCURRENCY, shutdownGrace: '5s' },
   );
   const watch = new JobWatch(worker);
   stops.push(() => watch.dispose());
