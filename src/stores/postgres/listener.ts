@@ -1,14 +1,31 @@
-// The LISTEN connection of a PostgreSQL store: one dedicated client (outside the pool) that
-// listens on the schema's wake channel and hands each notice on. It reconnects with backoff when
-// the connection drops; since notices sent meanwhile are lost, every (re)connection is reported
-// so that the store can wake its workers to look. It never throws into the caller.
+// Wake-ups across processes by LISTEN/NOTIFY. The Listener is one dedicated client (outside the
+// pool) that listens on the schema's wake channel and hands each notice on. It reconnects with
+// backoff when the connection drops; since notices sent meanwhile are lost, every (re)connection
+// is reported so that the store can wake its workers to look. The Notifier sends the notices of
+// enqueues, coalesced. Neither ever throws into the caller: workers poll as the safety net.
 //
 // States: stopped -> connecting -> listening -> waiting (backoff) -> connecting ... ; close()
 // from any state -> closed, for good.
 import pg from 'pg';
 import type { Logger } from 'pino';
 
+import type { WakeNotice } from '../store.js';
+
 type ListenerState = 'stopped' | 'connecting' | 'listening' | 'waiting' | 'closed';
+
+/** A notice's payload: "<run at ms> <queue>" (queue names hold no spaces). */
+export function noticePayload(queue: string, runAtMs: number): string {
+  return `${runAtMs} ${queue}`;
+}
+
+/** Reads a payload; one it cannot read still wakes every lane. */
+export function parseNotice(payload: string): WakeNotice {
+  const space = payload.indexOf(' ');
+  const runAtMs = Number(payload.slice(0, space));
+  return space < 0 || !Number.isFinite(runAtMs)
+    ? { queue: '', runAtMs: Date.now() }
+    : { queue: payload.slice(space + 1), runAtMs };
+}
 
 export interface ListenerEvents {
   /** A notice on the channel: its payload and the pid of the backend that sent it. */
@@ -17,6 +34,8 @@ export interface ListenerEvents {
   listening(): void;
 }
 
+// The first notice after a quiet spell goes out at once; then at most one send per interval.
+const NOTIFY_INTERVAL_MS = 2;
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5_000;
 
@@ -92,5 +111,56 @@ export class Listener {
     this.#state = 'waiting';
     this.#retryTimer = setTimeout(() => void this.#connect(), this.#retryMs);
     this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs * 2);
+  }
+}
+
+/**
+ * Sends wake-up notices after enqueues commit, outside the enqueue's transaction: a NOTIFY in
+ * it would make its commit take PostgreSQL's global notify lock, serialising every enqueue in
+ * the cluster (measured: a third slower, p99 2-4 ms). While one send is in flight, further
+ * notices are merged per lane (earliest due time) into the next send.
+ */
+export class Notifier {
+  readonly #send: (payloads: string[]) => Promise<unknown>;
+  readonly #logger: Logger;
+  #waiting = new Map<string, number>();
+  #sending = false;
+  #sentAtMs = -Infinity;
+  #closed = false;
+
+  constructor(send: (payloads: string[]) => Promise<unknown>, logger: Logger) {
+    this.#send = send;
+    this.#logger = logger;
+  }
+
+  notify(queue: string, runAtMs: number): void {
+    if (this.#closed) return;
+    const known = this.#waiting.get(queue);
+    if (known === undefined || runAtMs < known) this.#waiting.set(queue, runAtMs);
+    if (!this.#sending) void this.#flush();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#waiting.clear();
+  }
+
+  async #flush(): Promise<void> {
+    this.#sending = true;
+    while (this.#waiting.size > 0 && !this.#closed) {
+      const sinceMs = performance.now() - this.#sentAtMs;
+      if (sinceMs < NOTIFY_INTERVAL_MS) {
+        await new Promise((resolve) => setTimeout(resolve, NOTIFY_INTERVAL_MS - sinceMs));
+      }
+      this.#sentAtMs = performance.now();
+      const batch = this.#waiting;
+      this.#waiting = new Map();
+      try {
+        await this.#send([...batch].map(([queue, runAtMs]) => noticePayload(queue, runAtMs)));
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'cannot send wake-up notices; other workers will poll');
+      }
+    }
+    this.#sending = false;
   }
 }

@@ -2,6 +2,7 @@
 // of jobColumns(). Times leave the database as milliseconds since the epoch, and the public
 // state is decided in SQL against the database clock, so hosts with skewed clocks agree on
 // whether a job is scheduled or available.
+import type { NewJob } from '../../core/enqueue-options.js';
 import { toJobError, type Backoff, type Job, type JobState, type TryError } from '../../core/job.js';
 
 /** The database's time of the current statement, as the store uses it everywhere. */
@@ -96,5 +97,38 @@ export function rowToJob(row: JobRow): Job {
     progress: json(row[18]),
     timeoutMs: row[11],
     backoff: JSON.parse(row[12]) as Backoff,
+  };
+}
+
+/** What an insert returns; all null when the job was not inserted (its key is held). */
+export type InsertedRow = [
+  id: string | null,
+  runAtMs: number | null,
+  createdAtMs: number | null,
+  scheduled: boolean | null,
+];
+
+/** The job an insert stored, built from its input and what the database decided. */
+export function insertedToJob(job: NewJob, row: InsertedRow): Job {
+  const [id, runAtMs, createdAtMs, scheduled] = row;
+  return {
+    id: id!,
+    task: job.task,
+    queue: job.queue,
+    payload: JSON.parse(job.payloadJson),
+    state: scheduled ? 'scheduled' : 'available',
+    attempt: 0,
+    maxAttempts: job.maxAttempts,
+    priority: job.priority,
+    key: job.key,
+    runAt: new Date(runAtMs!),
+    createdAt: new Date(createdAtMs!),
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    errors: [],
+    progress: null,
+    timeoutMs: job.timeoutMs,
+    backoff: job.backoff,
   };
 }

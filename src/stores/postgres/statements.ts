@@ -9,8 +9,11 @@ export function wakeChannel(schema: string): string {
   return `ticketrail:${schema}`;
 }
 
-// A notice payload is "<run_at ms> <queue>": queue names hold no spaces.
-const notice = (alias: string) => `${ms(`${alias}.run_at`)}::text || ' ' || ${alias}.queue`;
+// What an insert returns (an InsertedRow): the rest of the job is known to the caller.
+const insertedColumns = (alias = '') => {
+  const c = (name: string) => (alias === '' ? name : `${alias}.${name}`);
+  return `${c('id')}, ${ms(c('run_at'))}, ${ms(c('created_at'))}, ${c('run_at')} > ${NOW}`;
+};
 
 // Appends one error record, keeping the newest MAX_KEPT_ERRORS.
 const appendError = (errors: string, error: string) =>
@@ -31,29 +34,21 @@ export function statementsFor(s: string) {
 
   return {
     /**
-     * One job. A held key inserts nothing and returns the kept job instead, unless that job is
-     * not yet visible to this statement (committed concurrently): then no row comes back and
-     * the caller reads it by key. Parameters: task, queue, payload, priority, run at (ms or
-     * null), delay ms, max attempts, key, timeout ms, backoff, channel. The last column of a
-     * new job's row is the notice sent (text).
+     * One job. A held key inserts nothing and returns no row: the caller reads the kept job by
+     * key. Parameters: task, queue, payload, priority, run at (ms or null), delay ms, max
+     * attempts, key, timeout ms, backoff. Returns an InsertedRow.
      */
     insertOne: `
-      WITH inserted AS (
-        INSERT INTO ${jobs} (${INSERT_COLUMNS})
-        VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW})
-        ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
-        RETURNING *)
-      SELECT ${jobColumns('i')}, pg_notify($11, ${notice('i')})::text FROM inserted i
-      UNION ALL
-      SELECT ${jobColumns('j')}, NULL FROM ${jobs} j
-      WHERE j.key = $8 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+      INSERT INTO ${jobs} (${INSERT_COLUMNS})
+      VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW})
+      ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
+      RETURNING ${insertedColumns()}`,
 
     /**
-     * Many jobs in one statement, rows in input order; ids are drawn in input order so that
-     * newer means larger. A job whose key is held returns the kept job (or the first of the
-     * batch with that key); a row of nulls means the kept job is not yet visible (read it by
-     * key). Parameters: one array per column as in insertOne, then the channel. One notice per
-     * lane, with its earliest due time.
+     * Many jobs in one statement, one row per input in input order; ids are drawn in input
+     * order so that newer means larger. A job whose key is held (also by an earlier job of
+     * the batch) gets a row of nulls: the caller reads the kept job by key. Parameters: one
+     * array per column as in insertOne.
      */
     insertMany: `
       WITH input AS (
@@ -68,20 +63,22 @@ export function statementsFor(s: string) {
                max_attempts, key, timeout_ms, backoff, ${NOW}
         FROM input ORDER BY n
         ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
-        RETURNING *),
-      notified AS (
-        SELECT pg_notify($11, ${ms('min(i.run_at)')}::text || ' ' || i.queue)
-        FROM inserted i GROUP BY i.queue)
-      SELECT found.* FROM input
-      LEFT JOIN LATERAL (
-        SELECT ${jobColumns('x')} FROM (
-          (SELECT * FROM inserted WHERE inserted.id = input.id)
-          UNION ALL (SELECT * FROM inserted WHERE inserted.key = input.key)
-          UNION ALL (SELECT * FROM ${jobs} j WHERE j.key = input.key)
-        ) x LIMIT 1) found ON true
-      -- A CTE that changes nothing runs only when read: this makes the notices go out.
-      WHERE (SELECT count(*) FROM notified) >= 0
+        RETURNING id, run_at, created_at)
+      SELECT ${insertedColumns('inserted')}
+      FROM input LEFT JOIN inserted ON inserted.id = input.id
       ORDER BY input.n`,
+
+    /**
+     * Wake-up notices, one per payload, in a transaction of their own that does not wait for
+     * its commit to reach the disk: a notice lost in a crash costs a poll, not a job. Parameters:
+     * channel, payloads.
+     */
+    notify: `
+      SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, payload)
+      FROM unnest($2::text[]) AS payload`,
+
+    /** The same notices inside the caller's transaction, sent when it commits. */
+    notifyInTransaction: `SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload`,
 
     selectById: `SELECT ${jobColumns('j')} FROM ${jobs} j WHERE j.id = $1`,
     selectByKeys: `SELECT ${jobColumns('j')} FROM ${jobs} j WHERE j.key = ANY($1::text[])`,
@@ -167,12 +164,20 @@ export function statementsFor(s: string) {
       WHERE j.id = $1 AND j.state IN ('pending', 'running')
       RETURNING ${jobColumns('j')}`,
 
-    /** Parameters: id, channel. */
+    /** Parameters: id. */
     retry: `
       UPDATE ${jobs} j SET state = 'pending', run_at = ${NOW}, attempt = 0, finished_at = NULL,
         result = NULL, lease_expires_at = NULL, worker_id = NULL, progress = NULL
       WHERE j.id = $1 AND j.state IN ('failed', 'cancelled')
-      RETURNING ${jobColumns('j')}, pg_notify($2, ${notice('j')})::text`,
+      RETURNING ${jobColumns('j')}`,
+
+    /**
+     * Removes the dead row versions that claims and finishes leave. Run by one process at a
+     * time (the advisory lock), outside any transaction. Parameters of the lock: its name.
+     */
+    tryMaintenanceLock: `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`,
+    vacuum: `VACUUM ${jobs}`,
+    maintenanceUnlock: `SELECT pg_advisory_unlock(hashtextextended($1, 0))`,
 
     countByState: `
       SELECT queue,
