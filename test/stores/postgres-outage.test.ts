@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+
+import { StoreError } from '../../src/core/errors.js';
+import { connect } from '../../src/queue/connect.js';
+import { waitUntil } from '../helpers/jobs.js';
+import { dropSchema, storeUrl, terminateBackends, testSchema } from '../helpers/postgres.js';
+
+/** A TCP relay to the test server that can be cut (as if the database went away) and restored. */
+async function startRelay(): Promise<{ port: number; cut(): void; restore(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(5432, '127.0.0.1');
+    track(client);
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    cut() {
+      server.close();
+      for (const socket of sockets) socket.destroy();
+    },
+    restore: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+  };
+}
+
+describe('postgres connection loss', () => {
+  const schemas: string[] = [];
+  after(async () => {
+    for (const schema of schemas) await dropSchema(schema);
+  });
+
+  it('completes every job when all its connections are terminated mid-run', async () => {
+    const schema = testSchema();
+    schemas.push(schema);
+    const queue = await connect(storeUrl(schema), { logLevel: 'silent' });
+    try {
+      const count = 2_000;
+      await queue.enqueueMany(Array.from({ length: count }, (_, i) => ({ task: 'work', payload: { i } })));
+      let completed = 0;
+      const worker = queue.work(
+        { work: () => new Promise((resolve) => setTimeout(resolve, 2)) },
+        { concurrency: 10, pollInterval: 20, lease: 2_000 },
+      );
+      worker.on('completed', () => (completed += 1));
+
+      await waitUntil('a fifth of the jobs to complete', () => completed >= count / 5);
+      assert.ok((await terminateBackends(schema)) > 0, 'connections were terminated');
+      await waitUntil('more jobs to complete after the loss', () => completed >= count / 2);
+      assert.ok((await terminateBackends(schema)) > 0, 'connections were terminated again');
+
+      await waitUntil(
+        'every job to complete',
+        async () => (await queue.stats()).total.completed === count,
+        { timeoutMs: 30_000, everyMs: 100 },
+      );
+      const stats = await queue.stats();
+      assert.equal(stats.total.failed, 0);
+      assert.equal(stats.total.running + stats.total.available + stats.total.scheduled, 0);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('rejects enqueues while the database is unreachable, without the password, and recovers', async () => {
+    const schema = testSchema();
+    schemas.push(schema);
+    const relay = await startRelay();
+    const url = `postgres://postgres:not-a-secret-pw@127.0.0.1:${relay.port}/test?schema=${schema}`;
+    const queue = await connect(url, { logLevel: 'silent' });
+    try {
+      const before = await queue.enqueue('work');
+      relay.cut();
+      await assert.rejects(queue.enqueue('work'), (error: unknown) => {
+        assert.ok(error instanceof StoreError, `a StoreError, got ${String(error)}`);
+        assert.match(error.message, /database is unreachable/);
+        assert.doesNotMatch(error.message, /not-a-secret-pw/);
+        assert.ok(error.cause !== undefined, 'the driver error is kept as cause');
+        return true;
+      });
+      const worker = queue.work({ work: async () => 'done' }, { pollInterval: 20 });
+      await relay.restore();
+      const afterJob = await queue.enqueue('work');
+      await waitUntil('both jobs to complete', async () => {
+        const jobs = await Promise.all([queue.getJob(before.id), queue.getJob(afterJob.id)]);
+        return jobs.every((job) => job?.state === 'completed');
+      });
+      await worker.stop();
+    } finally {
+      await queue.close();
+      relay.cut();
+    }
+  });
+});

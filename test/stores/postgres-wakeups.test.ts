@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import pg from 'pg';
+
+import { connect } from '../../src/queue/connect.js';
+import type { Queue } from '../../src/queue/queue.js';
+import { nextEvent } from '../helpers/queue.js';
+import { dropSchema, POSTGRES_URL, storeUrl, testSchema } from '../helpers/postgres.js';
+
+// Two queues on one schema, each with its own pool and LISTEN connection, stand for two
+// processes: the worker's hourly poll proves that only a NOTIFY can have woken it.
+describe('postgres wake-ups and enqueue in the application transaction', () => {
+  const schema = testSchema();
+  let producer: Queue;
+  let consumer: Queue;
+  let app: pg.Pool;
+
+  before(async () => {
+    producer = await connect(storeUrl(schema), { logLevel: 'silent' });
+    consumer = await connect(storeUrl(schema), { logLevel: 'silent' });
+    app = new pg.Pool({ connectionString: POSTGRES_URL, application_name: schema });
+    await app.query(`CREATE TABLE "${schema}".users (id serial PRIMARY KEY, email text NOT NULL)`);
+  });
+  after(async () => {
+    await producer.close();
+    await consumer.close();
+    await app.end();
+    await dropSchema(schema);
+  });
+
+  it('starts a job enqueued by another process within a second, by NOTIFY, not by polling', async () => {
+    const worker = consumer.work({ ping: async () => 'pong' }, { pollInterval: '1h' });
+    // The first wake-up comes when its LISTEN is in place: after it, enqueues are heard.
+    const first = await producer.enqueue('ping');
+    await nextEvent(worker, 'completed', first.id);
+    for (let i = 0; i < 5; i += 1) {
+      const started = Date.now();
+      const job = await producer.enqueue('ping', { i });
+      await nextEvent(worker, 'completed', job.id);
+      assert.ok(Date.now() - started < 1_000, `job ${i} took ${Date.now() - started} ms`);
+    }
+    await worker.stop();
+  });
+
+  it('commits the user row and its welcome-email job together, or neither (outbox)', async () => {
+    const signUp = async (email: string, fail: boolean) => {
+      const client = await app.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<{ id: number }>(
+          `INSERT INTO "${schema}".users (email) VALUES ($1) RETURNING id`,
+          [email],
+        );
+        const job = await producer.enqueue(
+          'send-welcome-email',
+          { userId: rows[0].id },
+          { key: `welcome:${rows[0].id}`, tx: client },
+        );
+        if (fail) throw new Error('the signup failed after the enqueue');
+        await client.query('COMMIT');
+        return job;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    };
+
+    const worker = consumer.work({ 'send-welcome-email': async () => 'sent' }, { pollInterval: '1h' });
+    const warmUp = await producer.enqueue('send-welcome-email', {});
+    await nextEvent(worker, 'completed', warmUp.id);
+
+    await assert.rejects(signUp('lost@example.com', true), /signup failed/);
+    const job = await signUp('kept@example.com', false);
+    await nextEvent(worker, 'completed', job.id);
+
+    const users = await app.query(`SELECT email FROM "${schema}".users`);
+    assert.deepEqual(users.rows.map((row) => row.email), ['kept@example.com']);
+    const { jobs } = await producer.listJobs({ task: 'send-welcome-email' });
+    assert.deepEqual(
+      jobs.map((stored) => [stored.id, stored.state]),
+      [[job.id, 'completed'], [warmUp.id, 'completed']],
+      'the kept signup and the warm-up, not the lost one',
+    );
+    await worker.stop();
+  });
+
+  it('refuses a tx that is not a client, and one enqueueMany call spanning two transactions', async () => {
+    await assert.rejects(producer.enqueue('a', {}, { tx: {} as pg.PoolClient }), /tx must be/);
+    const one = await app.connect();
+    const two = await app.connect();
+    try {
+      await assert.rejects(
+        producer.enqueueMany([
+          { task: 'a', options: { tx: one } },
+          { task: 'b', options: { tx: two } },
+        ]),
+        /items\[1\] has another tx/,
+      );
+    } finally {
+      one.release();
+      two.release();
+    }
+  });
+});
