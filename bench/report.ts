@@ -1,7 +1,7 @@
-// Turns the figures of every run into the printed report: one table (a column per subject, then
-// a ratio column per subject that has a baseline in the run), the targets and whether each is
-// met, and what each subject did. Each cell is the median over the runs, with the half-range
-// as ±% when there were several.
+// Turns the figures of every run into the printed report: a table of figures (a row per subject,
+// a column per figure), a table of ticketrail / peer ratios, the targets and whether each is met,
+// what could not be measured and why, and how each subject was configured. Each cell is the
+// median over the runs, with the half-range as ±% when there were several.
 import { median, relativeSpread } from './statistics.js';
 import type { Subject } from './subjects/subject.js';
 import type { Target } from './targets.js';
@@ -10,63 +10,132 @@ import type { Figure } from './workloads.js';
 /** Values per run, by subject name, then by figure id. */
 export type Samples = Map<string, Map<string, number[]>>;
 
+/** Something that kept a subject from being measured, or a workload from finishing. */
+export interface Problem {
+  subject: string;
+  /** "unavailable" when the subject was skipped whole, else the workload and run that failed. */
+  where: string;
+  reason: string;
+}
+
 export interface ReportInput {
+  /** Every subject asked for, available or not, in table order. */
   subjects: readonly Subject[];
   figures: readonly Figure[];
   samples: Samples;
   targets: readonly Target[];
+  problems: readonly Problem[];
 }
 
-export function formatReport({ subjects, figures, samples, targets }: ReportInput): string {
-  const unitOf = new Map(figures.map((figure) => [figure.id, figure.unit]));
-  const lines = [formatTable(subjects, figures, samples), ''];
-  const checked = targets.map((target) => formatTarget(target, samples, unitOf.get(target.figure)));
-  const shown = checked.filter((line): line is string => line !== null);
-  if (shown.length > 0) lines.push('Targets:', ...shown, '');
-  for (const subject of subjects) lines.push(`${subject.name}: ${subject.description}`);
+export interface ReportSections {
+  figures: string;
+  ratios: string | null;
+  targets: string[];
+  problems: string[];
+  subjects: string[];
+}
+
+export function reportSections(input: ReportInput): ReportSections {
+  const { subjects, figures, samples, targets, problems } = input;
+  return {
+    figures: formatFigures(subjects, figures, samples),
+    ratios: formatRatios(subjects, figures, samples),
+    targets: formatTargets(targets, samples, figures),
+    problems: problems.map(({ subject, where, reason }) =>
+      where === 'unavailable'
+        ? `${subject}: unavailable: ${reason}`
+        : `${subject}: failed in ${where}: ${reason}`,
+    ),
+    subjects: subjects.map((subject) => `${subject.name}: ${subject.description}`),
+  };
+}
+
+/** The whole report as plain text, for the terminal. */
+export function formatReport(input: ReportInput): string {
+  const sections = reportSections(input);
+  const lines = [sections.figures, ''];
+  if (sections.ratios !== null) lines.push(sections.ratios, '');
+  if (sections.targets.length > 0) lines.push('Targets:', ...sections.targets, '');
+  if (sections.problems.length > 0) lines.push('Not measured:', ...sections.problems, '');
+  lines.push(...sections.subjects);
   return lines.join('\n');
 }
 
-function formatTable(
+/** Figures that some subject has, in workload order. */
+function shownFigures(figures: readonly Figure[], samples: Samples): Figure[] {
+  return figures.filter((figure) =>
+    [...samples.values()].some((bySubject) => (bySubject.get(figure.id) ?? []).length > 0),
+  );
+}
+
+function formatFigures(
   subjects: readonly Subject[],
   figures: readonly Figure[],
   samples: Samples,
 ): string {
-  const names = new Set(subjects.map((subject) => subject.name));
-  const compared = subjects.flatMap(({ name, baseline }) =>
-    baseline !== undefined && names.has(baseline) ? [{ name, baseline }] : [],
-  );
-  const heading = [
-    'workload',
-    ...subjects.map((subject) => subject.name),
-    ...compared.map(({ name, baseline }) => `${name} / ${baseline}`),
-  ];
-
-  const rows: string[][] = [];
-  for (const figure of figures) {
-    const values = subjects.map((subject) => samples.get(subject.name)?.get(figure.id) ?? []);
-    if (values.every((runs) => runs.length === 0)) continue;
-    const ratios = compared.map(({ name, baseline }) =>
-      formatRatio(
-        medianOf(samples, name, figure.id) / medianOf(samples, baseline, figure.id),
-        figure.unit,
-      ),
-    );
-    rows.push([
-      `${figure.label} (${figure.unit})`,
-      ...values.map((runs) => formatCell(runs)),
-      ...ratios,
-    ]);
-  }
+  const shown = shownFigures(figures, samples);
+  const heading = ['subject', ...shown.map((figure) => `${figure.column} (${figure.unit})`)];
+  const rows = subjects.map((subject) => [
+    subject.name,
+    ...shown.map((figure) => formatCell(samples.get(subject.name)?.get(figure.id) ?? [])),
+  ]);
   return renderMarkdown(heading, rows);
 }
 
-/** The target as one line, or null when the run lacks the figures it needs. */
-function formatTarget(
-  target: Target,
+/**
+ * One row per ticketrail subject and peer it is compared with: rates above ×1 and latencies
+ * below ×1 favour ticketrail. Null when no pair of the run has figures.
+ */
+function formatRatios(
+  subjects: readonly Subject[],
+  figures: readonly Figure[],
   samples: Samples,
-  unit: Figure['unit'] | undefined,
 ): string | null {
+  const names = new Set(subjects.map((subject) => subject.name));
+  const pairs = subjects.flatMap(({ name, comparedWith = [] }) =>
+    comparedWith.filter((peer) => names.has(peer)).map((peer) => ({ name, peer })),
+  );
+  const shown = shownFigures(figures, samples);
+  const rows = pairs
+    .map(({ name, peer }) => [
+      `${name} / ${peer}`,
+      ...shown.map((figure) =>
+        formatRatio(medianOf(samples, name, figure.id) / medianOf(samples, peer, figure.id)),
+      ),
+    ])
+    .filter((row) => row.slice(1).some((cell) => cell !== '—'));
+  if (rows.length === 0) return null;
+  const heading = ['ticketrail / peer', ...shown.map((figure) => figure.column)];
+  return (
+    `${renderMarkdown(heading, rows)}\n\n` +
+    'Ratios of the medians: for rates (jobs/s) above ×1 means ticketrail is faster; for ' +
+    'latencies (ms) below ×1 means ticketrail is quicker.'
+  );
+}
+
+/** Each target whose figures the run has, grouped, as lines. */
+function formatTargets(
+  targets: readonly Target[],
+  samples: Samples,
+  figures: readonly Figure[],
+): string[] {
+  const unitOf = new Map(figures.map((figure) => [figure.id, figure.unit]));
+  const lines: string[] = [];
+  let group: string | null = null;
+  for (const target of targets) {
+    const line = formatTarget(target, samples, unitOf.get(target.figure) ?? 'ms');
+    if (line === null) continue;
+    if (target.group !== group) {
+      group = target.group;
+      lines.push(`  ${group}:`);
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** The target as one line, or null when the run lacks the figures it needs. */
+function formatTarget(target: Target, samples: Samples, unit: Figure['unit']): string | null {
   const value = medianOf(samples, target.subject, target.figure);
   const base =
     target.relativeTo === undefined ? 1 : medianOf(samples, target.relativeTo, target.figure);
@@ -78,9 +147,10 @@ function formatTarget(
     (target.atMost === undefined || measured <= target.atMost);
   const shown =
     target.relativeTo !== undefined
-      ? `${(measured * 100).toFixed(0)}% (${formatNumber(value)} against ${formatNumber(base)})`
-      : formatValue(measured, unit ?? 'ms');
-  return `  ${met ? 'met   ' : 'MISSED'}  ${target.label}: measured ${shown}`;
+      ? `×${measured.toFixed(2)} (${formatValue(value, unit)} against ${formatNumber(base)} for ` +
+        `${target.relativeTo})`
+      : formatValue(measured, unit);
+  return `    ${met ? 'met   ' : 'MISSED'}  ${target.label}: measured ${shown}`;
 }
 
 function medianOf(samples: Samples, subject: string, figure: string): number {
@@ -107,13 +177,13 @@ function formatNumber(value: number): string {
   return value.toFixed(3);
 }
 
-/** A rate ratio reads as a percentage of the baseline; a latency ratio as a multiple of it. */
-function formatRatio(ratio: number, unit: Figure['unit']): string {
+function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return '—';
-  return unit === 'jobs/s' ? `${(ratio * 100).toFixed(0)}%` : `×${ratio.toFixed(2)}`;
+  return `×${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}`;
 }
 
-function renderMarkdown(heading: readonly string[], rows: readonly string[][]): string {
+/** A Markdown table that also reads well as plain text. */
+export function renderMarkdown(heading: readonly string[], rows: readonly string[][]): string {
   const widths = heading.map((cell, column) =>
     Math.max(cell.length, ...rows.map((row) => row[column].length)),
   );

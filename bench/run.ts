@@ -1,34 +1,65 @@
-// `npm run bench`: measures ticketrail's embedded store beside raw better-sqlite3 loops on this
-// machine, in one process and one run, and prints a table with the ratios and the targets.
+// `npm run bench`: measures ticketrail on SQLite and on PostgreSQL beside the queues users would
+// pick instead (BullMQ on Redis, pg-boss and graphile-worker on the same PostgreSQL) and beside
+// raw driver loops (the physical limit), in one process and one run, and prints the figures, the
+// ticketrail / peer ratios and the targets.
 //
 //   npm run bench                        full: 20,000 jobs per pass, 3 runs, median of each
-//   npm run bench -- --quick             5,000 jobs per pass, for a check in under half a minute
+//   npm run bench -- --quick             2,000 jobs per pass, 1 run: a check in about a minute
 //   npm run bench -- --runs 5            more runs, when the machine is noisy
-//   npm run bench -- --only drain-10,ticketrail-sqlite   only these workloads and/or subjects
+//   npm run bench -- --only drain-10,pg-boss,ticketrail-postgres   only these workloads/subjects
+//   npm run bench -- --write-docs        also rewrite docs/benchmarks.md from this run
 //
-// To profile: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/run.ts --quick
-// With node --expose-gc, a collection runs before every measurement. Databases live in a temp
-// folder, one fresh file per measurement, all deleted before exit; nothing is written to the repo.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// Services: PostgreSQL at 127.0.0.1:5432 (database "test") and Redis at 127.0.0.1:6379, or
+// TICKETRAIL_BENCH_POSTGRES_URL / TICKETRAIL_BENCH_REDIS_URL. A subject whose server is down is
+// reported as unavailable and the rest still run. Every measurement works in a schema or key
+// prefix of its own (bench_<subject>_<hex>), removed after it, also after a failure or Ctrl-C.
+//
+// To profile: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/run.ts --quick --only X
+// With node --expose-gc, a collection runs before every measurement.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { formatReport, formatValue, type Samples } from './report.js';
+import { describeError, removeEverything } from './backends.js';
+import { formatDocsPage } from './docs-page.js';
+import { describeMachine, describeSource, LoadSampler, packageVersion } from './machine.js';
+import { formatReport, formatValue, reportSections, type Problem, type Samples } from './report.js';
+import { BullmqSubject } from './subjects/bullmq.js';
+import { GraphileWorkerSubject } from './subjects/graphile-worker.js';
+import { PgBossSubject } from './subjects/pg-boss.js';
+import { RawPostgresSubject } from './subjects/raw-postgres.js';
 import { RawSqliteSubject } from './subjects/raw-sqlite.js';
 import type { Subject } from './subjects/subject.js';
-import { storePageSize, TicketrailSqliteSubject } from './subjects/ticketrail-sqlite.js';
+import { ticketrailPostgres } from './subjects/ticketrail-postgres.js';
+import { storePageSize, ticketrailSqlite } from './subjects/ticketrail-sqlite.js';
 import { TARGETS } from './targets.js';
 import { FULL_SIZES, QUICK_SIZES, WORKLOADS, type Sizes, type Workload } from './workloads.js';
 
 const DEFAULT_RUNS = 3;
+const QUICK_RUNS = 1;
 const MAX_RUNS = 50;
+// A probe that has not answered by then counts as a server that is down.
+const PROBE_TIMEOUT_MS = 10_000;
+// On Ctrl-C, the longest the bench waits for its cleanup before it exits anyway.
+const INTERRUPT_CLEANUP_MS = 10_000;
+// Drivers every subject of a backend shares; their versions are printed too.
+const DRIVERS = ['better-sqlite3', 'pg'];
+const DOCS_PAGE = new URL('../docs/benchmarks.md', import.meta.url);
 
-/** Every subject, baselines first: the order of the table's columns. */
+/** Every subject, in the order of the table's rows: each backend's raw limit first. */
 async function createSubjects(scratchRoot: string): Promise<Subject[]> {
   const pageSize = await storePageSize(scratchRoot);
-  return [new RawSqliteSubject({ pageSize }), new TicketrailSqliteSubject()];
+  return [
+    new RawSqliteSubject({ pageSize }),
+    ticketrailSqlite(),
+    new BullmqSubject(),
+    new RawPostgresSubject(),
+    ticketrailPostgres(),
+    new PgBossSubject(),
+    new GraphileWorkerSubject({ batched: false }),
+    new GraphileWorkerSubject({ batched: true }),
+  ];
 }
 
 /** A mistake in the command line: printed without a stack trace. */
@@ -40,12 +71,14 @@ interface Plan {
   runs: number;
   subjects: readonly Subject[];
   workloads: readonly Workload[];
+  writeDocs: boolean;
 }
 
 function plan(argv: readonly string[], allSubjects: readonly Subject[]): Plan {
   const { values } = parseCommandLine(argv);
 
-  const runs = values.runs === undefined ? DEFAULT_RUNS : Number(values.runs);
+  const defaultRuns = values.quick ? QUICK_RUNS : DEFAULT_RUNS;
+  const runs = values.runs === undefined ? defaultRuns : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS) {
     throw new UsageError(
       `--runs must be a whole number from 1 to ${MAX_RUNS}, got "${values.runs}"`,
@@ -71,6 +104,7 @@ function plan(argv: readonly string[], allSubjects: readonly Subject[]): Plan {
     runs,
     subjects: pick(allSubjects),
     workloads: pick(WORKLOADS),
+    writeDocs: values['write-docs'] ?? false,
   };
 }
 
@@ -82,16 +116,47 @@ function parseCommandLine(argv: readonly string[]) {
         quick: { type: 'boolean', default: false },
         runs: { type: 'string' },
         only: { type: 'string', multiple: true },
+        'write-docs': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
     throw new UsageError(
-      `${(error as Error).message}; the options are --quick, --runs N and --only name[,name]`,
+      `${(error as Error).message}; the options are --quick, --runs N, --only name[,name] ` +
+        'and --write-docs',
     );
   }
 }
 
-/** Runs one workload on one subject, on a fresh backend in its own scratch folder. */
+/** What the run learnt besides the figures. */
+interface Findings {
+  samples: Samples;
+  problems: Problem[];
+  /** What each reachable backend is, e.g. "PostgreSQL 15.20", without repeats. */
+  servers: Set<string>;
+}
+
+/** The measurement under way, so that Ctrl-C can close it and stray errors name it. */
+let current: { subject: Subject; workload: string } | null = null;
+// After Ctrl-C, the measurement under way fails as its backend goes away; that is not news.
+let interrupted = false;
+
+/** Probes every subject once; those that cannot reach their backend are left out. */
+async function probeAll(subjects: readonly Subject[], findings: Findings): Promise<Subject[]> {
+  const available: Subject[] = [];
+  for (const subject of subjects) {
+    try {
+      findings.servers.add(await withTimeout(subject.probe(), PROBE_TIMEOUT_MS, 'no answer'));
+      available.push(subject);
+    } catch (error) {
+      const reason = describeError(error);
+      findings.problems.push({ subject: subject.name, where: 'unavailable', reason });
+      process.stderr.write(`${subject.name}: unavailable: ${reason}\n`);
+    }
+  }
+  return available;
+}
+
+/** Runs one workload on one subject, on a fresh backend that is removed afterwards. */
 async function measureOnce(
   workload: Workload,
   subject: Subject,
@@ -99,63 +164,77 @@ async function measureOnce(
   scratchRoot: string,
 ): Promise<Record<string, number>> {
   const scratchDir = mkdtempSync(path.join(scratchRoot, `${subject.name}-${workload.name}-`));
+  current = { subject, workload: workload.name };
+  let failure: unknown = null;
   try {
     collectGarbage();
     await subject.setup(scratchDir);
-    try {
-      return await workload.measure(subject, sizes);
-    } finally {
-      await subject.teardown();
-    }
+    return await workload.measure(subject, sizes);
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
+    current = null;
+    // A failed teardown is reported, unless the measurement itself failed first.
+    await subject.teardown().catch((error: unknown) => {
+      if (failure === null) throw new Error(`teardown failed: ${describeError(error)}`);
+    });
     rmSync(scratchDir, { recursive: true, force: true });
   }
 }
 
-async function runAll(bench: Plan, scratchRoot: string): Promise<Samples> {
-  const samples: Samples = new Map(bench.subjects.map((subject) => [subject.name, new Map()]));
+async function runAll(
+  bench: Plan,
+  subjects: readonly Subject[],
+  scratchRoot: string,
+  findings: Findings,
+) {
   for (let run = 1; run <= bench.runs; run += 1) {
-    // Subjects alternate inside each workload, so that a slow spell of the machine hits both.
+    // Subjects alternate inside each workload, so that a slow spell of the machine hits all.
     for (const workload of bench.workloads) {
-      for (const subject of bench.subjects) {
+      for (const subject of subjects) {
         if (!workload.supports(subject)) continue;
-        const figures = await measureOnce(workload, subject, bench.sizes, scratchRoot);
-        const bySubject = samples.get(subject.name) ?? new Map<string, number[]>();
-        for (const figure of workload.figures) {
-          bySubject.set(figure.id, [...(bySubject.get(figure.id) ?? []), figures[figure.id]]);
+        const progress = `run ${run}/${bench.runs}  ${workload.name.padEnd(13)} ${subject.name.padEnd(24)}`;
+        try {
+          const figures = await measureOnce(workload, subject, bench.sizes, scratchRoot);
+          record(findings.samples, subject.name, workload, figures);
+          const shown = workload.figures.map((f) => formatValue(figures[f.id], f.unit));
+          process.stderr.write(`${progress} ${shown.join('  ')}\n`);
+        } catch (error) {
+          const reason = describeError(error);
+          findings.problems.push({
+            subject: subject.name,
+            where: `${workload.name} (run ${run})`,
+            reason,
+          });
+          process.stderr.write(`${progress} failed: ${reason}\n`);
         }
-        samples.set(subject.name, bySubject);
-        const shown = workload.figures.map((f) => formatValue(figures[f.id], f.unit));
-        process.stderr.write(
-          `run ${run}/${bench.runs}  ${workload.name.padEnd(13)} ${subject.name.padEnd(18)} ` +
-            `${shown.join('  ')}\n`,
-        );
       }
     }
   }
-  return samples;
 }
 
-function describeMachine(): string {
-  const cpus = os.cpus();
-  const load = os.loadavg().map((value) => value.toFixed(2));
-  return (
-    `node ${process.version} on ${os.platform()} ${os.arch()}, ${cpus.length} CPUs ` +
-    `(${cpus[0]?.model.trim() ?? 'unknown'}), load average ${load.join(' ')}`
-  );
-}
-
-/** The commit measured, and whether src/ had uncommitted changes: figures move with the code. */
-function describeSource(): string {
-  try {
-    const git = (...args: string[]): string =>
-      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = git('status', '--porcelain', '--', 'src') !== '';
-    const commit = git('rev-parse', '--short', 'HEAD');
-    return `ticketrail ${commit}${dirty ? ' + uncommitted changes in src/' : ''}`;
-  } catch {
-    return 'ticketrail (not a git checkout)';
+function record(
+  samples: Samples,
+  subject: string,
+  workload: Workload,
+  figures: Record<string, number>,
+): void {
+  const bySubject = samples.get(subject) ?? new Map<string, number[]>();
+  for (const figure of workload.figures) {
+    bySubject.set(figure.id, [...(bySubject.get(figure.id) ?? []), figures[figure.id]]);
   }
+  samples.set(subject, bySubject);
+}
+
+/** "pg-boss 12.38.1, graphile-worker 0.18.0, ..." for the peers asked for, then the drivers. */
+function describeVersions(subjects: readonly Subject[], servers: ReadonlySet<string>): string {
+  const packages = [...new Set([...subjects.flatMap((s) => s.packages ?? []), ...DRIVERS])];
+  return [
+    describeSource(),
+    ...packages.map((name) => `${name} ${packageVersion(name)}`),
+    ...servers,
+  ].join(', ');
 }
 
 function collectGarbage(): void {
@@ -163,41 +242,104 @@ function collectGarbage(): void {
   if (gc !== undefined) gc();
 }
 
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, reason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${reason} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Closes the measurement under way and removes every schema and key this run left. */
+async function cleanUp(): Promise<void> {
+  const interrupted = current;
+  current = null;
+  if (interrupted !== null) await interrupted.subject.teardown().catch(() => {});
+  for (const problem of await removeEverything()) process.stderr.write(`bench: ${problem}\n`);
+}
+
+/** An error a peer library let escape is noted against the measurement under way. */
+function noteStrayError(findings: Findings, error: unknown): void {
+  if (interrupted) return;
+  const reason = `stray error: ${describeError(error)}`;
+  const where = current === null ? 'between measurements' : current.workload;
+  findings.problems.push({ subject: current?.subject.name ?? 'bench', where, reason });
+  process.stderr.write(`bench: ${where}: ${reason}\n`);
+}
+
 async function main(): Promise<void> {
   const scratchRoot = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-bench-'));
   const removeScratch = (): void => rmSync(scratchRoot, { recursive: true, force: true });
   process.once('SIGINT', () => {
-    removeScratch();
-    process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nbench: interrupted; removing its schemas, keys and files\n');
+    void withTimeout(cleanUp(), INTERRUPT_CLEANUP_MS, 'cleanup did not finish')
+      .catch((error: unknown) => process.stderr.write(`bench: ${describeError(error)}\n`))
+      .finally(() => {
+        removeScratch();
+        process.exit(130);
+      });
   });
   try {
     await runBench(scratchRoot);
   } finally {
+    await cleanUp();
     removeScratch();
   }
 }
 
 async function runBench(scratchRoot: string): Promise<void> {
   const bench = plan(process.argv.slice(2), await createSubjects(scratchRoot));
+  const findings: Findings = { samples: new Map(), problems: [], servers: new Set() };
+  process.on('unhandledRejection', (error) => noteStrayError(findings, error));
+  process.on('uncaughtException', (error) => noteStrayError(findings, error));
 
   const startedMs = Date.now();
+  const load = new LoadSampler();
   console.log(
     `ticketrail bench, ${bench.mode}: ${bench.sizes.jobs.toLocaleString('en-US')} jobs per ` +
       `pass, ${bench.runs} run${bench.runs === 1 ? '' : 's'}, each figure the median`,
   );
-  console.log(`${describeSource()}; ${describeMachine()}`);
-  console.log(`databases in ${scratchRoot} (deleted at the end)\n`);
-  const samples = await runAll(bench, scratchRoot);
-  const figures = bench.workloads.flatMap((workload) => workload.figures);
+  console.log(describeMachine());
+  const available = await probeAll(bench.subjects, findings);
+  console.log(`${describeVersions(bench.subjects, findings.servers)}\n`);
+  await runAll(bench, available, scratchRoot, findings);
+  load.stop();
+
+  const input = {
+    subjects: bench.subjects,
+    figures: bench.workloads.flatMap((workload) => workload.figures),
+    samples: findings.samples,
+    targets: TARGETS,
+    problems: findings.problems,
+  };
+  const seconds = (Date.now() - startedMs) / 1000;
+  console.log(`\n${formatReport(input)}`);
+  console.log(`\ndone in ${seconds.toFixed(1)} s; ${load.describe()}`);
   console.log(
-    `\n${formatReport({ subjects: bench.subjects, figures, samples, targets: TARGETS })}`,
-  );
-  const seconds = ((Date.now() - startedMs) / 1000).toFixed(1);
-  console.log(`\ndone in ${seconds} s; ${describeMachine()}`);
-  console.log(
-    'A shared or busy machine makes these figures noisy: compare the ratios (both columns ran ' +
+    'A shared or busy machine makes these figures noisy: compare the ratios (every subject ran ' +
       'side by side), and re-run before trusting a single figure.',
   );
+
+  if (bench.writeDocs) {
+    const page = formatDocsPage({
+      sections: reportSections(input),
+      mode: bench.mode,
+      runs: bench.runs,
+      sizes: bench.sizes,
+      argv: process.argv.slice(2),
+      machine: describeMachine(),
+      load: load.describe(),
+      versions: describeVersions(bench.subjects, findings.servers),
+      durationSeconds: seconds,
+      date: new Date(),
+    });
+    writeFileSync(DOCS_PAGE, page);
+    console.log(`wrote ${path.relative(process.cwd(), DOCS_PAGE.pathname)}`);
+  }
 }
 
 main().catch((error: unknown) => {

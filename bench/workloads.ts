@@ -27,11 +27,12 @@ export const FULL_SIZES: Readonly<Sizes> = Object.freeze({
   pickupGapMs: 10,
 });
 
+// Small enough that every subject, the slow Postgres enqueues included, fits in about a minute.
 export const QUICK_SIZES: Readonly<Sizes> = Object.freeze({
-  jobs: 5_000,
+  jobs: 2_000,
   bulkChunk: 1_000,
-  warmupJobs: 500,
-  pickupSamples: 50,
+  warmupJobs: 200,
+  pickupSamples: 30,
   pickupWarmupSamples: 5,
   pickupGapMs: 10,
 });
@@ -39,7 +40,10 @@ export const QUICK_SIZES: Readonly<Sizes> = Object.freeze({
 export interface Figure {
   /** `<workload>.<figure>`, e.g. "enqueue-one.p99". */
   id: string;
+  /** What it measures, in words, e.g. "enqueue one at a time, p99". */
   label: string;
+  /** A short column heading, e.g. "enqueue p99". */
+  column: string;
   unit: 'jobs/s' | 'ms';
 }
 
@@ -47,6 +51,7 @@ export interface Workload {
   /** What `--only` matches, e.g. "drain-10". */
   name: string;
   figures: readonly Figure[];
+  /** Whether the subject can run it (subjects leave some out through `omits`). */
   supports(subject: Subject): boolean;
   /** Runs on a backend that setup() just opened; returns a value per figure id. */
   measure(subject: Subject, sizes: Readonly<Sizes>): Promise<Record<string, number>>;
@@ -55,11 +60,21 @@ export interface Workload {
 const enqueueOne: Workload = {
   name: 'enqueue-one',
   figures: [
-    { id: 'enqueue-one.rate', label: 'enqueue one at a time', unit: 'jobs/s' },
-    { id: 'enqueue-one.p50', label: 'enqueue one at a time, p50', unit: 'ms' },
-    { id: 'enqueue-one.p99', label: 'enqueue one at a time, p99', unit: 'ms' },
+    { id: 'enqueue-one.rate', label: 'enqueue one at a time', column: 'enqueue', unit: 'jobs/s' },
+    {
+      id: 'enqueue-one.p50',
+      label: 'enqueue one at a time, p50',
+      column: 'enqueue p50',
+      unit: 'ms',
+    },
+    {
+      id: 'enqueue-one.p99',
+      label: 'enqueue one at a time, p99',
+      column: 'enqueue p99',
+      unit: 'ms',
+    },
   ],
-  supports: () => true,
+  supports: (subject) => !omits(subject, 'enqueue-one'),
   async measure(subject, sizes) {
     await enqueueEach(subject, sizes.warmupJobs);
     const started = process.hrtime.bigint();
@@ -75,8 +90,8 @@ const enqueueOne: Workload = {
 
 const enqueueBulk: Workload = {
   name: 'enqueue-bulk',
-  figures: [{ id: 'enqueue-bulk.rate', label: 'bulk enqueue', unit: 'jobs/s' }],
-  supports: () => true,
+  figures: [{ id: 'enqueue-bulk.rate', label: 'bulk enqueue', column: 'bulk', unit: 'jobs/s' }],
+  supports: (subject) => !omits(subject, 'enqueue-bulk'),
   async measure(subject, sizes) {
     await subject.enqueueBulk(sizes.warmupJobs, sizes.bulkChunk);
     const elapsedNs = await timeNs(() => subject.enqueueBulk(sizes.jobs, sizes.bulkChunk));
@@ -85,11 +100,12 @@ const enqueueBulk: Workload = {
 };
 
 function drainAt(concurrency: number): Workload {
-  const id = `drain-${concurrency}.rate`;
+  const name = `drain-${concurrency}`;
+  const id = `${name}.rate`;
   return {
-    name: `drain-${concurrency}`,
-    figures: [{ id, label: `drain at concurrency ${concurrency}`, unit: 'jobs/s' }],
-    supports: () => true,
+    name,
+    figures: [{ id, label: `drain at concurrency ${concurrency}`, column: name, unit: 'jobs/s' }],
+    supports: (subject) => !omits(subject, name),
     async measure(subject, sizes) {
       await subject.enqueueBulk(sizes.warmupJobs, sizes.bulkChunk);
       await subject.drain(sizes.warmupJobs, concurrency);
@@ -103,10 +119,20 @@ function drainAt(concurrency: number): Workload {
 const pickup: Workload = {
   name: 'pickup',
   figures: [
-    { id: 'pickup.p50', label: 'pickup latency (idle worker), p50', unit: 'ms' },
-    { id: 'pickup.p99', label: 'pickup latency (idle worker), p99', unit: 'ms' },
+    {
+      id: 'pickup.p50',
+      label: 'pickup latency (idle worker), p50',
+      column: 'pickup p50',
+      unit: 'ms',
+    },
+    {
+      id: 'pickup.p99',
+      label: 'pickup latency (idle worker), p99',
+      column: 'pickup p99',
+      unit: 'ms',
+    },
   ],
-  supports: (subject) => subject.pickupLatencies !== undefined,
+  supports: (subject) => subject.pickupLatencies !== undefined && !omits(subject, 'pickup'),
   async measure(subject, sizes) {
     if (subject.pickupLatencies === undefined) {
       throw new Error(`pickup: ${subject.name} has no worker to measure`);
@@ -128,6 +154,10 @@ export const WORKLOADS: readonly Workload[] = [
   drainAt(50),
   pickup,
 ];
+
+function omits(subject: Subject, workload: string): boolean {
+  return subject.omits?.includes(workload) ?? false;
+}
 
 /** Enqueues `count` jobs one call at a time; returns each call's duration in nanoseconds. */
 async function enqueueEach(subject: Subject, count: number): Promise<Float64Array> {

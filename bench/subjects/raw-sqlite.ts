@@ -7,6 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 import type { Subject } from './subject.js';
+import { sqliteVersion } from './ticketrail-sqlite.js';
 
 // The columns a job row needs, and the one index a claim in priority order needs.
 const SCHEMA = `
@@ -64,6 +65,10 @@ export class RawSqliteSubject implements Subject {
       'INSERT per job (autocommit); bulk = one transaction per chunk; drain = claim one ' +
       '(UPDATE ... RETURNING) then finish it (second UPDATE), one job at a time, so ' +
       'concurrency does not apply';
+  }
+
+  async probe(): Promise<string> {
+    return `SQLite ${sqliteVersion()}`;
   }
 
   async setup(scratchDir: string): Promise<void> {

@@ -1,5 +1,5 @@
 // The contract every benchmarked system implements. A new peer (another queue, another store) is
-// one new file under bench/subjects/ and one line in run.ts; it then shows up as a column of the
+// one new file under bench/subjects/ and one line in run.ts; it then shows up as a row of the
 // table. A subject owns its backend's lifecycle; the workloads own the clocks.
 
 /**
@@ -8,20 +8,35 @@
  * are the cost of the queue itself.
  */
 export interface Subject {
-  /** Short name: the column heading and what `--only` matches, e.g. "raw-sqlite". */
+  /** Short name: the row heading and what `--only` matches, e.g. "raw-sqlite". */
   readonly name: string;
-  /** What this subject does for each workload, one or two lines printed under the table. */
+  /** How this subject is configured and what it does for each workload, printed under the table. */
   readonly description: string;
-  /** The subject whose figures this one's ratios are computed against, if any. */
-  readonly baseline?: string;
+  /**
+   * The subjects this one's figures are divided by in the ratio table, in order, e.g.
+   * ["raw-postgres", "pg-boss"] for "ticketrail-postgres / raw-postgres" and "/ pg-boss".
+   */
+  readonly comparedWith?: readonly string[];
+  /** npm packages whose installed versions the report prints, e.g. ["pg-boss"]. */
+  readonly packages?: readonly string[];
+  /** Workloads this subject leaves out (see the description for why), by name. */
+  readonly omits?: readonly string[];
+
+  /**
+   * Checks that the backend can be reached and returns what it is, e.g. "PostgreSQL 15.20"; throws
+   * with the reason when it cannot. Called once, before any measurement; a subject whose probe
+   * throws is reported as unavailable and skipped.
+   */
+  probe(): Promise<string>;
 
   /**
    * Opens a fresh, empty backend. `scratchDir` is a new empty folder the runner deletes after
-   * teardown(); a file-based backend keeps its database there.
+   * teardown(); a file-based backend keeps its database there. The runner calls teardown() even
+   * when setup() throws, so setup leaves nothing behind that teardown cannot remove.
    */
   setup(scratchDir: string): Promise<void>;
 
-  /** Closes the backend: stops workers, closes connections. */
+  /** Closes the backend: stops workers, closes connections, drops its schema or keys. */
   teardown(): Promise<void>;
 
   /**

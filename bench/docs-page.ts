@@ -1,0 +1,101 @@
+// docs/benchmarks.md, written by `npm run bench -- --write-docs` from the run that just finished:
+// the figures, the ratios and the targets as the terminal showed them, plus the machine, its load
+// during the run, the versions and how to run it again. Nothing on the page is typed by hand.
+import type { ReportSections } from './report.js';
+import type { Sizes } from './workloads.js';
+
+export interface DocsPageInput {
+  sections: ReportSections;
+  mode: 'quick' | 'full';
+  runs: number;
+  sizes: Readonly<Sizes>;
+  /** The bench's own arguments, e.g. ["--write-docs"]. */
+  argv: readonly string[];
+  machine: string;
+  load: string;
+  versions: string;
+  durationSeconds: number;
+  date: Date;
+}
+
+export function formatDocsPage(input: DocsPageInput): string {
+  const { sections, sizes } = input;
+  const jobs = sizes.jobs.toLocaleString('en-US');
+  const command = ['npm run bench', ...(input.argv.length > 0 ? ['--', ...input.argv] : [])];
+  const lines = [
+    '# Benchmarks',
+    '',
+    'ticketrail on SQLite and on PostgreSQL beside the queues users would pick instead (BullMQ on',
+    'Redis, pg-boss and graphile-worker on the same PostgreSQL) and beside raw driver loops, the',
+    'physical limit of each database. Every subject ran in the same process and the same run, one',
+    'after the other inside each workload, on this machine.',
+    '',
+    `Written by \`${command.join(' ')}\` on ${input.date.toISOString().slice(0, 10)}: ` +
+      `${input.mode} run, ${jobs} jobs per pass, ${input.runs} run${input.runs === 1 ? '' : 's'}, ` +
+      `each figure the median (±half the range over the runs), ${input.durationSeconds.toFixed(0)} s ` +
+      'in all.',
+    '',
+    `- Machine: ${input.machine}.`,
+    `- Load during the run: ${input.load}.`,
+    `- Versions: ${input.versions}.`,
+    '',
+    '## Figures',
+    '',
+    sections.figures,
+    '',
+    `Workloads: **enqueue** adds ${jobs} jobs one \`await\` at a time, as a request handler does ` +
+      '(rate, and p50/p99 of each call); **bulk** adds them through the batch API in chunks of ' +
+      `${sizes.bulkChunk.toLocaleString('en-US')}; **drain-10** and **drain-50** take and finish ` +
+      `${jobs} no-op jobs with one worker at concurrency 10 and 50, timed until the last one is ` +
+      `recorded as finished; **pickup** adds ${sizes.pickupSamples} jobs ${sizes.pickupGapMs} ms ` +
+      'apart to an idle worker and measures enqueue call to handler start. Each pass runs on a ' +
+      'fresh, empty backend after a short warm-up on it.',
+  ];
+  if (sections.ratios !== null) lines.push('', '## ticketrail / peer', '', sections.ratios);
+  if (sections.targets.length > 0) {
+    lines.push(
+      '',
+      '## Targets',
+      '',
+      '```',
+      ...sections.targets.map((line) => line.slice(2)),
+      '```',
+    );
+  }
+  if (sections.problems.length > 0) {
+    lines.push('', '## Not measured', '', ...sections.problems.map((line) => `- ${line}`));
+  }
+  lines.push(
+    '',
+    '## How each subject was set up',
+    '',
+    ...sections.subjects.map((line) => {
+      const [name, ...rest] = line.split(': ');
+      return `- **${name}**: ${rest.join(': ')}`;
+    }),
+    '',
+    '## Running it again',
+    '',
+    '```sh',
+    '# PostgreSQL on 127.0.0.1:5432 (database "test") and Redis on 127.0.0.1:6379, if not running:',
+    'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+    'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
+    '',
+    'npm run bench                            # full: about 10 minutes',
+    'npm run bench -- --quick                 # about a minute, 1 run of 2,000 jobs',
+    'npm run bench -- --runs 5                # more runs on a noisy machine',
+    'npm run bench -- --only drain-10,pg-boss,ticketrail-postgres',
+    'npm run bench -- --write-docs            # rewrite this page from the run',
+    '```',
+    '',
+    'Other servers: `TICKETRAIL_BENCH_POSTGRES_URL` and `TICKETRAIL_BENCH_REDIS_URL`. Each',
+    'measurement works in a schema or key prefix of its own (`bench_<subject>_<hex>`) that is',
+    'removed afterwards, also after a failure or Ctrl-C; nothing else on the servers is touched. A',
+    'subject whose server is down is listed as unavailable and the rest still run.',
+    '',
+    'A shared or busy machine makes single figures noisy: compare the ratios, which come from',
+    'subjects measured side by side, and re-run before trusting a single figure.',
+    '',
+  );
+  return lines.join('\n');
+}
