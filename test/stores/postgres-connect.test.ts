@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import pg from 'pg';
+
+import { StoreError, ValidationError } from '../../src/core/errors.js';
+import { connect, migrate } from '../../src/queue/connect.js';
+import { adminQuery, dropSchema, POSTGRES_URL, storeUrl, testSchema } from '../helpers/postgres.js';
+
+describe('connect to postgres and migrate', () => {
+  const schemas: string[] = [];
+  const freshSchema = () => {
+    const schema = testSchema();
+    schemas.push(schema);
+    return schema;
+  };
+  after(async () => {
+    for (const schema of schemas) await dropSchema(schema);
+  });
+
+  it('creates a new schema exactly once when many processes migrate at the same moment', async () => {
+    const url = storeUrl(freshSchema());
+    const results = await Promise.all(Array.from({ length: 6 }, () => migrate(url)));
+    assert.deepEqual(
+      results.map((result) => result.from).sort(),
+      [0, 1, 1, 1, 1, 1],
+      'one created it, the others found it done',
+    );
+    assert.ok(results.every((result) => result.to === 1));
+  });
+
+  it('keeps existing jobs when it connects and migrates again', async () => {
+    const url = storeUrl(freshSchema());
+    const first = await connect(url, { logLevel: 'silent' });
+    const job = await first.enqueue('keep-me', { n: 1 });
+    await first.close();
+    assert.deepEqual(await migrate(url), { from: 1, to: 1 });
+    const second = await connect(url, { logLevel: 'silent' });
+    try {
+      assert.deepEqual((await second.getJob(job.id))?.payload, { n: 1 });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a schema that a newer ticketrail upgraded', async () => {
+    const schema = freshSchema();
+    await migrate(storeUrl(schema));
+    await adminQuery(`INSERT INTO "${schema}".migrations (version) VALUES (99)`);
+    await assert.rejects(connect(storeUrl(schema), { logLevel: 'silent' }), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.match(error.message, /version 99, newer than this ticketrail knows .*upgrade/);
+      return true;
+    });
+  });
+
+  it('refuses bad URL options, naming them', async () => {
+    const refuses = (query: string, field: string) =>
+      assert.rejects(connect(`${POSTGRES_URL}?${query}`, { logLevel: 'silent' }), (error: unknown) => {
+        assert.ok(error instanceof ValidationError, `a ValidationError for ${query}`);
+        assert.equal(error.field, field);
+        return true;
+      });
+    await refuses('schema=Robert%27);DROP', 'schema');
+    await refuses('schema=a-b', 'schema');
+    await refuses('schema=tr_test_x&poolSize=0', 'poolSize');
+    await refuses('schema=tr_test_x&poolSize=lots', 'poolSize');
+    await refuses('schema=tr_test_x&statementTimeout=-5', 'statementTimeout');
+  });
+
+  it('stops a statement at statementTimeout and says which setting to raise', async () => {
+    const schema = freshSchema();
+    const queue = await connect(storeUrl(schema, '&statementTimeout=100'), { logLevel: 'silent' });
+    const locker = new pg.Client({ connectionString: POSTGRES_URL, application_name: schema });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE "${schema}".jobs IN ACCESS EXCLUSIVE MODE`);
+      await assert.rejects(queue.getJob('1'), (error: unknown) => {
+        assert.ok(error instanceof StoreError);
+        assert.match(error.message, /statementTimeout/);
+        return true;
+      });
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+      await queue.close();
+    }
+  });
+
+  it('opens at most poolSize connections', async () => {
+    const schema = freshSchema();
+    const queue = await connect(storeUrl(schema, '&poolSize=2'), { logLevel: 'silent' });
+    try {
+      await Promise.all(Array.from({ length: 30 }, () => queue.getJob('1')));
+      const [{ n }] = await adminQuery<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`,
+        [schema],
+      );
+      assert.ok(n >= 1 && n <= 2, `${n} connections`);
+    } finally {
+      await queue.close();
+    }
+  });
+});
