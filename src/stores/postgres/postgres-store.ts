@@ -66,6 +66,8 @@ const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 // until VACUUM removes it: measured here, a drain fell from 6-7k to 2.3k jobs/s after 10,000
 // claims without one. Autovacuum may be off or late, so the store vacuums the (small, hot) part
 // itself after this many claims; a vacuum of a few thousand churned rows takes 10-20 ms.
+// LIMIT: finished jobs stay in the table, and VACUUM reads every index whole: on a table of many
+// millions of jobs each of these vacuums takes seconds (in the background, one process at a time).
 const VACUUM_EVERY_CLAIMS = 5_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 // Error codes of a connection that is gone or refused (classes 08 and 57P0x), and socket errors.
@@ -171,6 +173,8 @@ export class PostgresStore implements Store {
     const due = earliestPerLane(stored);
     if (client !== undefined) {
       // In the caller's transaction: sent on its commit, and never if it rolls back.
+      // LIMIT: so the caller's commit takes PostgreSQL's global notify lock, which serialises
+      // the commits of every transaction that notifies, cluster-wide.
       const payloads = [...due].map(([queue, runAtMs]) => noticePayload(queue, runAtMs));
       if (payloads.length > 0) {
         await this.#query('enqueue', 'notifyInTransaction', [this.#channel, payloads], client);

@@ -90,6 +90,9 @@ export function statementsFor(s: string) {
      */
     claimFromLanes: claim(jobs, `unnest($4::text[]) AS lane(name)`),
 
+    // LIMIT: a claim from every lane walks each lane holding pending jobs and may lock up to
+    // `limit` jobs per lane for the instant of the statement, which concurrent claims then skip.
+    // With many lanes, workers should name their queues.
     /**
      * Claims from every lane that holds pending jobs, found by one index seek per lane rather
      * than a scan. Parameters: lease ms, worker id, limit.
