@@ -17,7 +17,12 @@ async function flush(): Promise<void> {
   await writer.query(
     `INSERT INTO "${schema}".executions (job_id, pid, started_ms, ended_ms)
      SELECT * FROM unnest($1::bigint[], $2::int[], $3::float8[], $4::float8[])`,
-    [batch.map((n) => n[0]), batch.map((n) => n[1]), batch.map((n) => n[2]), batch.map((n) => n[3])],
+    [
+      batch.map((n) => n[0]),
+      batch.map((n) => n[1]),
+      batch.map((n) => n[2]),
+      batch.map((n) => n[3]),
+    ],
   );
 }
 

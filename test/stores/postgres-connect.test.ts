@@ -56,11 +56,14 @@ describe('connect to postgres and migrate', () => {
 
   it('refuses bad URL options, naming them', async () => {
     const refuses = (query: string, field: string) =>
-      assert.rejects(connect(`${POSTGRES_URL}?${query}`, { logLevel: 'silent' }), (error: unknown) => {
-        assert.ok(error instanceof ValidationError, `a ValidationError for ${query}`);
-        assert.equal(error.field, field);
-        return true;
-      });
+      assert.rejects(
+        connect(`${POSTGRES_URL}?${query}`, { logLevel: 'silent' }),
+        (error: unknown) => {
+          assert.ok(error instanceof ValidationError, `a ValidationError for ${query}`);
+          assert.equal(error.field, field);
+          return true;
+        },
+      );
     await refuses('schema=Robert%27);DROP', 'schema');
     await refuses('schema=a-b', 'schema');
     await refuses('schema=tr_test_x&poolSize=0', 'poolSize');

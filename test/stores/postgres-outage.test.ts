@@ -45,7 +45,9 @@ describe('postgres connection loss', () => {
     const queue = await connect(storeUrl(schema), { logLevel: 'silent' });
     try {
       const count = 2_000;
-      await queue.enqueueMany(Array.from({ length: count }, (_, i) => ({ task: 'work', payload: { i } })));
+      await queue.enqueueMany(
+        Array.from({ length: count }, (_, i) => ({ task: 'work', payload: { i } })),
+      );
       let completed = 0;
       const worker = queue.work(
         { work: () => new Promise((resolve) => setTimeout(resolve, 2)) },

@@ -45,7 +45,9 @@ describe('postgres with several worker processes', () => {
           job_id bigint NOT NULL, pid integer NOT NULL, started_ms float8 NOT NULL,
           ended_ms float8 NOT NULL)`,
       );
-      children.push(...(await Promise.all(Array.from({ length: PROCESSES }, () => startWorker(url, schema)))));
+      children.push(
+        ...(await Promise.all(Array.from({ length: PROCESSES }, () => startWorker(url, schema)))),
+      );
 
       const started = Date.now();
       for (let offset = 0; offset < JOBS; offset += 2_000) {
@@ -71,7 +73,11 @@ describe('postgres with several worker processes', () => {
                 count(*) FILTER (WHERE attempt = 1)::int AS once
          FROM "${schema}".jobs`,
       );
-      assert.deepEqual(jobs, { completed: JOBS, once: JOBS }, 'each job completed at its first try');
+      assert.deepEqual(
+        jobs,
+        { completed: JOBS, once: JOBS },
+        'each job completed at its first try',
+      );
 
       // Runs of one job in start order: each must end before the next begins.
       const overlaps = await adminQuery(

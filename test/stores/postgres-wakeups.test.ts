@@ -68,7 +68,10 @@ describe('postgres wake-ups and enqueue in the application transaction', () => {
       }
     };
 
-    const worker = consumer.work({ 'send-welcome-email': async () => 'sent' }, { pollInterval: '1h' });
+    const worker = consumer.work(
+      { 'send-welcome-email': async () => 'sent' },
+      { pollInterval: '1h' },
+    );
     const warmUp = await producer.enqueue('send-welcome-email', {});
     await nextEvent(worker, 'completed', warmUp.id);
 
@@ -77,11 +80,17 @@ describe('postgres wake-ups and enqueue in the application transaction', () => {
     await nextEvent(worker, 'completed', job.id);
 
     const users = await app.query(`SELECT email FROM "${schema}".users`);
-    assert.deepEqual(users.rows.map((row) => row.email), ['kept@example.com']);
+    assert.deepEqual(
+      users.rows.map((row) => row.email),
+      ['kept@example.com'],
+    );
     const { jobs } = await producer.listJobs({ task: 'send-welcome-email' });
     assert.deepEqual(
       jobs.map((stored) => [stored.id, stored.state]),
-      [[job.id, 'completed'], [warmUp.id, 'completed']],
+      [
+        [job.id, 'completed'],
+        [warmUp.id, 'completed'],
+      ],
       'the kept signup and the warm-up, not the lost one',
     );
     await worker.stop();

@@ -164,8 +164,18 @@ export class PostgresStore implements Store {
     const client = tx === undefined ? undefined : checkTransactionClient(tx);
     const rows =
       jobs.length === 1
-        ? await this.#query<InsertedRow>('enqueue', 'insertOne', this.#insertOneValues(jobs[0]), client)
-        : await this.#query<InsertedRow>('enqueue', 'insertMany', this.#insertManyValues(jobs), client);
+        ? await this.#query<InsertedRow>(
+            'enqueue',
+            'insertOne',
+            this.#insertOneValues(jobs[0]),
+            client,
+          )
+        : await this.#query<InsertedRow>(
+            'enqueue',
+            'insertMany',
+            this.#insertManyValues(jobs),
+            client,
+          );
     const stored = jobs.map((job, index) =>
       rows[index]?.[0] == null ? undefined : insertedToJob(job, rows[index]),
     );
@@ -434,7 +444,9 @@ export class PostgresStore implements Store {
     operation: 'cancel' | 'retry',
     refuse: (job: Job) => Job,
   ): Promise<Job> {
-    const [changed] = ID_PATTERN.test(id) ? await this.#query<JobRow>(operation, operation, [id]) : [];
+    const [changed] = ID_PATTERN.test(id)
+      ? await this.#query<JobRow>(operation, operation, [id])
+      : [];
     if (changed !== undefined) return rowToJob(changed);
     const job = await this.getJob(id);
     if (job === null) throw new NotFoundError(`${operation}(${id}): no job has this id`);

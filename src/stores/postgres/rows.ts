@@ -3,7 +3,13 @@
 // state is decided in SQL against the database clock, so hosts with skewed clocks agree on
 // whether a job is scheduled or available.
 import type { NewJob } from '../../core/enqueue-options.js';
-import { toJobError, type Backoff, type Job, type JobState, type TryError } from '../../core/job.js';
+import {
+  toJobError,
+  type Backoff,
+  type Job,
+  type JobState,
+  type TryError,
+} from '../../core/job.js';
 
 /** The database's time of the current statement, as the store uses it everywhere. */
 export const NOW = 'statement_timestamp()';
