@@ -1,5 +1,6 @@
 // The public surface of ticketrail: connect() and the types users meet.
-export { connect, type ConnectOptions } from './queue/connect.js';
+export { connect, migrate, type ConnectOptions } from './queue/connect.js';
+export type { MigrationResult } from './stores/postgres/schema.js';
 export type { EnqueueItem, Handlers, ListJobsOptions, Queue } from './queue/queue.js';
 export type { Worker, WorkerEvents, StopOptions } from './worker/worker.js';
 export type { Handler, JobContext } from './worker/job-run.js';

@@ -10,6 +10,7 @@ import { cancelCommand } from './cancel.js';
 import { demoCommand } from './demo.js';
 import { enqueueCommand } from './enqueue.js';
 import { listCommand } from './list.js';
+import { migrateCommand } from './migrate.js';
 import { hideSecrets, oneLine } from './report-failure.js';
 import { retryCommand } from './retry.js';
 import { showCommand } from './show.js';
@@ -21,7 +22,8 @@ Examples:
   $ ticketrail enqueue send-welcome-email '{"userId":42}'
   $ ticketrail worker ./handlers.mjs --concurrency 10
   $ ticketrail list --state failed
-  $ ticketrail --db sqlite:/var/lib/app/jobs.db stats`;
+  $ ticketrail --db sqlite:/var/lib/app/jobs.db stats
+  $ ticketrail --db postgres://app@db:5432/app migrate`;
 
 /** Builds the `ticketrail` command with all its subcommands. */
 export function createProgram(): Command {
@@ -39,6 +41,7 @@ export function createProgram(): Command {
     retryCommand(),
     cancelCommand(),
     workerCommand(),
+    migrateCommand(),
     demoCommand(),
   ]) {
     program.addCommand(command);

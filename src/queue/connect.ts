@@ -62,42 +62,45 @@ export async function connect(url?: string, options: ConnectOptions = {}): Promi
  * const { from, to } = await migrate('postgres://app@db:5432/app?schema=jobs');
  */
 export async function migrate(url: string): Promise<MigrationResult> {
-  const scheme = schemeOf(url);
-  if (scheme === 'postgres' || scheme === 'postgresql') {
+  if (storeKind(url, 'migrate()') === 'postgres') {
     return migratePostgres(postgresOptions(url));
   }
-  const store = await openStore(url);
+  const store = openSqlite(url);
   await store.close();
-  return { from: 1, to: 1 };
+  return store.migration;
 }
 
 /** Opens the store a URL names. Never echoes the URL whole: it may hold a password. */
 export async function openStore(url: string, logger?: Logger): Promise<Store> {
+  if (storeKind(url, 'connect()') === 'sqlite') return openSqlite(url);
+  return PostgresStore.open({
+    ...postgresOptions(url),
+    logger: logger?.child({ component: 'store' }),
+  });
+}
+
+/** Which store a URL names; anything else is refused with the URL shapes that work. */
+function storeKind(url: string, caller: string): 'sqlite' | 'postgres' {
   if (typeof url !== 'string' || url.trim() === '') {
     throw new ValidationError(
       'url',
       url,
-      `connect(): url must be a string such as "sqlite:./ticketrail.db", got ${describe(url)}`,
+      `${caller}: url must be a string such as "sqlite:./ticketrail.db", got ${describe(url)}`,
     );
   }
   const scheme = schemeOf(url);
-  if (scheme === 'sqlite') return openSqlite(url);
-  if (scheme === 'postgres' || scheme === 'postgresql') {
-    return PostgresStore.open({
-      ...postgresOptions(url),
-      logger: logger?.child({ component: 'store' }),
-    });
-  }
+  if (scheme === 'sqlite') return 'sqlite';
+  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
   const shown = scheme === undefined ? '(none)' : `"${scheme}:"`;
   throw new ValidationError(
     'url',
     scheme === undefined ? '(no scheme)' : `${scheme}:`,
-    `connect(): unsupported database URL scheme ${shown}; ` +
+    `${caller}: unsupported database URL scheme ${shown}; ` +
       `use "sqlite:./file.db", "sqlite::memory:" or "postgres://user@host:5432/db"`,
   );
 }
 
-function openSqlite(url: string): Store {
+function openSqlite(url: string): SqliteStore {
   const [location, query = ''] = url.slice('sqlite:'.length).split('?', 2);
   const filename = location.startsWith('///') ? location.slice(2) : location;
   if (filename === '') {

@@ -16,7 +16,17 @@ import {
   tempDatabase,
 } from './cli-process.js';
 
-const COMMANDS = ['enqueue', 'show', 'list', 'stats', 'retry', 'cancel', 'worker', 'demo'];
+const COMMANDS = [
+  'enqueue',
+  'show',
+  'list',
+  'stats',
+  'retry',
+  'cancel',
+  'worker',
+  'migrate',
+  'demo',
+];
 
 describe('ticketrail', { concurrency: CONCURRENCY }, () => {
   test('--version prints the package version', async () => {

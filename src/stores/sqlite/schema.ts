@@ -46,7 +46,7 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 /** Brings the schema to the newest version inside one write transaction. */
-export function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database): { from: number; to: number } {
   const upgrade = db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS.length) {
@@ -59,6 +59,7 @@ export function migrate(db: Database.Database): void {
       db.exec(MIGRATIONS[next]);
       db.pragma(`user_version = ${next + 1}`);
     }
+    return { from: version, to: Math.max(version, MIGRATIONS.length) };
   });
-  upgrade.immediate();
+  return upgrade.immediate();
 }

@@ -67,6 +67,8 @@ const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
+  /** The schema versions before and after this open upgraded it (equal when nothing changed). */
+  readonly migration: { from: number; to: number };
   readonly #db: Database.Database;
   readonly #channelKey: string;
   readonly #emitter: EventEmitter;
@@ -99,7 +101,7 @@ export class SqliteStore implements Store {
       if (!inMemory) this.#db.pragma('journal_mode = WAL');
       this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.#db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
-      migrate(this.#db);
+      this.migration = migrate(this.#db);
     } catch (error) {
       throw new StoreError(
         `sqlite store: cannot open ${options.filename}: ${(error as Error).message}; ` +
