@@ -31,6 +31,7 @@ interface WorkerFlags {
   lease?: number;
   grace?: number;
   poll?: number;
+  prefetch?: number;
 }
 
 const EXAMPLES = `
@@ -77,6 +78,11 @@ export function workerCommand(): Command {
       `how often an idle worker looks for due work (default: ${DEFAULT_POLL_INTERVAL_MS} ms)`,
       duration,
     )
+    .option(
+      '--prefetch <n>',
+      'jobs claimed ahead of free slots, for many short jobs (default: 0)',
+      integer(0),
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (modulePath: string, flags: WorkerFlags, command: Command) => {
       const handlers = await loadHandlers(modulePath);
@@ -101,6 +107,7 @@ function workerOptions(flags: WorkerFlags): WorkerOptions {
   if (flags.lease !== undefined) options.lease = flags.lease;
   if (flags.grace !== undefined) options.shutdownGrace = flags.grace;
   if (flags.poll !== undefined) options.pollInterval = flags.poll;
+  if (flags.prefetch !== undefined) options.prefetch = flags.prefetch;
   return options;
 }
 

@@ -38,6 +38,8 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 export const DEFAULT_ABORT_SETTLE_MS = 1_000;
 /** Most jobs claimed in one round trip. */
 export const DEFAULT_CLAIM_BATCH = 50;
+/** Jobs a worker claims ahead of its free slots: none. */
+export const DEFAULT_PREFETCH = 0;
 /** Least time between two stored progress values of one job. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 250;
 

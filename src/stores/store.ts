@@ -34,15 +34,20 @@ export interface ClaimRequest {
 export type { TryError } from '../core/job.js';
 import type { TryError } from '../core/job.js';
 
-/** How one try ended. Applied only if the lease is still current. */
-export type Outcome =
+/**
+ * How one try ended. Applied only if the lease is still current. `progressJson`, when set, is
+ * the last progress the handler reported and is stored with the outcome, in the same write, so
+ * that it cannot arrive after the lease is gone.
+ */
+export type Outcome = (
   | { type: 'complete'; lease: Lease; resultJson: string }
   /** The try failed and the job is due again in `retryInMs`. */
   | { type: 'retry'; lease: Lease; error: TryError; retryInMs: number }
   /** The try failed and there is no next one: the job is `failed` (dead-letter). */
   | { type: 'fail'; lease: Lease; error: TryError }
   /** The try was interrupted by a shutdown: due again at once, and it does not count. */
-  | { type: 'release'; lease: Lease };
+  | { type: 'release'; lease: Lease }
+) & { progressJson?: string };
 
 export interface ListFilter {
   state?: JobState;

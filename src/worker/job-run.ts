@@ -138,7 +138,7 @@ export class JobRun {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#timer);
-    this.#flushProgress();
+    clearTimeout(this.#progressTimer);
     this.#onEnd(this, ending);
   }
 
@@ -160,6 +160,11 @@ export class JobRun {
     const waitMs = this.#progressWrittenAtMs + this.#services.progressIntervalMs - Date.now();
     if (waitMs <= 0) this.#flushProgress();
     else this.#progressTimer ??= setTimeout(() => this.#flushProgress(), waitMs);
+  }
+
+  /** Progress reported but not yet saved; the worker stores it with the outcome. */
+  get unsavedProgress(): string | undefined {
+    return this.#progressJson ?? undefined;
   }
 
   #flushProgress(): void {

@@ -54,6 +54,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #logger: Logger;
   readonly #writer: OutcomeWriter;
   readonly #runs = new Map<string, JobRun>();
+  // Claimed ahead of free slots (the prefetch option), oldest first; leases renewed with the rest.
+  #held: ClaimedJob[] = [];
   readonly #unsubscribe: () => void;
   #state: WorkerState = 'running';
   #claiming: Promise<void> | null = null;
@@ -148,10 +150,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #claim(): Promise<void> {
-    const free = this.#options.concurrency - this.#runs.size;
-    if (free <= 0 || this.#state !== 'running') return;
+    const { concurrency, prefetch, claimBatch } = this.#options;
+    const room = concurrency + prefetch - this.#runs.size - this.#held.length;
+    if (room <= 0 || this.#state !== 'running') return;
+    // While held jobs wait, refill only once much room is free: claiming a job or two per round
+    // trip would cost more than prefetching saves. Every slot is busy meanwhile.
+    if (this.#held.length > 0 && room < Math.min(claimBatch, Math.ceil(prefetch / 2))) return;
     this.#claimAgain = false;
-    const limit = Math.min(free, this.#options.claimBatch);
+    const limit = Math.min(room, claimBatch);
 
     let claimed: ClaimedJob[];
     try {
@@ -175,7 +181,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       for (const { lease } of claimed) void this.#writer.write({ type: 'release', lease });
       return;
     }
-    for (const claim of claimed) this.#start(claim);
+    this.#held.push(...claimed);
+    this.#startHeld();
     if (claimed.length === limit || this.#claimAgain) {
       setImmediate(() => this.#requestClaim());
     } else {
@@ -207,6 +214,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
+  #startHeld(): void {
+    while (this.#runs.size < this.#options.concurrency && this.#held.length > 0) {
+      this.#start(this.#held.shift()!);
+    }
+  }
+
   #start({ job, lease }: ClaimedJob): void {
     const run = new JobRun(job, lease, (ended, ending) => this.#onEnded(ended, ending));
     this.#runs.set(lease.jobId, run);
@@ -228,11 +241,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #onEnded(run: JobRun, ending: Ending): void {
     this.#runs.delete(run.lease.jobId);
+    if (this.#state === 'running') this.#startHeld();
     if (this.#runs.size === 0) this.#notifyIdle();
     this.#requestClaim();
 
-    const outcome = this.#decide(run, ending);
-    if (outcome === null) return;
+    const decided = this.#decide(run, ending);
+    if (decided === null) return;
+    const progressJson = run.unsavedProgress;
+    const outcome = progressJson === undefined ? decided : { ...decided, progressJson };
     void this.#writer.write(outcome).then((applied) => this.#report(run, outcome, applied));
   }
 
@@ -339,6 +355,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#beating = true;
     try {
       const leases = [...this.#runs.values()].map((run) => run.lease);
+      leases.push(...this.#held.map((claim) => claim.lease));
       leases.push(...this.#writer.pendingLeases);
       const lost =
         leases.length === 0 ? [] : await this.#store.heartbeat(leases, this.#options.leaseMs);
@@ -354,6 +371,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #abandonLost(jobId: string, token: number): void {
+    const held = this.#held.findIndex(
+      ({ lease }) => lease.jobId === jobId && lease.token === token,
+    );
+    if (held >= 0) {
+      this.#held.splice(held, 1);
+      this.#logger.warn({ jobId }, 'lease of a held job lost (cancelled or expired); dropped');
+      return;
+    }
     const run = this.#runs.get(jobId);
     if (run === undefined || run.lease.token !== token) return;
     this.#logger.warn({ jobId, task: run.job.task }, 'lease lost (cancelled or expired); aborting');
@@ -373,6 +398,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     clearTimeout(this.#wakeTimer);
     this.#unsubscribe();
     await this.#claiming;
+    // Held jobs never started: back as due at once, for other workers, without spending a try.
+    for (const { lease } of this.#held) void this.#writer.write({ type: 'release', lease });
+    this.#held = [];
 
     if (!(await this.#waitIdle(graceMs))) {
       for (const run of this.#runs.values()) run.abort(new ShutdownError());

@@ -61,6 +61,19 @@ export function enqueueContract(factory: StoreFactory): void {
       assert.equal(new Set(jobs.map((job) => job.id)).size, 20);
     });
 
+    it('returns each job of a large batch under the id it was stored with', async () => {
+      // Over 1,000 jobs, so that ids cross from three digits to four (string order != number).
+      const jobs = await current().store.enqueue(
+        Array.from({ length: 1_100 }, (_, i) => newJob('bulk', { i })),
+      );
+      const ids = jobs.map((job) => BigInt(job.id));
+      assert.ok(ids.every((id, index) => index === 0 || id > ids[index - 1]));
+      for (const index of [0, 998, 999, 1_000, 1_099]) {
+        const stored = await current().store.getJob(jobs[index].id);
+        assert.deepEqual(stored?.payload, { i: index });
+      }
+    });
+
     it('returns the existing job for a key that is already held', async () => {
       const [first] = await current().store.enqueue([
         newJob('welcome', { v: 1 }, { key: 'welcome:42' }),

@@ -24,6 +24,21 @@ export function finishContract(factory: StoreFactory): void {
       assert.ok(stored?.finishedAt instanceof Date);
     });
 
+    it('stores the last progress with the outcome, and not when the lease is lost', async () => {
+      await current().store.enqueue([newJob('a'), newJob('b')]);
+      const [first, second] = await claimAll();
+      await current().store.cancel(second.job.id);
+
+      const applied = await current().store.finish([
+        { type: 'complete', lease: first.lease, resultJson: 'null', progressJson: '{"step":2}' },
+        { type: 'complete', lease: second.lease, resultJson: 'null', progressJson: '{"step":9}' },
+      ]);
+
+      assert.deepEqual(applied, [true, false]);
+      assert.deepEqual((await current().store.getJob(first.job.id))?.progress, { step: 2 });
+      assert.equal((await current().store.getJob(second.job.id))?.progress, null);
+    });
+
     it('schedules a failed try for its backoff time and keeps the error', async () => {
       await current().store.enqueue([newJob('a')]);
       const [{ job, lease }] = await claimAll();

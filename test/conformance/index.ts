@@ -8,6 +8,7 @@ import { enqueueContract } from './enqueue.js';
 import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
 import { listStatsContract } from './list-stats.js';
+import { prefetchContract } from './prefetch.js';
 import type { StoreFactory } from './store-factory.js';
 import { transactionContract } from './transaction.js';
 import { workerContract } from './worker.js';
@@ -24,5 +25,6 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     listStatsContract(factory);
     transactionContract(factory);
     workerContract(factory);
+    prefetchContract(factory);
   });
 }

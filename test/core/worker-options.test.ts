@@ -35,6 +35,8 @@ describe('resolveWorkerOptions', () => {
     ['lease', { lease: 10 }],
     ['lease', { lease: '40d' }],
     ['claimBatch', { claimBatch: 0 }],
+    ['prefetch', { prefetch: -1 }],
+    ['prefetch', { prefetch: 1.5 }],
     ['concurency', { concurency: 5 }],
   ];
   for (const [field, options] of refusals) {

@@ -29,11 +29,22 @@ export function nextEvent(
   });
 }
 
-/** Resolves after `count` events of the kind. */
-export async function countEvents(worker: Worker, event: 'completed' | 'failed', count: number) {
-  let seen = 0;
-  while (seen < count) {
-    await once(worker, event);
-    seen += 1;
-  }
+/**
+ * Resolves after `count` events of the kind. One listener counts them all: outcomes written in
+ * one batch are reported in one turn, where a fresh once() per event would miss some.
+ */
+export function countEvents(
+  worker: Worker,
+  event: 'completed' | 'failed',
+  count: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const listener = () => {
+      if (++seen < count) return;
+      worker.off(event, listener);
+      resolve();
+    };
+    worker.on(event, listener);
+  });
 }

@@ -170,12 +170,7 @@ export class PostgresStore implements Store {
             this.#insertOneValues(jobs[0]),
             client,
           )
-        : await this.#query<InsertedRow>(
-            'enqueue',
-            'insertMany',
-            this.#insertManyValues(jobs),
-            client,
-          );
+        : await this.#insertMany(jobs, client);
     const stored = jobs.map((job, index) =>
       rows[index]?.[0] == null ? undefined : insertedToJob(job, rows[index]),
     );
@@ -245,6 +240,7 @@ export class PostgresStore implements Store {
         outcome.type === 'retry' || outcome.type === 'fail' ? JSON.stringify(outcome.error) : null,
       ),
       outcomes.map((outcome) => (outcome.type === 'retry' ? outcome.retryInMs : null)),
+      outcomes.map((outcome) => outcome.progressJson ?? null),
     ]);
     const applied = new Set(rows.map((row) => row[0]));
     // Each applied id counts once, should a batch name one job twice.
@@ -395,6 +391,19 @@ export class PostgresStore implements Store {
       job.timeoutMs,
       JSON.stringify(job.backoff),
     ];
+  }
+
+  async #insertMany(
+    jobs: readonly NewJob[],
+    client: TransactionClient | undefined,
+  ): Promise<InsertedRow[]> {
+    const values = this.#insertManyValues(jobs);
+    if (jobs.some((job) => job.key !== null)) {
+      return this.#query<InsertedRow>('enqueue', 'insertMany', values, client);
+    }
+    const rows = await this.#query<InsertedRow>('enqueue', 'insertManyKeyless', values, client);
+    // Ids grow in input order; as decimal strings, a shorter one is smaller.
+    return rows.sort(([a], [b]) => a!.length - b!.length || (a! < b! ? -1 : a! > b! ? 1 : 0));
   }
 
   #insertManyValues(jobs: readonly NewJob[]): Values {

@@ -50,6 +50,22 @@ export function statementsFor(s: string) {
      * the batch) gets a row of nulls: the caller reads the kept job by key. Parameters: one
      * array per column as in insertOne.
      */
+    /**
+     * Many jobs none of which has a key, in one statement: without a conflict to resolve, the
+     * insert is about twice as fast as insertMany (measured). Ids are drawn in input order, so
+     * the caller sorts the returned rows by id. Parameters and result as insertMany.
+     */
+    insertManyKeyless: `
+      INSERT INTO ${jobs} (${INSERT_COLUMNS})
+      SELECT task, queue, payload, 'pending', priority, ${runAt('run_at_ms', 'delay_ms')},
+             max_attempts, key, timeout_ms, backoff, ${NOW}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[],
+                  $7::int[], $8::text[], $9::int[], $10::text[])
+        WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms,
+                             max_attempts, key, timeout_ms, backoff, n)
+      ORDER BY n
+      RETURNING ${insertedColumns()}`,
+
     insertMany: `
       WITH input AS (
         SELECT nextval('${jobs}_id_seq'::regclass) AS id, i.*
@@ -117,8 +133,8 @@ export function statementsFor(s: string) {
 
     /**
      * Records a batch of outcomes of every kind in one statement. Parameters: ids, tokens,
-     * kinds (complete | retry | fail | release), results, error records, retry delays in ms.
-     * Returns the ids it applied to.
+     * kinds (complete | retry | fail | release), results, error records, retry delays in ms,
+     * last progress values (null: keep). Returns the ids it applied to.
      */
     finish: `
       UPDATE ${jobs} j SET
@@ -133,9 +149,11 @@ export function statementsFor(s: string) {
         attempt = CASE WHEN o.kind = 'release' THEN j.attempt - 1 ELSE j.attempt END,
         errors = CASE WHEN o.error IS NULL THEN j.errors
                  ELSE ${appendError('j.errors', 'o.error')} END,
+        progress = coalesce(o.progress, j.progress),
         lease_expires_at = NULL
-      FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[])
-        AS o(id, token, kind, result, error, retry_ms)
+      FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[],
+                  $7::text[])
+        AS o(id, token, kind, result, error, retry_ms, progress)
       WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
       RETURNING j.id`,
 

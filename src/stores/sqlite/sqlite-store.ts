@@ -362,6 +362,13 @@ export class SqliteStore implements Store {
 
   #finishOne(outcome: Outcome, nowMs: number): boolean {
     const lease = { id: Number(outcome.lease.jobId), token: outcome.lease.token };
+    if (outcome.progressJson !== undefined) {
+      // In the outcome's transaction and before it, while the lease is still current.
+      this.#prepare('progress', () => sql.SET_PROGRESS).run({
+        ...lease,
+        progress: outcome.progressJson,
+      });
+    }
     switch (outcome.type) {
       case 'complete':
         return (
