@@ -52,6 +52,11 @@ function formatTime(value) {
   return value ? new Date(value).toLocaleString() : '-';
 }
 
+// To the millisecond: tries of a job often fall within one second.
+function formatPrecise(value) {
+  return new Date(value).toISOString().replace('T', ' ').replace('Z', ' UTC');
+}
+
 function formatAge(value) {
   if (!value) return '-';
   const seconds = Math.max(0, Math.round((Date.now() - Date.parse(value)) / 1000));
@@ -248,7 +253,7 @@ function renderJob(job) {
   );
   const events = [
     ['created', job.createdAt],
-    ['due', job.runAt],
+    ['due (latest)', job.runAt],
     ...job.errors.map((error) => [`try ${error.attempt} failed: ${error.name}`, error.at]),
     ['latest try started', job.startedAt],
     [`finished (${job.state})`, job.finishedAt],
@@ -257,7 +262,7 @@ function renderJob(job) {
     .sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
   $('timeline').replaceChildren(
     ...events.map(([what, at]) =>
-      element('li', {}, element('time', { datetime: at }, formatTime(at)), ` ${what}`),
+      element('li', {}, element('time', { datetime: at }, formatPrecise(at)), ` ${what}`),
     ),
   );
   $('payload').textContent = json(job.payload);
