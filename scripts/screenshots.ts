@@ -96,7 +96,8 @@ function spreadOverHour(file: string, keep: string): void {
     .prepare(`SELECT id FROM ticketrail_jobs WHERE state IN ('completed', 'failed') AND id <> ?`)
     .all(Number(keep)) as { id: number }[];
   const update = db.prepare(
-    'UPDATE ticketrail_jobs SET created_at = ?, run_at = ?, started_at = ?, finished_at = ? WHERE id = ?',
+    `UPDATE ticketrail_jobs SET created_at = ?, run_at = ?, started_at = ?, finished_at = ?
+     WHERE id = ?`,
   );
   db.transaction(() => {
     for (const { id } of rows) {

@@ -110,7 +110,8 @@ async function buildApp(
     reply.code(404).send({
       error: {
         code: 'E_NOT_FOUND',
-        message: `no route ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json`,
+        message:
+          `no route ${request.method} ${request.url.split('?')[0]}; ` + `see /api/v1/openapi.json`,
       },
     }),
   );

@@ -18,7 +18,7 @@ async function listeningUrl(serve: CliProcess): Promise<string> {
 }
 
 describe('ticketrail serve', { concurrency: CONCURRENCY }, () => {
-  test('serves the API with an in-process worker, hides the token, and exits 0 on SIGTERM', async () => {
+  test('serves the API with a worker in process, hides the token, exits 0 on SIGTERM', async () => {
     const { dir, url } = tempDatabase();
     const module = path.join(dir, 'handlers.mjs');
     fs.writeFileSync(module, HANDLERS);

@@ -43,7 +43,7 @@ export function activityContract(factory: StoreFactory): void {
       assert.deepEqual(await store.countFinished(Date.now() + 60_000), []);
     });
 
-    it('no longer counts a failed job once it is retried, nor pending or cancelled jobs', async () => {
+    it('counts no pending or cancelled job, nor a failed one once retried', async () => {
       const { store } = current();
       const sinceMs = Date.now() - 60_000;
       const [failed] = await store.enqueue([newJob('a', {}, { queue: 'q' })]);

@@ -66,7 +66,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       );
     });
 
-    test('a bad item in an array is refused with its path and nothing of the array is written', async () => {
+    test('a bad array item is refused with its path and nothing is written', async () => {
       const before = await countAll();
       const answer = await t.call('POST', '/api/v1/jobs', {
         body: [
@@ -117,7 +117,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       });
     }
 
-    test('POST /jobs refuses malformed JSON and an empty body with 400 naming the body', async () => {
+    test('POST /jobs refuses malformed JSON and an empty body, naming the body', async () => {
       for (const body of ['{"task": "a",', '']) {
         const answer = await t.call('POST', '/api/v1/jobs', { body });
         assert.equal(answer.status, 400, answer.text);
@@ -171,7 +171,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(byState.json.jobs.length, 5);
     });
 
-    test('GET /jobs refuses a bad state, limit or unknown parameter with 400 naming it', async () => {
+    test('GET /jobs refuses a bad state, limit or unknown parameter, naming it', async () => {
       const cases: [string, string][] = [
         ['state=lost', 'state'],
         ['limit=0', 'limit'],
@@ -204,7 +204,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(done.errors.length, 1);
     });
 
-    test('retry and cancel answer 409 when the state does not allow it, 404 for no job', async () => {
+    test('retry and cancel answer 409 in a state that forbids them, 404 for no job', async () => {
       const job = await t.queue.enqueue('later', {}, { delay: '1h' });
 
       const early = await t.call('POST', `/api/v1/jobs/${job.id}/retry`);
@@ -220,7 +220,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(missing.status, 404);
     });
 
-    test('POST /jobs/retry-failed retries the failed jobs of the queue and task given', async () => {
+    test('retry-failed retries the failed jobs of the queue and task given', async () => {
       const failing = await t.queue.enqueueMany([
         { task: 'flaky', payload: { failTries: 1 }, options: { attempts: 1, queue: 'bulk' } },
         { task: 'flaky', payload: { failTries: 1 }, options: { attempts: 1, queue: 'bulk' } },
@@ -243,7 +243,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(unknown.json.error.field, 'lane');
     });
 
-    test('GET /stats, /queues and /throughput report counts, oldest due and finished jobs', async () => {
+    test('stats, queues and throughput report counts, oldest due and finished jobs', async () => {
       await t.queue.enqueue(
         'waiting',
         {},

@@ -165,7 +165,7 @@ describe('serve: metrics', () => {
   });
   after(async () => t.close());
 
-  test('counts API enqueues and worker outcomes per task, and reads depth and age from the store', async () => {
+  test('counts enqueues and outcomes per task; reads depth and age from the store', async () => {
     await t.call('POST', '/api/v1/jobs', {
       body: [
         { task: 'ok', options: { queue: 'work' } },

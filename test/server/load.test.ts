@@ -16,7 +16,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
     after(async () => t.close());
 
-    test(`${REQUESTS} enqueue requests from ${CLIENTS} concurrent clients all answer 2xx, each job stored once`, async () => {
+    test(`${REQUESTS} enqueues from ${CLIENTS} clients at once: all 2xx, each stored once`, async () => {
       let next = 0;
       const statuses: number[] = [];
       const client = async () => {

@@ -37,6 +37,8 @@ interface ListQuery {
   cursor?: string;
 }
 
+// LIMIT: there is no route to delete a job: the Store has no delete yet. Finished jobs stay
+// until the store removes them; cancel stops one that has not run.
 const ITEM_FIELDS = ['task', 'payload', 'options'];
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, ERROR_SCHEMA]));

@@ -1,6 +1,7 @@
 // The read-only overview routes of /api/v1: counts per state, per queue with the oldest due job,
-// and jobs finished per minute for the throughput chart. Pausing and resuming a queue belong on
-// /queues/:name when the queue API has them; the per-queue objects are where `paused` goes.
+// and jobs finished per minute for the throughput chart.
+// LIMIT: queues cannot be paused or resumed, nor schedules listed, until the Queue API has them;
+// they belong at POST /queues/:name/pause|resume (a `paused` field per queue) and GET /schedules.
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
 import type { Queue } from '../../index.js';
