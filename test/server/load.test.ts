@@ -7,6 +7,7 @@ import { request, startTestServer, type Backend, type TestServer } from './serve
 
 const REQUESTS = 2_000;
 const CLIENTS = 20;
+const CLAIM = `${REQUESTS} enqueues from ${CLIENTS} clients at once: all 2xx, each stored once`;
 
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
   describe(`serve under load on ${backend}`, () => {
@@ -16,7 +17,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
     after(async () => t.close());
 
-    test(`${REQUESTS} enqueues from ${CLIENTS} clients at once: all 2xx, each stored once`, async () => {
+    test(CLAIM, async () => {
       let next = 0;
       const statuses: number[] = [];
       const client = async () => {
