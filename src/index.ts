@@ -7,7 +7,7 @@ export type { Handler, JobContext } from './worker/job-run.js';
 export type { EnqueueOptions, BackoffOptions } from './core/enqueue-options.js';
 export type { WorkerOptions } from './core/worker-options.js';
 export type { Backoff, Job, JobError, JobState, QueueStats, StateCounts } from './core/job.js';
-export type { JobPage } from './stores/store.js';
+export type { FinishedCount, JobPage, OldestDue } from './stores/store.js';
 export {
   CancelledError,
   JobTimeoutError,

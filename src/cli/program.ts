@@ -13,6 +13,7 @@ import { listCommand } from './list.js';
 import { migrateCommand } from './migrate.js';
 import { hideSecrets, oneLine } from './report-failure.js';
 import { retryCommand } from './retry.js';
+import { serveCommand } from './serve.js';
 import { showCommand } from './show.js';
 import { statsCommand } from './stats.js';
 import { workerCommand } from './worker.js';
@@ -21,6 +22,7 @@ const EXAMPLES = `
 Examples:
   $ ticketrail enqueue send-welcome-email '{"userId":42}'
   $ ticketrail worker ./handlers.mjs --concurrency 10
+  $ ticketrail serve --port 7464 --worker ./handlers.mjs
   $ ticketrail list --state failed
   $ ticketrail --db sqlite:/var/lib/app/jobs.db stats
   $ ticketrail --db postgres://app@db:5432/app migrate`;
@@ -41,6 +43,7 @@ export function createProgram(): Command {
     retryCommand(),
     cancelCommand(),
     workerCommand(),
+    serveCommand(),
     migrateCommand(),
     demoCommand(),
   ]) {

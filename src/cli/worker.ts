@@ -135,7 +135,7 @@ async function runUntilSignal(
 }
 
 /** Resolves on the first SIGTERM or SIGINT; every later one calls `onAnother`. */
-function firstSignal(onAnother: () => void): Promise<NodeJS.Signals> {
+export function firstSignal(onAnother: () => void): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let received = false;
     const listener = (signal: NodeJS.Signals): void => {

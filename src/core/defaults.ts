@@ -55,3 +55,12 @@ export const MAX_ERROR_MESSAGE_CHARS = 4_096;
 export const MAX_ERROR_STACK_CHARS = 16_384;
 /** Most failed tries whose errors a job keeps (the newest). */
 export const MAX_KEPT_ERRORS = 25;
+
+/** `ticketrail serve`: the address it binds without `--host` (and the only one without a token). */
+export const DEFAULT_SERVE_HOST = '127.0.0.1';
+/** `ticketrail serve`: the port it listens on without `--port`. */
+export const DEFAULT_SERVE_PORT = 7464;
+/** `ticketrail serve`: largest accepted request body, in bytes. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
+/** `ticketrail serve`: most jobs one `POST /api/v1/jobs` may carry. */
+export const MAX_ENQUEUE_BATCH = 1_000;

@@ -11,3 +11,9 @@ export function logLevelFromEnvironment(): string | undefined {
   const level = process.env.TICKETRAIL_LOG_LEVEL;
   return level === undefined || level.trim() === '' ? undefined : level.trim();
 }
+
+/** Bearer token of `ticketrail serve` from TICKETRAIL_TOKEN, if set. Never log it. */
+export function tokenFromEnvironment(): string | undefined {
+  const token = process.env.TICKETRAIL_TOKEN;
+  return token === undefined || token.trim() === '' ? undefined : token.trim();
+}

@@ -3,14 +3,14 @@
 import type { Logger } from 'pino';
 
 import { checkInteger, checkKnownFields, checkObject } from '../core/check.js';
-import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../core/defaults.js';
+import { DEFAULT_LIST_LIMIT, MAX_KEY_LENGTH, MAX_LIST_LIMIT } from '../core/defaults.js';
 import { describe } from '../core/durations.js';
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueue-options.js';
-import { ValidationError } from '../core/errors.js';
+import { NotFoundError, StateError, ValidationError } from '../core/errors.js';
 import { JOB_STATES, type Job, type JobState, type QueueStats } from '../core/job.js';
 import { validateName } from '../core/names.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../core/worker-options.js';
-import type { JobPage, Store } from '../stores/store.js';
+import type { FinishedCount, JobPage, OldestDue, Store } from '../stores/store.js';
 import type { Handler } from '../worker/job-run.js';
 import { Worker } from '../worker/worker.js';
 
@@ -25,6 +25,8 @@ export interface ListJobsOptions {
   state?: JobState;
   task?: string;
   queue?: string;
+  /** Only the job holding this idempotency key. */
+  key?: string;
   /** Page size, 1 to 1000. Default: 50. */
   limit?: number;
   /** `nextCursor` of the previous page. */
@@ -111,7 +113,7 @@ export class Queue {
     this.#checkOpen('listJobs');
     const context = 'listJobs()';
     const given = checkObject('options', options, context);
-    checkKnownFields('', given, ['state', 'task', 'queue', 'limit', 'cursor'], context);
+    checkKnownFields('', given, ['state', 'task', 'queue', 'key', 'limit', 'cursor'], context);
     if (given.state !== undefined && !JOB_STATES.includes(given.state as JobState)) {
       throw new ValidationError(
         'state',
@@ -134,6 +136,7 @@ export class Queue {
       state: given.state as JobState | undefined,
       task: given.task === undefined ? undefined : validateName('task', given.task, context),
       queue: given.queue === undefined ? undefined : validateName('queue', given.queue, context),
+      key: given.key === undefined ? undefined : checkKey(given.key, context),
       limit:
         given.limit === undefined
           ? DEFAULT_LIST_LIMIT
@@ -158,6 +161,62 @@ export class Queue {
   async stats(): Promise<QueueStats> {
     this.#checkOpen('stats');
     return this.store.stats();
+  }
+
+  /**
+   * Jobs that reached `completed` or `failed` since a time, per queue and minute, oldest first:
+   * what throughput charts read. A job counts in the state it holds now.
+   *
+   * @example
+   * const lastHour = await queue.countFinished(new Date(Date.now() - 3_600_000));
+   */
+  async countFinished(since: Date): Promise<FinishedCount[]> {
+    this.#checkOpen('countFinished');
+    if (!(since instanceof Date) || Number.isNaN(since.getTime())) {
+      throw new ValidationError(
+        'since',
+        since,
+        `countFinished(): since must be a valid Date, got ${describe(since)}`,
+      );
+    }
+    return this.store.countFinished(since.getTime());
+  }
+
+  /** Per queue holding due jobs, when the one that has waited longest became due. */
+  async oldestDue(): Promise<OldestDue[]> {
+    this.#checkOpen('oldestDue');
+    return this.store.oldestDue();
+  }
+
+  /**
+   * Retries every failed job (optionally of one queue and task): each becomes due now with a
+   * fresh set of tries. Returns how many were retried.
+   */
+  async retryFailed(filter: { queue?: string; task?: string } = {}): Promise<number> {
+    this.#checkOpen('retryFailed');
+    // LIMIT: one retry per job, not one transaction: a failure part way leaves the jobs before
+    // it retried, and jobs that fail while this runs may be retried too.
+    let retried = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.listJobs({
+        ...filter,
+        state: 'failed',
+        limit: MAX_LIST_LIMIT,
+        cursor,
+      });
+      for (const job of page.jobs) {
+        await this.store.retry(job.id).then(
+          () => (retried += 1),
+          (error: unknown) => {
+            // Retried or cancelled by someone else meanwhile: nothing left to do for it.
+            if (!(error instanceof StateError || error instanceof NotFoundError)) throw error;
+          },
+        );
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return retried;
   }
 
   /**
@@ -225,6 +284,17 @@ function checkId(operation: string, id: unknown): string {
     );
   }
   return id;
+}
+
+function checkKey(key: unknown, context: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new ValidationError(
+      'key',
+      key,
+      `${context}: key must be a string of 1 to ${MAX_KEY_LENGTH} characters, got ${describe(key)}`,
+    );
+  }
+  return key;
 }
 
 function resolveHandlers(handlers: unknown): Map<string, Handler> {

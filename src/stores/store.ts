@@ -53,6 +53,8 @@ export interface ListFilter {
   state?: JobState;
   task?: string;
   queue?: string;
+  /** Only the job holding this idempotency key (at most one). */
+  key?: string;
   /** Page size, already bounded by the caller. */
   limit: number;
   /** From a previous page's `nextCursor`. */
@@ -64,6 +66,24 @@ export interface JobPage {
   jobs: Job[];
   /** Pass as `cursor` to read the next page; null on the last page. */
   nextCursor: string | null;
+}
+
+/** How many jobs of one queue finished in one minute. */
+export interface FinishedCount {
+  queue: string;
+  /** Start of the minute, in ms since the epoch (a multiple of 60,000). */
+  minuteMs: number;
+  /** Jobs that reached `completed` in that minute. */
+  completed: number;
+  /** Jobs that reached `failed` (no tries left) in that minute. */
+  failed: number;
+}
+
+/** The oldest due job of one queue. */
+export interface OldestDue {
+  queue: string;
+  /** When that job became due (its run at), in ms since the epoch. */
+  dueAtMs: number;
 }
 
 /** A notice that work may be due: sent after an enqueue so idle workers need not wait a poll. */
@@ -121,6 +141,20 @@ export interface Store {
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: ListFilter): Promise<JobPage>;
   stats(): Promise<QueueStats>;
+
+  /**
+   * Counts the jobs that reached `completed` or `failed` at or after `sinceMs`, per queue and
+   * minute of their finished time, oldest minute first; minutes with neither are left out. A job
+   * counts once, in the state it holds now: one retried since is not counted. Reads an index of
+   * finished jobs, so the cost follows the jobs in the window, not the table.
+   */
+  countFinished(sinceMs: number): Promise<FinishedCount[]>;
+
+  /**
+   * Per queue that holds due jobs (available: pending and due now), the due time of the one that
+   * has waited longest. Queues without due jobs are left out.
+   */
+  oldestDue(): Promise<OldestDue[]>;
 
   /**
    * Cancels a scheduled, available or running job (a running one loses its lease, so its

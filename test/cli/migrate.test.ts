@@ -5,6 +5,7 @@ import { after, describe, test } from 'node:test';
 
 import Database from 'better-sqlite3';
 
+import { SCHEMA_VERSION } from '../../src/stores/sqlite/schema.js';
 import { adminQuery, dropSchema, storeUrl, testSchema } from '../helpers/postgres.js';
 import { CONCURRENCY, openQueue, runCli, runFailing, tempDatabase } from './cli-process.js';
 
@@ -21,9 +22,9 @@ describe('ticketrail migrate', { concurrency: CONCURRENCY }, () => {
     const second = await runCli(['--db', url, 'migrate', '--json']);
 
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stdout, 'schema upgraded from a new schema to version 1\n');
+    assert.equal(first.stdout, `schema upgraded from a new schema to version ${SCHEMA_VERSION}\n`);
     assert.equal(second.code, 0, second.stderr);
-    assert.deepEqual(JSON.parse(second.stdout), { from: 1, to: 1 });
+    assert.deepEqual(JSON.parse(second.stdout), { from: SCHEMA_VERSION, to: SCHEMA_VERSION });
   });
 
   test('creates a PostgreSQL schema, and a second run keeps its jobs', async () => {

@@ -24,6 +24,7 @@ const COMMANDS = [
   'retry',
   'cancel',
   'worker',
+  'serve',
   'migrate',
   'demo',
 ];

@@ -2,6 +2,7 @@
 // file calls runConformance() with a factory that opens a fresh, isolated store.
 import { describe } from 'node:test';
 
+import { activityContract } from './activity.js';
 import { cancelRetryContract } from './cancel-retry.js';
 import { claimContract } from './claim.js';
 import { enqueueContract } from './enqueue.js';
@@ -23,6 +24,7 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     finishContract(factory);
     cancelRetryContract(factory);
     listStatsContract(factory);
+    activityContract(factory);
     transactionContract(factory);
     workerContract(factory);
     prefetchContract(factory);

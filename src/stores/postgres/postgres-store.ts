@@ -24,9 +24,11 @@ import { emptyCounts, type Job, type JobState, type QueueStats } from '../../cor
 import type {
   ClaimRequest,
   ClaimedJob,
+  FinishedCount,
   JobPage,
   Lease,
   ListFilter,
+  OldestDue,
   Outcome,
   Store,
   WakeNotice,
@@ -288,6 +290,7 @@ export class PostgresStore implements Store {
     }
     if (filter.task !== undefined) conditions.push(`j.task = ${param(filter.task)}`);
     if (filter.queue !== undefined) conditions.push(`j.queue = ${param(filter.queue)}`);
+    if (filter.key !== undefined) conditions.push(`j.key = ${param(filter.key)}`);
     if (filter.cursor !== undefined) {
       if (!ID_PATTERN.test(filter.cursor)) return { jobs: [], nextCursor: null };
       conditions.push(`j.id < ${param(filter.cursor)}`);
@@ -314,6 +317,25 @@ export class PostgresStore implements Store {
       stats.total[state] += n;
     }
     return stats;
+  }
+
+  async countFinished(sinceMs: number): Promise<FinishedCount[]> {
+    const rows = await this.#query<[string, number, number, number]>(
+      'countFinished',
+      'countFinished',
+      [sinceMs],
+    );
+    return rows.map(([queue, minuteMs, completed, failed]) => ({
+      queue,
+      minuteMs,
+      completed,
+      failed,
+    }));
+  }
+
+  async oldestDue(): Promise<OldestDue[]> {
+    const rows = await this.#query<[string, number]>('oldestDue', 'oldestDue', []);
+    return rows.map(([queue, dueAtMs]) => ({ queue, dueAtMs }));
   }
 
   async cancel(id: string): Promise<Job> {

@@ -207,6 +207,22 @@ export function statementsFor(s: string) {
         count(*)::int AS n
       FROM ${jobs} GROUP BY 1, 2`,
 
+    /** Jobs finished per queue and minute since a time. Parameters: since (ms). */
+    countFinished: `
+      SELECT queue, floor(${ms('finished_at')} / 60000) * 60000 AS minute_ms,
+        (count(*) FILTER (WHERE state = 'completed'))::int AS completed,
+        (count(*) FILTER (WHERE state = 'failed'))::int AS failed
+      FROM ${jobs}
+      WHERE state IN ('completed', 'failed') AND finished_at >= ${fromMs('$1')}
+      GROUP BY 1, 2 ORDER BY 2, 1`,
+
+    // LIMIT: the due index is ordered by priority before due time, so this reads every pending
+    // entry of the lanes (not only the oldest); on a backlog of millions a read takes a while.
+    /** The oldest due job of each lane. */
+    oldestDue: `
+      SELECT queue, ${ms('min(run_at)')} AS due_at_ms FROM ${jobs}
+      WHERE state = 'pending' AND run_at <= ${NOW} GROUP BY queue ORDER BY queue`,
+
     /** A page of jobs, newest first, with the filters that are set; the limit is the last $. */
     listJobs(filters: readonly string[], limitParam: string): string {
       const where = filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;

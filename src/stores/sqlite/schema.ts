@@ -43,7 +43,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX ticketrail_jobs_dead ON ticketrail_jobs (state, id)
     WHERE state IN ('failed', 'cancelled');
   `,
+  // 2: finished jobs by time, for throughput over the last hour (countFinished). It holds every
+  // column that read needs, so the read never visits the table. A completion writes one entry
+  // more; pending jobs, and so enqueues and claims, do not pay for it.
+  `
+  CREATE INDEX ticketrail_jobs_finished ON ticketrail_jobs (finished_at, queue, state)
+    WHERE state IN ('completed', 'failed');
+  `,
 ];
+
+/** The newest schema version this build knows. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings the schema to the newest version inside one write transaction. */
 export function migrate(db: Database.Database): { from: number; to: number } {

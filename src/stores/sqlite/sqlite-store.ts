@@ -17,9 +17,11 @@ import { emptyCounts, type Job, type QueueStats } from '../../core/job.js';
 import type {
   ClaimRequest,
   ClaimedJob,
+  FinishedCount,
   JobPage,
   Lease,
   ListFilter,
+  OldestDue,
   Outcome,
   Store,
   WakeNotice,
@@ -244,6 +246,10 @@ export class SqliteStore implements Store {
       conditions.push('queue = ?');
       params.push(filter.queue);
     }
+    if (filter.key !== undefined) {
+      conditions.push('key = ?');
+      params.push(filter.key);
+    }
     if (filter.cursor !== undefined) {
       conditions.push('id < ?');
       params.push(Number(filter.cursor));
@@ -274,6 +280,16 @@ export class SqliteStore implements Store {
       stats.total[state] += row.n;
     }
     return stats;
+  }
+
+  async countFinished(sinceMs: number): Promise<FinishedCount[]> {
+    const count = this.#prepare('countFinished', () => sql.COUNT_FINISHED, false);
+    return this.#run('countFinished', () => count.all(sinceMs) as FinishedCount[]);
+  }
+
+  async oldestDue(): Promise<OldestDue[]> {
+    const oldest = this.#prepare('oldestDue', () => sql.OLDEST_DUE, false);
+    return this.#run('oldestDue', () => oldest.all(Date.now()) as OldestDue[]);
   }
 
   async cancel(id: string): Promise<Job> {

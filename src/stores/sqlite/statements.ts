@@ -131,6 +131,21 @@ export const COUNT_BY_STATE = `
   SELECT queue, state, (state = 'pending' AND run_at > ?) AS later, COUNT(*) AS n
   FROM ${JOBS} GROUP BY queue, state, later`;
 
+/** Jobs finished per queue and minute since a time. Parameters: since (ms). */
+export const COUNT_FINISHED = `
+  SELECT queue, (finished_at / 60000) * 60000 AS minuteMs,
+    SUM(state = 'completed') AS completed, SUM(state = 'failed') AS failed
+  FROM ${JOBS} INDEXED BY ticketrail_jobs_finished
+  WHERE state IN ('completed', 'failed') AND finished_at >= ?
+  GROUP BY queue, minuteMs ORDER BY minuteMs, queue`;
+
+// LIMIT: the due index is ordered by priority before due time, so this reads every pending
+// entry of the lanes (not only the oldest); on a backlog of millions a read takes a while.
+/** The oldest due job of each lane. Parameters: now (ms). */
+export const OLDEST_DUE = `
+  SELECT queue, MIN(run_at) AS dueAtMs FROM ${JOBS} INDEXED BY ticketrail_jobs_due
+  WHERE state = 'pending' AND run_at <= ? GROUP BY queue ORDER BY queue`;
+
 /** A page of jobs, newest first, with the filters that are set. */
 export function listJobs(filters: readonly string[]): string {
   const where = filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;

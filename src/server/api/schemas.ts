@@ -1,0 +1,218 @@
+// JSON schemas of the HTTP API's requests and answers. Fastify validates requests against them
+// (unknown fields refused), serializes answers by them, and openapi.ts publishes them. Names,
+// payload size and the finer rules are checked by the queue itself, which answers with the
+// field at fault, so the two never disagree.
+import {
+  MAX_ENQUEUE_BATCH,
+  MAX_KEY_LENGTH,
+  MAX_LIST_LIMIT,
+  MAX_NAME_LENGTH,
+} from '../../core/defaults.js';
+import { JOB_STATES } from '../../core/job.js';
+
+const name = (what: string) =>
+  ({
+    type: 'string',
+    minLength: 1,
+    maxLength: MAX_NAME_LENGTH,
+    description: `${what}: letters, digits and _ . : / -`,
+  }) as const;
+const duration = {
+  type: ['integer', 'string'],
+  description: 'Milliseconds, or a string such as "10s", "5m" or "2h".',
+} as const;
+const time = { type: 'string', format: 'date-time' } as const;
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+const key = { type: 'string', minLength: 1, maxLength: MAX_KEY_LENGTH } as const;
+
+const BACKOFF_INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { enum: ['exponential', 'fixed'] },
+    delay: duration,
+    max: { ...duration, description: 'Exponential only: the longest wait.' },
+    jitter: { type: 'boolean' },
+  },
+} as const;
+
+/** One job to enqueue: the body of POST /api/v1/jobs, or one item of an array body. */
+export const ENQUEUE_ITEM = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['task'],
+  properties: {
+    task: name('Task name'),
+    payload: { description: 'Any JSON value; at most 1 MiB as JSON by default.' },
+    options: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        key: {
+          ...key,
+          description: 'Idempotency key: while a job holds it, that job is returned.',
+        },
+        delay: duration,
+        runAt: { ...time, description: 'Run no sooner than this time; give delay or runAt.' },
+        priority: { type: 'integer', description: 'Higher runs first. Default: 0.' },
+        attempts: { type: 'integer', minimum: 1, description: 'Total tries. Default: 5.' },
+        backoff: BACKOFF_INPUT,
+        timeout: { ...duration, description: 'Per-try time limit.' },
+        queue: name('Lane. Default: "default"'),
+      },
+    },
+  },
+} as const;
+
+/**
+ * The body of POST /api/v1/jobs: one job, or an array of them (one transaction). Written with
+ * if/then/else rather than oneOf so that a bad item is reported alone, not with the other branch.
+ */
+export const ENQUEUE_BODY = {
+  description: `One job, or an array of 1 to ${MAX_ENQUEUE_BATCH} jobs enqueued all or none.`,
+  if: { type: 'array' },
+  then: { type: 'array', minItems: 1, maxItems: MAX_ENQUEUE_BATCH, items: ENQUEUE_ITEM },
+  else: ENQUEUE_ITEM,
+} as const;
+
+const BACKOFF = {
+  type: 'object',
+  properties: {
+    type: { enum: ['exponential', 'fixed'] },
+    delayMs: { type: 'integer' },
+    maxMs: { type: 'integer' },
+    jitter: { type: 'boolean' },
+  },
+} as const;
+
+const JOB_ERROR = {
+  type: 'object',
+  properties: {
+    attempt: { type: 'integer' },
+    name: { type: 'string' },
+    message: { type: 'string' },
+    stack: { type: ['string', 'null'] },
+    at: time,
+  },
+} as const;
+
+/** A job as every route returns it. */
+export const JOB = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    task: { type: 'string' },
+    queue: { type: 'string' },
+    payload: {},
+    state: { enum: JOB_STATES },
+    attempt: { type: 'integer', description: 'Tries made so far.' },
+    maxAttempts: { type: 'integer' },
+    priority: { type: 'integer' },
+    key: { type: ['string', 'null'] },
+    runAt: time,
+    createdAt: time,
+    startedAt: nullableTime,
+    finishedAt: nullableTime,
+    result: {},
+    errors: { type: 'array', items: JOB_ERROR, description: 'One per failed try.' },
+    progress: {},
+    timeoutMs: { type: ['integer', 'null'] },
+    backoff: BACKOFF,
+  },
+} as const;
+
+export const JOB_LIST = {
+  type: 'object',
+  properties: {
+    jobs: { type: 'array', items: JOB },
+    nextCursor: {
+      type: ['string', 'null'],
+      description: 'Pass as cursor for the next page; null on the last page.',
+    },
+  },
+} as const;
+
+export const LIST_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    state: { enum: JOB_STATES },
+    task: name('Task name'),
+    queue: name('Queue name'),
+    key: key,
+    limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: 50 },
+    cursor: { type: 'string', description: 'nextCursor of the previous page.' },
+  },
+} as const;
+
+export const JOB_ID_PARAMS = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', maxLength: 200 } },
+} as const;
+
+export const RETRY_FAILED_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { queue: name('Only this queue'), task: name('Only this task') },
+} as const;
+
+const COUNTS = {
+  type: 'object',
+  properties: Object.fromEntries(JOB_STATES.map((state) => [state, { type: 'integer' }])),
+} as const;
+
+export const STATS = {
+  type: 'object',
+  properties: {
+    total: COUNTS,
+    queues: { type: 'object', additionalProperties: COUNTS },
+  },
+} as const;
+
+export const QUEUES = {
+  type: 'object',
+  properties: {
+    queues: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          counts: COUNTS,
+          oldestDueAt: {
+            ...nullableTime,
+            description: 'When the job that has waited longest for a worker became due.',
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const THROUGHPUT_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { minutes: { type: 'integer', minimum: 1, maximum: 1_440, default: 60 } },
+} as const;
+
+export const THROUGHPUT = {
+  type: 'object',
+  properties: {
+    since: time,
+    minutes: {
+      type: 'array',
+      description: 'Jobs finished per queue and minute, oldest first; empty minutes left out.',
+      items: {
+        type: 'object',
+        properties: {
+          queue: { type: 'string' },
+          minute: time,
+          completed: { type: 'integer' },
+          failed: { type: 'integer' },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,376 @@
+// The ticketrail dashboard: one page over the JSON API at /api/v1, refreshed by polling. The
+// token is kept in sessionStorage (this tab only) and sent as "Authorization: Bearer"; nothing
+// else is stored. Every value from the server is written with textContent, never as HTML.
+import { bucketByMinute, drawThroughput } from './chart.js';
+
+const TOKEN_KEY = 'ticketrail.token';
+const REFRESH_MS = 3_000;
+const PAGE_SIZE = 25;
+const HOUR_MINUTES = 60;
+
+const page = {
+  filters: { state: '', task: '', queue: '' },
+  cursor: null,
+  nextCursor: null,
+  needsLogin: false,
+  loading: false,
+  // A refresh asked for while one runs (a new filter, a click) runs right after it.
+  again: false,
+};
+
+const $ = (id) => document.getElementById(id);
+
+class SignInNeeded extends Error {}
+
+async function api(method, path, body) {
+  const headers = {};
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) throw new SignInNeeded();
+  const data = await response.json().catch(() => null);
+  if (!response.ok)
+    throw new Error(data?.error?.message ?? `the server answered ${response.status}`);
+  return data;
+}
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined && value !== null) node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child ?? '');
+  return node;
+}
+
+function formatTime(value) {
+  return value ? new Date(value).toLocaleString() : '-';
+}
+
+// To the millisecond: tries of a job often fall within one second.
+function formatPrecise(value) {
+  return new Date(value).toISOString().replace('T', ' ').replace('Z', ' UTC');
+}
+
+function formatAge(value) {
+  if (!value) return '-';
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(value)) / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+function showOnly(section) {
+  for (const id of ['login', 'overview', 'detail']) $(id).hidden = id !== section;
+}
+
+function setStatus(message, failed = false) {
+  $('status').textContent = message;
+  $('status').classList.toggle('error', failed);
+}
+
+// --- signing in ------------------------------------------------------------------------------
+
+function askForToken(rejected) {
+  page.needsLogin = true;
+  showOnly('login');
+  $('logout').hidden = true;
+  $('login-error').textContent = rejected ? 'That token was not accepted.' : '';
+  setStatus('');
+  $('token').focus();
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
+  $('token').value = '';
+  try {
+    await api('GET', '/stats');
+  } catch (error) {
+    if (error instanceof SignInNeeded) return askForToken(true);
+    throw error;
+  }
+  page.needsLogin = false;
+  $('logout').hidden = false;
+  await render();
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  askForToken(false);
+}
+
+// --- the overview: queues, throughput, jobs ---------------------------------------------------
+
+function countLink(queue, state, count) {
+  const link = element(
+    'a',
+    { href: '#/', 'data-queue': queue, 'data-state': state },
+    String(count),
+  );
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    setFilters({ queue, state, task: '' });
+  });
+  return link;
+}
+
+function renderQueues({ queues }) {
+  const states = ['scheduled', 'available', 'running', 'completed', 'failed', 'cancelled'];
+  const rows = queues.map((queue) =>
+    element(
+      'tr',
+      { 'data-queue': queue.name },
+      element('td', {}, queue.name),
+      ...states.map((state) =>
+        element(
+          'td',
+          { class: `count ${state}` },
+          countLink(queue.name, state, queue.counts[state]),
+        ),
+      ),
+      element('td', { class: 'count' }, formatAge(queue.oldestDueAt)),
+    ),
+  );
+  if (rows.length === 0)
+    rows.push(element('tr', {}, element('td', { colspan: 8 }, 'No jobs yet.')));
+  $('queues').tBodies[0].replaceChildren(...rows);
+}
+
+function renderThroughput({ since, minutes }) {
+  const buckets = bucketByMinute(minutes, Date.parse(since), HOUR_MINUTES);
+  const completed = buckets.reduce((sum, bucket) => sum + bucket.completed, 0);
+  const failed = buckets.reduce((sum, bucket) => sum + bucket.failed, 0);
+  const rate = completed + failed === 0 ? 0 : (failed / (completed + failed)) * 100;
+  $('throughput-summary').textContent =
+    `${completed} completed, ${failed} failed (failure rate ${rate.toFixed(1)}%), ` +
+    `${(completed / HOUR_MINUTES).toFixed(1)} jobs/min on average`;
+  drawThroughput($('throughput-chart'), buckets);
+}
+
+function renderJobs({ jobs, nextCursor }) {
+  page.nextCursor = nextCursor;
+  const rows = jobs.map((job) =>
+    element(
+      'tr',
+      { 'data-job-id': job.id, 'data-state': job.state },
+      element('td', {}, element('a', { href: `#/jobs/${encodeURIComponent(job.id)}` }, job.id)),
+      element('td', {}, job.task),
+      element('td', {}, job.queue),
+      element('td', {}, element('span', { class: `state ${job.state}` }, job.state)),
+      element('td', { class: 'count' }, `${job.attempt}/${job.maxAttempts}`),
+      element('td', {}, formatTime(job.createdAt)),
+      element('td', {}, formatTime(job.finishedAt)),
+    ),
+  );
+  if (rows.length === 0)
+    rows.push(element('tr', {}, element('td', { colspan: 7 }, 'No jobs match.')));
+  $('jobs').tBodies[0].replaceChildren(...rows);
+  $('next-page').disabled = nextCursor === null;
+  $('first-page').disabled = page.cursor === null;
+}
+
+function jobsQuery() {
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  for (const [name, value] of Object.entries(page.filters)) if (value) query.set(name, value);
+  if (page.cursor) query.set('cursor', page.cursor);
+  return `/jobs?${query}`;
+}
+
+async function renderOverview() {
+  const [queues, throughput, jobs] = await Promise.all([
+    api('GET', '/queues'),
+    api('GET', `/throughput?minutes=${HOUR_MINUTES}`),
+    api('GET', jobsQuery()),
+  ]);
+  showOnly('overview');
+  renderQueues(queues);
+  renderThroughput(throughput);
+  renderJobs(jobs);
+}
+
+function setFilters(filters) {
+  page.filters = filters;
+  page.cursor = null;
+  const form = $('filters');
+  for (const [name, value] of Object.entries(filters)) form.elements[name].value = value;
+  void refresh();
+}
+
+async function find(event) {
+  event.preventDefault();
+  const wanted = $('search').elements.q.value.trim();
+  $('search-result').textContent = '';
+  if (!wanted) return;
+  if (/^[0-9]+$/.test(wanted)) {
+    const byId = await api('GET', `/jobs/${wanted}`).catch(() => null);
+    if (byId) return void (location.hash = `#/jobs/${byId.id}`);
+  }
+  const byKey = await api('GET', `/jobs?key=${encodeURIComponent(wanted)}&limit=1`).catch(() => ({
+    jobs: [],
+  }));
+  if (byKey.jobs.length > 0) return void (location.hash = `#/jobs/${byKey.jobs[0].id}`);
+  $('search-result').textContent = `No job has the id or key "${wanted}".`;
+}
+
+async function retryFailed() {
+  const { queue, task } = page.filters;
+  const scope = [queue && `queue ${queue}`, task && `task ${task}`].filter(Boolean).join(', ');
+  if (!confirm(`Retry every failed job${scope ? ` of ${scope}` : ''}?`)) return;
+  const body = {};
+  if (queue) body.queue = queue;
+  if (task) body.task = task;
+  const { retried } = await api('POST', '/jobs/retry-failed', body);
+  setStatus(`${retried} failed jobs retried`);
+  await refresh();
+}
+
+// --- one job --------------------------------------------------------------------------------
+
+function json(value) {
+  return value === null || value === undefined ? '(none)' : JSON.stringify(value, null, 2);
+}
+
+function renderJob(job) {
+  showOnly('detail');
+  $('detail-title').textContent = `Job ${job.id}: ${job.task}`;
+  const fields = [
+    ['state', element('span', { class: `state ${job.state}`, id: 'detail-state' }, job.state)],
+    ['queue', job.queue],
+    ['tries', `${job.attempt} of ${job.maxAttempts}`],
+    ['priority', String(job.priority)],
+    ['key', job.key ?? '-'],
+    ['timeout', job.timeoutMs === null ? '-' : `${job.timeoutMs} ms`],
+    ['progress', job.progress === null ? '-' : JSON.stringify(job.progress)],
+  ];
+  $('detail-fields').replaceChildren(
+    ...fields.flatMap(([name, value]) => [element('dt', {}, name), element('dd', {}, value)]),
+  );
+  const events = [
+    ['created', job.createdAt],
+    ['due (latest)', job.runAt],
+    ...job.errors.map((error) => [`try ${error.attempt} failed: ${error.name}`, error.at]),
+    ['latest try started', job.startedAt],
+    [`finished (${job.state})`, job.finishedAt],
+  ]
+    .filter(([, at]) => at)
+    .sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
+  $('timeline').replaceChildren(
+    ...events.map(([what, at]) =>
+      element('li', {}, element('time', { datetime: at }, formatPrecise(at)), ` ${what}`),
+    ),
+  );
+  $('payload').textContent = json(job.payload);
+  $('result').textContent = json(job.result);
+  $('errors').replaceChildren(
+    ...(job.errors.length === 0
+      ? [element('p', {}, 'None.')]
+      : job.errors.map((error) =>
+          element(
+            'details',
+            { class: 'try-error', open: '' },
+            element(
+              'summary',
+              {},
+              `Try ${error.attempt}, ${formatTime(error.at)}: ${error.name}: ${error.message}`,
+            ),
+            element('pre', {}, error.stack ?? '(no stack)'),
+          ),
+        )),
+  );
+  $('retry').disabled = !['failed', 'cancelled'].includes(job.state);
+  $('cancel').disabled = !['scheduled', 'available', 'running'].includes(job.state);
+}
+
+async function act(action) {
+  const id = currentJobId();
+  $('action-result').textContent = '';
+  try {
+    const job = await api('POST', `/jobs/${encodeURIComponent(id)}/${action}`);
+    $('action-result').textContent = action === 'retry' ? 'Retried: due now.' : 'Cancelled.';
+    renderJob(job);
+  } catch (error) {
+    if (error instanceof SignInNeeded) return askForToken(false);
+    $('action-result').textContent = error.message;
+  }
+}
+
+function currentJobId() {
+  const match = /^#\/jobs\/(.+)$/.exec(location.hash);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+// --- refreshing -------------------------------------------------------------------------------
+
+async function render() {
+  const id = currentJobId();
+  if (id === null) return renderOverview();
+  return renderJob(await api('GET', `/jobs/${encodeURIComponent(id)}`));
+}
+
+async function refresh() {
+  if (page.needsLogin) return;
+  if (page.loading) return void (page.again = true);
+  page.loading = true;
+  try {
+    await render();
+    $('logout').hidden = !sessionStorage.getItem(TOKEN_KEY);
+    setStatus(`updated ${new Date().toLocaleTimeString()}`);
+  } catch (error) {
+    if (error instanceof SignInNeeded) askForToken(Boolean(sessionStorage.getItem(TOKEN_KEY)));
+    else setStatus(error.message, true);
+  } finally {
+    page.loading = false;
+  }
+  if (page.again) {
+    page.again = false;
+    await refresh();
+  }
+}
+
+function start() {
+  $('login-form').addEventListener('submit', (event) => void signIn(event).catch(showError));
+  $('logout').addEventListener('click', signOut);
+  $('filters').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.target.elements;
+    setFilters({
+      state: form.state.value,
+      task: form.task.value.trim(),
+      queue: form.queue.value.trim(),
+    });
+  });
+  $('search').addEventListener('submit', (event) => void find(event).catch(showError));
+  $('retry-failed').addEventListener('click', () => void retryFailed().catch(showError));
+  $('next-page').addEventListener('click', () => {
+    if (page.nextCursor === null) return;
+    page.cursor = page.nextCursor;
+    void refresh();
+  });
+  $('first-page').addEventListener('click', () => {
+    page.cursor = null;
+    void refresh();
+  });
+  $('retry').addEventListener('click', () => void act('retry'));
+  $('cancel').addEventListener('click', () => void act('cancel'));
+  window.addEventListener('hashchange', () => {
+    $('action-result').textContent = '';
+    void refresh();
+  });
+  setInterval(() => {
+    if ($('live').checked && !document.hidden) void refresh();
+  }, REFRESH_MS);
+  void refresh();
+}
+
+function showError(error) {
+  if (error instanceof SignInNeeded) return askForToken(true);
+  setStatus(error.message, true);
+}
+
+start();

@@ -1,0 +1,287 @@
+// The /api/v1 job and queue routes over real HTTP, on SQLite and on PostgreSQL: what each route
+// answers, and how every bad request is refused with the field named and nothing written.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { waitUntil } from '../helpers/jobs.js';
+import { startTestServer, type Backend, type TestServer } from './server-setup.js';
+
+for (const backend of ['sqlite', 'postgres'] as Backend[]) {
+  describe(`HTTP API on ${backend}`, () => {
+    let t: TestServer;
+    before(async () => {
+      t = await startTestServer({
+        backend,
+        // Jobs of the other lanes stay where the tests put them.
+        queues: ['flaky', 'bulk', 'other', 'counted'],
+        handlers: {
+          // Fails its first `failTries` tries, counted over retries by hand (errors are kept).
+          flaky: async (payload, ctx) => {
+            if (ctx.job.errors.length < (payload as { failTries: number }).failTries) {
+              throw new Error('flaky failed');
+            }
+            return { done: true };
+          },
+        },
+      });
+    });
+    after(async () => t.close());
+
+    const total = async () => (await t.queue.stats()).total;
+    const countAll = async () => Object.values(await total()).reduce((a, b) => a + b, 0);
+
+    test('POST /jobs stores one job with its options and answers 201 with it', async () => {
+      const runAt = '2030-01-31T09:00:00.000Z';
+      const answer = await t.call('POST', '/api/v1/jobs', {
+        body: {
+          task: 'send-email',
+          payload: { to: 'ada@example.com' },
+          options: { queue: 'mail', key: `k-${backend}-1`, runAt, priority: 3, attempts: 2 },
+        },
+      });
+
+      assert.equal(answer.status, 201, answer.text);
+      assert.equal(answer.json.task, 'send-email');
+      assert.equal(answer.json.queue, 'mail');
+      assert.equal(answer.json.state, 'scheduled');
+      assert.equal(answer.json.runAt, runAt);
+      assert.equal(answer.json.maxAttempts, 2);
+      const stored = await t.queue.getJob(answer.json.id);
+      assert.deepEqual(stored?.payload, { to: 'ada@example.com' });
+      assert.equal(stored?.priority, 3);
+    });
+
+    test('POST /jobs with an array stores every job in input order', async () => {
+      const answer = await t.call('POST', '/api/v1/jobs', {
+        body: [
+          { task: 'resize', payload: { n: 1 }, options: { queue: 'images', delay: '1h' } },
+          { task: 'resize', payload: { n: 2 }, options: { queue: 'images', delay: 3_600_000 } },
+        ],
+      });
+
+      assert.equal(answer.status, 201, answer.text);
+      assert.deepEqual(
+        answer.json.jobs.map((job: { payload: unknown }) => job.payload),
+        [{ n: 1 }, { n: 2 }],
+      );
+    });
+
+    test('a bad array item is refused with its path and nothing is written', async () => {
+      const before = await countAll();
+      const answer = await t.call('POST', '/api/v1/jobs', {
+        body: [
+          { task: 'ok', options: { delay: '1h' } },
+          { task: 'ok', options: { delay: '1h', queue: 'no spaces allowed' } },
+        ],
+      });
+
+      assert.equal(answer.status, 400);
+      assert.equal(answer.json.error.code, 'E_VALIDATION');
+      assert.equal(answer.json.error.field, '[1].options.queue');
+      assert.match(answer.json.error.message, /queue "no spaces allowed" has characters/);
+      assert.equal(await countAll(), before);
+    });
+
+    const refusals: [string, unknown, string, RegExp][] = [
+      ['an unknown top-level field', { task: 'a', priority: 1 }, 'priority', /unknown field/],
+      ['an unknown option', { task: 'a', options: { retries: 3 } }, 'options.retries', /unknown/],
+      [
+        'an unknown field in an array item',
+        [{ task: 'a' }, { task: 'b', extra: true }],
+        '[1].extra',
+        /unknown field/,
+      ],
+      ['a missing task', { payload: {} }, 'task', /missing field "task"/],
+      ['a task of the wrong type', { task: 42 }, 'task', /must be string/],
+      [
+        'a priority given as text',
+        { task: 'a', options: { priority: '5' } },
+        'options.priority',
+        /integer/,
+      ],
+      ['a bad task name', { task: 'send email' }, 'task', /characters that are not allowed/],
+      ['a bad delay', { task: 'a', options: { delay: 'soon' } }, 'options.delay', /duration/],
+      ['a bad runAt', { task: 'a', options: { runAt: 'tomorrow' } }, 'options.runAt', /date-time/],
+      ['an empty array', [], 'body', /fewer than 1/],
+      ['a body that is not an object', '"just text"', 'body', /must be object/],
+    ];
+    for (const [what, body, field, message] of refusals) {
+      test(`POST /jobs refuses ${what} with 400 naming ${field}`, async () => {
+        const before = await countAll();
+        const answer = await t.call('POST', '/api/v1/jobs', { body });
+
+        assert.equal(answer.status, 400, answer.text);
+        assert.equal(answer.json.error.field, field);
+        assert.match(answer.json.error.message, message);
+        assert.equal(await countAll(), before);
+      });
+    }
+
+    test('POST /jobs refuses malformed JSON and an empty body, naming the body', async () => {
+      for (const body of ['{"task": "a",', '']) {
+        const answer = await t.call('POST', '/api/v1/jobs', { body });
+        assert.equal(answer.status, 400, answer.text);
+        assert.equal(answer.json.error.field, 'body');
+      }
+    });
+
+    test('POST /jobs refuses a body over the limit with 413 naming the limit', async () => {
+      const answer = await t.call('POST', '/api/v1/jobs', {
+        body: { task: 'big', payload: 'x'.repeat(1_100_000) },
+      });
+
+      assert.equal(answer.status, 413);
+      assert.equal(answer.json.error.field, 'body');
+      assert.match(answer.json.error.message, /limit of 1048576 bytes/);
+    });
+
+    test('GET /jobs/:id answers the job, and 404 for an unknown id', async () => {
+      const job = await t.queue.enqueue('lookup', { n: 7 }, { delay: '1h' });
+
+      const found = await t.call('GET', `/api/v1/jobs/${job.id}`);
+      const missing = await t.call('GET', '/api/v1/jobs/987654321');
+
+      assert.equal(found.status, 200);
+      assert.deepEqual(found.json.payload, { n: 7 });
+      assert.equal(missing.status, 404);
+      assert.equal(missing.json.error.code, 'E_NOT_FOUND');
+    });
+
+    test('GET /jobs filters by state, task, queue and key, and pages by cursor', async () => {
+      const jobs = await t.queue.enqueueMany(
+        Array.from({ length: 5 }, (_, i) => ({
+          task: 'paged',
+          payload: { i },
+          options: { queue: 'pages', delay: '1h', key: `page-${backend}-${i}` },
+        })),
+      );
+      const first = await t.call('GET', '/api/v1/jobs?task=paged&queue=pages&limit=3');
+      const second = await t.call(
+        'GET',
+        `/api/v1/jobs?task=paged&queue=pages&limit=3&cursor=${first.json.nextCursor}`,
+      );
+      const byKey = await t.call('GET', `/api/v1/jobs?key=page-${backend}-2`);
+      const byState = await t.call('GET', '/api/v1/jobs?state=scheduled&queue=pages');
+
+      const ids = (answer: { json: { jobs: { id: string }[] } }) =>
+        answer.json.jobs.map((j) => j.id);
+      assert.deepEqual([...ids(first), ...ids(second)], jobs.map((job) => job.id).reverse());
+      assert.equal(second.json.nextCursor, null);
+      assert.deepEqual(ids(byKey), [jobs[2].id]);
+      assert.equal(byState.json.jobs.length, 5);
+    });
+
+    test('GET /jobs refuses a bad state, limit or unknown parameter, naming it', async () => {
+      const cases: [string, string][] = [
+        ['state=lost', 'state'],
+        ['limit=0', 'limit'],
+        ['limit=ten', 'limit'],
+        ['colour=red', 'colour'],
+        ['task=bad%20name', 'task'],
+      ];
+      for (const [query, field] of cases) {
+        const answer = await t.call('GET', `/api/v1/jobs?${query}`);
+        assert.equal(answer.status, 400, `${query}: ${answer.text}`);
+        assert.equal(answer.json.error.field, field, query);
+      }
+    });
+
+    test('a job that failed is retried by POST /jobs/:id/retry and then completes', async () => {
+      const job = await t.queue.enqueue('flaky', { failTries: 1 }, { attempts: 1, queue: 'flaky' });
+      await waitUntil(
+        'the job to fail',
+        async () => (await t.queue.getJob(job.id))?.state === 'failed',
+      );
+
+      const retried = await t.call('POST', `/api/v1/jobs/${job.id}/retry`);
+      assert.equal(retried.status, 200, retried.text);
+      assert.equal(retried.json.state, 'available');
+      const done = await waitUntil('the job to complete', async () => {
+        const stored = await t.queue.getJob(job.id);
+        return stored?.state === 'completed' ? stored : null;
+      });
+      assert.deepEqual(done.result, { done: true });
+      assert.equal(done.errors.length, 1);
+    });
+
+    test('retry and cancel answer 409 in a state that forbids them, 404 for no job', async () => {
+      const job = await t.queue.enqueue('later', {}, { delay: '1h' });
+
+      const early = await t.call('POST', `/api/v1/jobs/${job.id}/retry`);
+      const cancelled = await t.call('POST', `/api/v1/jobs/${job.id}/cancel`, { body: '' });
+      const again = await t.call('POST', `/api/v1/jobs/${job.id}/cancel`);
+      const missing = await t.call('POST', '/api/v1/jobs/987654321/cancel');
+
+      assert.equal(early.status, 409);
+      assert.equal(early.json.error.code, 'E_STATE');
+      assert.equal(cancelled.status, 200);
+      assert.equal(cancelled.json.state, 'cancelled');
+      assert.equal(again.status, 200, 'cancelling a cancelled job returns it unchanged');
+      assert.equal(missing.status, 404);
+    });
+
+    test('retry-failed retries the failed jobs of the queue and task given', async () => {
+      const failing = await t.queue.enqueueMany([
+        { task: 'flaky', payload: { failTries: 1 }, options: { attempts: 1, queue: 'bulk' } },
+        { task: 'flaky', payload: { failTries: 1 }, options: { attempts: 1, queue: 'bulk' } },
+        { task: 'flaky', payload: { failTries: 1 }, options: { attempts: 1, queue: 'other' } },
+      ]);
+      await waitUntil('three failed jobs', async () => {
+        const jobs = await Promise.all(failing.map((job) => t.queue.getJob(job.id)));
+        return jobs.every((job) => job?.state === 'failed');
+      });
+
+      const answer = await t.call('POST', '/api/v1/jobs/retry-failed', {
+        body: { queue: 'bulk', task: 'flaky' },
+      });
+
+      assert.equal(answer.status, 200, answer.text);
+      assert.deepEqual(answer.json, { retried: 2 });
+      assert.equal((await t.queue.getJob(failing[2].id))?.state, 'failed');
+      const unknown = await t.call('POST', '/api/v1/jobs/retry-failed', { body: { lane: 'x' } });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.json.error.field, 'lane');
+    });
+
+    test('stats, queues and throughput report counts, oldest due and finished jobs', async () => {
+      await t.queue.enqueue(
+        'waiting',
+        {},
+        { queue: 'backlog', runAt: new Date(Date.now() - 90_000) },
+      );
+      const job = await t.queue.enqueue('flaky', { failTries: 0 }, { queue: 'counted' });
+      await waitUntil(
+        'the job to complete',
+        async () => (await t.queue.getJob(job.id))?.state === 'completed',
+      );
+
+      const stats = await t.call('GET', '/api/v1/stats');
+      const queues = await t.call('GET', '/api/v1/queues');
+      const throughput = await t.call('GET', '/api/v1/throughput?minutes=5');
+
+      assert.equal(stats.status, 200);
+      assert.deepEqual(stats.json, await t.queue.stats());
+      const backlog = queues.json.queues.find((q: { name: string }) => q.name === 'backlog');
+      assert.equal(backlog.counts.available, 1);
+      assert.ok(Date.now() - Date.parse(backlog.oldestDueAt) >= 89_000, backlog.oldestDueAt);
+      const counted = throughput.json.minutes.filter(
+        (m: { queue: string }) => m.queue === 'counted',
+      );
+      assert.equal(
+        counted.reduce((sum: number, m: { completed: number }) => sum + m.completed, 0),
+        1,
+      );
+      assert.ok(Date.parse(throughput.json.since) <= Date.now() - 4 * 60_000);
+      const tooLong = await t.call('GET', '/api/v1/throughput?minutes=100000');
+      assert.equal(tooLong.status, 400);
+      assert.equal(tooLong.json.error.field, 'minutes');
+    });
+
+    test('an unknown route answers 404 in the same error shape', async () => {
+      const answer = await t.call('GET', '/api/v1/nothing-here');
+
+      assert.equal(answer.status, 404);
+      assert.match(answer.json.error.message, /no route GET \/api\/v1\/nothing-here/);
+    });
+  });
+}
