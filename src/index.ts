@@ -6,6 +6,7 @@ export type { Worker, WorkerEvents, StopOptions } from './worker/worker.js';
 export type { Handler, JobContext } from './worker/job-run.js';
 export type { EnqueueOptions, BackoffOptions } from './core/enqueue-options.js';
 export type { WorkerOptions } from './core/worker-options.js';
+export type { QueueConfig, QueueConfigOptions, RateOptions } from './core/queue-config.js';
 export type { Backoff, Job, JobError, JobState, QueueStats, StateCounts } from './core/job.js';
 export type { FinishedCount, JobPage, OldestDue } from './stores/store.js';
 export {
@@ -14,6 +15,7 @@ export {
   LeaseLostError,
   NotFoundError,
   NotSupportedError,
+  RateLimitedError,
   ShutdownError,
   StateError,
   StoreError,

@@ -11,6 +11,7 @@ import { demoCommand } from './demo.js';
 import { enqueueCommand } from './enqueue.js';
 import { listCommand } from './list.js';
 import { migrateCommand } from './migrate.js';
+import { pauseCommand, resumeCommand } from './pause.js';
 import { hideSecrets, oneLine } from './report-failure.js';
 import { retryCommand } from './retry.js';
 import { serveCommand } from './serve.js';
@@ -42,6 +43,8 @@ export function createProgram(): Command {
     statsCommand(),
     retryCommand(),
     cancelCommand(),
+    pauseCommand(),
+    resumeCommand(),
     workerCommand(),
     serveCommand(),
     migrateCommand(),

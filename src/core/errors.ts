@@ -88,3 +88,23 @@ export class CancelledError extends TicketrailError {
     super('E_CANCELLED', `job ${jobId} was cancelled while it ran`);
   }
 }
+
+/**
+ * Thrown by a handler when the service it calls throttles it (an HTTP 429, a quota). The job is
+ * put back to run again after `retryAfterMs` without spending a try.
+ *
+ * @example
+ * if (response.status === 429) {
+ *   throw new RateLimitedError(Number(response.headers.get('retry-after') ?? 5) * 1000);
+ * }
+ */
+export class RateLimitedError extends TicketrailError {
+  /** How long to wait before the next try, in ms. */
+  readonly retryAfterMs: number;
+
+  constructor(retryAfterMs: number, message = 'the service throttled this job') {
+    super('E_RATE_LIMITED', message);
+    this.retryAfterMs =
+      Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.min(retryAfterMs, 2 ** 31 - 1) : 0;
+  }
+}

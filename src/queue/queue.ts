@@ -9,6 +9,11 @@ import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueu
 import { NotFoundError, StateError, ValidationError } from '../core/errors.js';
 import { JOB_STATES, type Job, type JobState, type QueueStats } from '../core/job.js';
 import { validateName } from '../core/names.js';
+import {
+  resolveQueueConfig,
+  type QueueConfig,
+  type QueueConfigOptions,
+} from '../core/queue-config.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../core/worker-options.js';
 import type { FinishedCount, JobPage, OldestDue, Store } from '../stores/store.js';
 import type { Handler } from '../worker/job-run.js';
@@ -155,6 +160,43 @@ export class Queue {
   async retry(id: string): Promise<Job> {
     this.#checkOpen('retry');
     return this.store.retry(checkId('retry', id));
+  }
+
+  /**
+   * Sets limits on a lane (queue) that hold across every worker in every process: `concurrency`
+   * (most of its jobs running at once) and `rate` (most starts in any window of `per`). A field
+   * left out keeps its value; `null` removes that limit. Returns the lane's settings.
+   *
+   * @example
+   * await queue.configure('emails', { rate: { max: 100, per: '1s' }, concurrency: 5 });
+   */
+  async configure(name: string, options: QueueConfigOptions): Promise<QueueConfig> {
+    this.#checkOpen('configure');
+    const { name: lane, change } = resolveQueueConfig(name, options);
+    return this.store.configureQueue(lane, change);
+  }
+
+  /**
+   * Pauses a lane: it keeps accepting jobs but no worker starts any; running jobs finish.
+   *
+   * @example
+   * await queue.pause('emails');
+   */
+  async pause(name: string): Promise<QueueConfig> {
+    this.#checkOpen('pause');
+    return this.store.configureQueue(validateName('queue', name, 'pause()'), { paused: true });
+  }
+
+  /** Resumes a paused lane: its due jobs start again at once. */
+  async resume(name: string): Promise<QueueConfig> {
+    this.#checkOpen('resume');
+    return this.store.configureQueue(validateName('queue', name, 'resume()'), { paused: false });
+  }
+
+  /** The settings of every lane that has any (paused, concurrency, rate), by name. */
+  async queueConfigs(): Promise<QueueConfig[]> {
+    this.#checkOpen('queueConfigs');
+    return this.store.listQueueConfigs();
   }
 
   /** Counts of jobs per state, overall and per queue. */

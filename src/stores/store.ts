@@ -33,6 +33,7 @@ export interface ClaimRequest {
 
 export type { TryError } from '../core/job.js';
 import type { TryError } from '../core/job.js';
+import type { QueueConfig, QueueConfigChange } from '../core/queue-config.js';
 
 /**
  * How one try ended. Applied only if the lease is still current. `progressJson`, when set, is
@@ -45,8 +46,11 @@ export type Outcome = (
   | { type: 'retry'; lease: Lease; error: TryError; retryInMs: number }
   /** The try failed and there is no next one: the job is `failed` (dead-letter). */
   | { type: 'fail'; lease: Lease; error: TryError }
-  /** The try was interrupted by a shutdown: due again at once, and it does not count. */
-  | { type: 'release'; lease: Lease }
+  /**
+   * The try was interrupted (a shutdown) or throttled (RateLimitedError): due again after
+   * `delayMs` (default 0), and it does not count.
+   */
+  | { type: 'release'; lease: Lease; delayMs?: number }
 ) & { progressJson?: string };
 
 export interface ListFilter {
@@ -113,6 +117,10 @@ export interface Store {
    * Takes up to `limit` due jobs (highest priority first, then earliest due, then oldest) and
    * marks them running under a new lease, counting a try. At most one live lease exists per
    * job. Returns them in that order.
+   *
+   * Lane settings hold across every worker of the database: a paused lane gives nothing; a lane
+   * with `concurrency` never has more jobs running (held by a lease) than that; a lane with a
+   * `rate` never starts more than `max` jobs in any window of `perMs`, wherever it begins.
    */
   claim(request: ClaimRequest): Promise<ClaimedJob[]>;
 
@@ -168,6 +176,15 @@ export interface Store {
    * Throws NotFoundError, or StateError for a job in any other state.
    */
   retry(id: string): Promise<Job>;
+
+  /**
+   * Applies a change to a lane's settings, creating them if needed, and returns them as stored.
+   * Claims in every process follow the new settings from their next claim on.
+   */
+  configureQueue(name: string, change: QueueConfigChange): Promise<QueueConfig>;
+
+  /** Every lane that has settings, by name. */
+  listQueueConfigs(): Promise<QueueConfig[]>;
 
   /** Calls `listener` when work may have become due. Returns a function that unsubscribes. */
   onWake(listener: (notice: WakeNotice) => void): () => void;

@@ -13,7 +13,12 @@ import type { Logger } from 'pino';
 
 import { backoffDelayMs } from '../core/backoff.js';
 import { DEFAULT_MAX_RESULT_BYTES } from '../core/defaults.js';
-import { LeaseLostError, ShutdownError, ValidationError } from '../core/errors.js';
+import {
+  LeaseLostError,
+  RateLimitedError,
+  ShutdownError,
+  ValidationError,
+} from '../core/errors.js';
 import { toJobError, type Job, type JobError } from '../core/job.js';
 import { encodeJson, exceedsBytes } from '../core/json.js';
 import type { ResolvedWorkerOptions } from '../core/worker-options.js';
@@ -35,7 +40,8 @@ export interface WorkerEvents {
   completed: [job: Job];
   retrying: [job: Job, error: JobError];
   failed: [job: Job, error: JobError];
-  /** A job put back as due because the worker stopped while it ran. */
+  /** A job put back without spending a try: the worker stopped while it ran, or the handler
+   * threw RateLimitedError (then it is scheduled for the retry-after). */
   released: [job: Job];
   stopped: [];
 }
@@ -261,6 +267,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return { type: 'release', lease };
     }
     if (ending.kind === 'abandoned') return { type: 'release', lease };
+    if (ending.kind === 'threw' && ending.error instanceof RateLimitedError) {
+      // The dependency throttled the call: not the job's fault, so the try is given back.
+      return { type: 'release', lease, delayMs: ending.error.retryAfterMs };
+    }
 
     if (ending.kind === 'returned') {
       const encoded = encodeJson(ending.value, 'result');
@@ -329,10 +339,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
         );
         break;
       }
-      case 'release':
-        this.#logger.info(fields, 'job put back as due at shutdown');
-        this.#notify('released', { ...job, state: 'available', attempt: job.attempt - 1 });
+      case 'release': {
+        const delayMs = outcome.delayMs ?? 0;
+        if (delayMs > 0) this.#logger.info({ ...fields, delayMs }, 'job throttled; put back');
+        else this.#logger.info(fields, 'job put back as due at shutdown');
+        const runAt = new Date(now.getTime() + delayMs);
+        const state = delayMs > 0 ? 'scheduled' : 'available';
+        this.#notify('released', { ...job, state, runAt, attempt: job.attempt - 1 });
         break;
+      }
     }
   }
 

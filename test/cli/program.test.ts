@@ -23,6 +23,8 @@ const COMMANDS = [
   'stats',
   'retry',
   'cancel',
+  'pause',
+  'resume',
   'worker',
   'serve',
   'migrate',

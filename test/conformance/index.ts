@@ -8,6 +8,7 @@ import { claimContract } from './claim.js';
 import { enqueueContract } from './enqueue.js';
 import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
+import { limitsContract } from './limits.js';
 import { listStatsContract } from './list-stats.js';
 import { prefetchContract } from './prefetch.js';
 import type { StoreFactory } from './store-factory.js';
@@ -26,6 +27,7 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     listStatsContract(factory);
     activityContract(factory);
     transactionContract(factory);
+    limitsContract(factory);
     workerContract(factory);
     prefetchContract(factory);
   });

@@ -277,6 +277,27 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(tooLong.json.error.field, 'minutes');
     });
 
+    test('pause and resume a queue, shown in /queues; a bad name is refused with 400', async () => {
+      await t.queue.enqueue('later', null, { queue: 'stopped', delay: '1h' });
+      const paused = await t.call('POST', '/api/v1/queues/stopped/pause');
+      const listed = await t.call('GET', '/api/v1/queues');
+      const resumed = await t.call('POST', '/api/v1/queues/stopped/resume');
+      const bad = await t.call('POST', '/api/v1/queues/bad%20name/pause');
+
+      assert.equal(paused.status, 200, paused.text);
+      assert.deepEqual(paused.json, {
+        name: 'stopped',
+        paused: true,
+        concurrency: null,
+        rate: null,
+      });
+      const lane = listed.json.queues.find((q: { name: string }) => q.name === 'stopped');
+      assert.equal(lane.paused, true);
+      assert.equal(resumed.json.paused, false);
+      assert.equal(bad.status, 400);
+      assert.equal(bad.json.error.field, 'queue');
+    });
+
     test('an unknown route answers 404 in the same error shape', async () => {
       const answer = await t.call('GET', '/api/v1/nothing-here');
 

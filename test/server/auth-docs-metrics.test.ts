@@ -133,6 +133,8 @@ describe('serve: OpenAPI document', () => {
       'POST /api/v1/jobs/retry-failed',
       'POST /api/v1/jobs/{id}/cancel',
       'POST /api/v1/jobs/{id}/retry',
+      'POST /api/v1/queues/{name}/pause',
+      'POST /api/v1/queues/{name}/resume',
     ]);
     for (const entry of documented) {
       const [method, path] = entry.split(' ');

@@ -1,12 +1,18 @@
 // The read-only overview routes of /api/v1: counts per state, per queue with the oldest due job,
 // and jobs finished per minute for the throughput chart.
-// LIMIT: queues cannot be paused or resumed, nor schedules listed, until the Queue API has them;
-// they belong at POST /queues/:name/pause|resume (a `paused` field per queue) and GET /schedules.
+// Pausing and resuming a lane are here too.
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
 import type { Queue } from '../../index.js';
 import { ERROR_SCHEMA } from './errors.js';
-import { QUEUES, STATS, THROUGHPUT, THROUGHPUT_QUERY } from './schemas.js';
+import {
+  QUEUE_CONFIG,
+  QUEUE_NAME_PARAMS,
+  QUEUES,
+  STATS,
+  THROUGHPUT,
+  THROUGHPUT_QUERY,
+} from './schemas.js';
 
 const MINUTE_MS = 60_000;
 const failures = { 401: ERROR_SCHEMA, 503: ERROR_SCHEMA };
@@ -35,15 +41,44 @@ export function registerQueueRoutes(app: FastifyInstance, queue: Queue): void {
       } as FastifySchema,
     },
     async () => {
-      const [stats, oldest] = await Promise.all([queue.stats(), queue.oldestDue()]);
+      const [stats, oldest, configs] = await Promise.all([
+        queue.stats(),
+        queue.oldestDue(),
+        queue.queueConfigs(),
+      ]);
       const dueAt = new Map(oldest.map(({ queue: name, dueAtMs }) => [name, new Date(dueAtMs)]));
+      const paused = new Set(configs.filter((c) => c.paused).map((c) => c.name));
       return {
         queues: Object.entries(stats.queues)
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([name, counts]) => ({ name, counts, oldestDueAt: dueAt.get(name) ?? null })),
+          .map(([name, counts]) => ({
+            name,
+            paused: paused.has(name),
+            counts,
+            oldestDueAt: dueAt.get(name) ?? null,
+          })),
       };
     },
   );
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post<{ Params: { name: string } }>(
+      `/queues/:name/${action}`,
+      {
+        schema: {
+          summary:
+            action === 'pause'
+              ? 'Pause a queue: it keeps accepting jobs and no worker starts any'
+              : 'Resume a paused queue: its due jobs start again',
+          tags: ['queues'],
+          params: QUEUE_NAME_PARAMS,
+          response: { 200: QUEUE_CONFIG, 400: ERROR_SCHEMA, ...failures },
+        } as FastifySchema,
+      },
+      async (request) =>
+        action === 'pause' ? queue.pause(request.params.name) : queue.resume(request.params.name),
+    );
+  }
 
   app.get<{ Querystring: { minutes?: number } }>(
     '/throughput',

@@ -180,6 +180,7 @@ export const QUEUES = {
         type: 'object',
         properties: {
           name: { type: 'string' },
+          paused: { type: 'boolean' },
           counts: COUNTS,
           oldestDueAt: {
             ...nullableTime,
@@ -187,6 +188,27 @@ export const QUEUES = {
           },
         },
       },
+    },
+  },
+} as const;
+
+export const QUEUE_NAME_PARAMS = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', maxLength: 200 } },
+} as const;
+
+/** A lane's settings, as pause, resume and configure store them. */
+export const QUEUE_CONFIG = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    paused: { type: 'boolean' },
+    concurrency: { type: ['integer', 'null'], description: 'Most jobs running at once.' },
+    rate: {
+      type: ['object', 'null'],
+      properties: { max: { type: 'integer' }, perMs: { type: 'integer' } },
+      description: 'At most max jobs start in any window of perMs.',
     },
   },
 } as const;

@@ -21,6 +21,8 @@ import {
   ValidationError,
 } from '../../core/errors.js';
 import { emptyCounts, type Job, type JobState, type QueueStats } from '../../core/job.js';
+import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js';
+import { laneAllowance, parseStartLog, recordStarts } from '../../schedule/lane-limits.js';
 import type {
   ClaimRequest,
   ClaimedJob,
@@ -41,12 +43,20 @@ import {
   ROW_LEASE_TOKEN,
   ROW_PRIORITY,
   ROW_RUN_AT,
+  ROW_STARTED_AT,
+  queueConfigFromRow,
   rowToJob,
   type InsertedRow,
   type JobRow,
+  type LimitedLaneRow,
+  type QueueConfigRow,
 } from './rows.js';
 import { migrate, quoteSchema, SCHEMA_PATTERN, type MigrationResult } from './schema.js';
 import { statementsFor, wakeChannel, type Statements } from './statements.js';
+
+// How long the list of limited lanes is trusted; a lane limited meanwhile by another process is
+// left out of claims (never over-served) until the next read.
+const LANES_TTL_MS = 1_000;
 
 export interface PostgresStoreOptions {
   /** A `postgres://` URL without ticketrail's own parameters. Never logged. */
@@ -94,6 +104,8 @@ export class PostgresStore implements Store {
   readonly #ownPids = new Set<number>();
   readonly #prefix: string;
   #claimedSinceVacuum = 0;
+  #limited: string[] = [];
+  #limitedReadAtMs = -Infinity;
   #vacuuming: Promise<void> | null = null;
   #closed = false;
 
@@ -197,11 +209,16 @@ export class PostgresStore implements Store {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
-    const head = [request.leaseMs, request.workerId, request.limit];
-    const rows =
-      request.queues === null
-        ? await this.#query<JobRow>('claim', 'claimFromAllLanes', head)
-        : await this.#query<JobRow>('claim', 'claimFromLanes', [...head, request.queues]);
+    const limited = await this.#limitedLanes(request.queues);
+    const rows = limited.length === 0 ? [] : await this.#claimLimited(request);
+    const head = [request.leaseMs, request.workerId, request.limit - rows.length];
+    if (request.limit > rows.length) {
+      rows.push(
+        ...(request.queues === null
+          ? await this.#query<JobRow>('claim', 'claimFromAllLanes', head)
+          : await this.#query<JobRow>('claim', 'claimFromLanes', [...head, request.queues])),
+      );
+    }
     this.#claimedSinceVacuum += rows.length;
     if (this.#claimedSinceVacuum >= VACUUM_EVERY_CLAIMS && this.#vacuuming === null) {
       this.#claimedSinceVacuum = 0;
@@ -217,6 +234,100 @@ export class PostgresStore implements Store {
       job: rowToJob(row),
       lease: { jobId: row[ROW_ID], token: row[ROW_LEASE_TOKEN] },
     }));
+  }
+
+  /** The limited lanes among those asked for, from a list read at most once a LANES_TTL_MS. */
+  async #limitedLanes(queues: readonly string[] | null): Promise<string[]> {
+    if (Date.now() - this.#limitedReadAtMs >= LANES_TTL_MS) {
+      const rows = await this.#query<[string]>('claim', 'selectLimitedLanes', []);
+      this.#limited = rows.map((row) => row[0]);
+      this.#limitedReadAtMs = Date.now();
+    }
+    return queues === null ? this.#limited : this.#limited.filter((lane) => queues.includes(lane));
+  }
+
+  // One transaction holding the limited lanes' rows: concurrent claims of those lanes wait for
+  // it, so the running jobs and recent starts it counts cannot change before its own claim.
+  async #claimLimited(request: ClaimRequest): Promise<JobRow[]> {
+    return this.#withClient('claim', async (client) => {
+      await client.query('BEGIN');
+      try {
+        const locked = await this.#query<LimitedLaneRow>(
+          'claim',
+          'lockLimitedLanes',
+          [request.queues],
+          client,
+        );
+        const rows = locked.length === 0 ? [] : await this.#claimLocked(request, locked, client);
+        await client.query('COMMIT');
+        return rows;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async #claimLocked(
+    request: ClaimRequest,
+    locked: LimitedLaneRow[],
+    client: pg.PoolClient,
+  ): Promise<JobRow[]> {
+    const names = locked.map((row) => row[0]);
+    const counts = await this.#query<[string, number]>('claim', 'countRunning', [names], client);
+    const running = new Map(counts);
+    const rows: JobRow[] = [];
+    for (const [name, concurrency, rateMax, ratePerMs, starts, nowMs] of locked) {
+      const wanted = request.limit - rows.length;
+      if (wanted <= 0) break;
+      const config: QueueConfig = {
+        name,
+        paused: false,
+        concurrency,
+        rate: rateMax === null || ratePerMs === null ? null : { max: rateMax, perMs: ratePerMs },
+      };
+      const log = parseStartLog(starts);
+      const allowed = laneAllowance(config, running.get(name) ?? 0, log, nowMs, wanted);
+      const claimed =
+        allowed === 0
+          ? []
+          : await this.#query<JobRow>(
+              'claim',
+              'claimFromLimitedLane',
+              [request.leaseMs, request.workerId, allowed, [name]],
+              client,
+            );
+      rows.push(...claimed);
+      // Logged at the claim's own start time, which the rate promises about.
+      const startedAtMs = claimed[0]?.[ROW_STARTED_AT] ?? nowMs;
+      const next = recordStarts(config, log, startedAtMs, claimed.length);
+      if (config.rate !== null && (claimed.length > 0 || next.length !== log.length)) {
+        await this.#query('claim', 'saveStarts', [name, JSON.stringify(next)], client);
+      }
+    }
+    return rows;
+  }
+
+  async configureQueue(name: string, change: QueueConfigChange): Promise<QueueConfig> {
+    const [row] = await this.#query<QueueConfigRow>('configureQueue', 'upsertQueueConfig', [
+      name,
+      change.paused ?? null,
+      change.concurrency === null,
+      change.concurrency ?? null,
+      change.rate?.max ?? null,
+      change.rate === null,
+      change.rate?.perMs ?? null,
+    ]);
+    this.#limitedReadAtMs = -Infinity;
+    // Resumed or loosened lanes may have work due now, in this process and the others.
+    this.#wake({ queue: name, runAtMs: Date.now() });
+    this.#notifier.notify(name, Date.now());
+    return queueConfigFromRow(row);
+  }
+
+  async listQueueConfigs(): Promise<QueueConfig[]> {
+    const rows = await this.#query<QueueConfigRow>('listQueueConfigs', 'selectQueueConfigs', []);
+    return rows.map(queueConfigFromRow);
   }
 
   async heartbeat(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
@@ -241,7 +352,13 @@ export class PostgresStore implements Store {
       outcomes.map((outcome) =>
         outcome.type === 'retry' || outcome.type === 'fail' ? JSON.stringify(outcome.error) : null,
       ),
-      outcomes.map((outcome) => (outcome.type === 'retry' ? outcome.retryInMs : null)),
+      outcomes.map((outcome) =>
+        outcome.type === 'retry'
+          ? outcome.retryInMs
+          : outcome.type === 'release'
+            ? (outcome.delayMs ?? null)
+            : null,
+      ),
       outcomes.map((outcome) => outcome.progressJson ?? null),
     ]);
     const applied = new Set(rows.map((row) => row[0]));

@@ -10,6 +10,7 @@ import {
   type JobState,
   type TryError,
 } from '../../core/job.js';
+import type { QueueConfig } from '../../core/queue-config.js';
 
 /** The database's time of the current statement, as the store uses it everywhere. */
 export const NOW = 'statement_timestamp()';
@@ -136,5 +137,36 @@ export function insertedToJob(job: NewJob, row: InsertedRow): Job {
     progress: null,
     timeoutMs: job.timeoutMs,
     backoff: job.backoff,
+  };
+}
+
+export const ROW_STARTED_AT = 14;
+
+/** A lane locked for a claim: name, concurrency, rate max, rate window, start log, now (ms). */
+export type LimitedLaneRow = [
+  name: string,
+  concurrency: number | null,
+  rateMax: number | null,
+  ratePerMs: number | null,
+  starts: string,
+  nowMs: number,
+];
+
+/** A queues row as selectQueueConfigs and upsertQueueConfig return it. */
+export type QueueConfigRow = [
+  name: string,
+  paused: boolean,
+  concurrency: number | null,
+  rateMax: number | null,
+  ratePerMs: number | null,
+];
+
+export function queueConfigFromRow(row: QueueConfigRow): QueueConfig {
+  const [name, paused, concurrency, rateMax, ratePerMs] = row;
+  return {
+    name,
+    paused,
+    concurrency,
+    rate: rateMax === null || ratePerMs === null ? null : { max: rateMax, perMs: ratePerMs },
   };
 }

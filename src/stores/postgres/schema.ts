@@ -73,6 +73,20 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   CREATE INDEX jobs_finished ON ${s}.jobs (finished_at, queue, state)
     WHERE state IN ('completed', 'failed');
   `,
+  // 3: lane settings (pause, concurrency and rate limits). A claim from a limited lane locks its
+  // row, so that the counts it checks cannot change under it; `starts` is the JSON log of recent
+  // starts ([ms, count] pairs) of a rate-limited lane.
+  (s) => `
+  CREATE TABLE ${s}.queues (
+    name text PRIMARY KEY,
+    paused boolean NOT NULL DEFAULT false,
+    concurrency integer,
+    rate_max integer,
+    rate_per_ms integer,
+    starts text NOT NULL DEFAULT '[]',
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  `,
 ];
 
 /** The newest schema version this build knows. */

@@ -104,7 +104,10 @@ export function statementsFor(s: string) {
      * in claim order, skipping rows another claim holds; the best of those win. Parameters:
      * lease ms, worker id, limit, lanes.
      */
-    claimFromLanes: claim(jobs, `unnest($4::text[]) AS lane(name)`),
+    claimFromLanes: claim(jobs, `unnest($4::text[]) AS lane(name)`, s),
+
+    /** As claimFromLanes, from one lane whose limits the caller checked under its lock. */
+    claimFromLimitedLane: claim(jobs, `unnest($4::text[]) AS lane(name)`),
 
     // LIMIT: a claim from every lane walks each lane holding pending jobs and may lock up to
     // `limit` jobs per lane for the instant of the statement, which concurrent claims then skip.
@@ -122,7 +125,52 @@ export function statementsFor(s: string) {
                   WHERE state = 'pending' AND queue > lanes.name ORDER BY queue LIMIT 1)
           FROM lanes WHERE lanes.name IS NOT NULL)
         SELECT name FROM lanes WHERE name IS NOT NULL) AS lane`,
+      s,
     ),
+
+    /** Lanes with limits (not paused), read to know which lanes need the locked claim. */
+    selectLimitedLanes: `
+      SELECT name FROM ${s}.queues
+      WHERE NOT paused AND (concurrency IS NOT NULL OR rate_max IS NOT NULL)`,
+
+    /**
+     * Locks the limited lanes among those named (all of them for null), in name order so that
+     * concurrent claims cannot deadlock. Parameters: lanes or null. Returns settings, the start
+     * log and the time now in ms.
+     */
+    lockLimitedLanes: `
+      SELECT name, concurrency, rate_max, rate_per_ms, starts, ${ms(NOW)}
+      FROM ${s}.queues
+      WHERE NOT paused AND (concurrency IS NOT NULL OR rate_max IS NOT NULL)
+        AND ($1::text[] IS NULL OR name = ANY($1::text[]))
+      ORDER BY name FOR UPDATE`,
+
+    /** Jobs held by a lease per lane. Parameters: lanes. */
+    countRunning: `
+      SELECT queue, count(*)::int FROM ${jobs}
+      WHERE state = 'running' AND queue = ANY($1::text[]) GROUP BY queue`,
+
+    /** Parameters: name, start log JSON. */
+    saveStarts: `UPDATE ${s}.queues SET starts = $2 WHERE name = $1`,
+
+    selectQueueConfigs: `
+      SELECT name, paused, concurrency, rate_max, rate_per_ms FROM ${s}.queues ORDER BY name`,
+
+    /**
+     * Applies a change to a lane's settings in one statement; a null parameter keeps the stored
+     * value, and $6 = true clears the rate. Parameters: name, paused, clear concurrency,
+     * concurrency, rate max, clear rate, rate per ms.
+     */
+    upsertQueueConfig: `
+      INSERT INTO ${s}.queues AS q (name, paused, concurrency, rate_max, rate_per_ms)
+      VALUES ($1, coalesce($2, false), $4, $5, $7)
+      ON CONFLICT (name) DO UPDATE SET
+        paused = coalesce($2, q.paused),
+        concurrency = CASE WHEN $3 THEN NULL ELSE coalesce($4, q.concurrency) END,
+        rate_max = CASE WHEN $6 THEN NULL ELSE coalesce($5, q.rate_max) END,
+        rate_per_ms = CASE WHEN $6 THEN NULL ELSE coalesce($7, q.rate_per_ms) END,
+        updated_at = now()
+      RETURNING name, paused, concurrency, rate_max, rate_per_ms`,
 
     /** Renews the current leases. Parameters: ids, tokens, lease ms. Returns renewed ids. */
     renewLeases: `
@@ -144,7 +192,8 @@ export function statementsFor(s: string) {
         finished_at = CASE WHEN o.kind IN ('complete', 'fail') THEN ${NOW} ELSE j.finished_at END,
         run_at = CASE o.kind
           WHEN 'retry' THEN ${NOW} + o.retry_ms * interval '1 millisecond'
-          WHEN 'release' THEN ${NOW} ELSE j.run_at END,
+          WHEN 'release' THEN ${NOW} + coalesce(o.retry_ms, 0) * interval '1 millisecond'
+          ELSE j.run_at END,
         -- A shutdown is not the job's fault: a released try is given back.
         attempt = CASE WHEN o.kind = 'release' THEN j.attempt - 1 ELSE j.attempt END,
         errors = CASE WHEN o.error IS NULL THEN j.errors
@@ -233,7 +282,14 @@ export function statementsFor(s: string) {
 
 export type Statements = ReturnType<typeof statementsFor>;
 
-function claim(jobs: string, lanes: string): string {
+/** The claim statement; with `schema`, lanes that are paused or limited are left out. */
+function claim(jobs: string, lanes: string, schema?: string): string {
+  const freeOnly =
+    schema === undefined
+      ? ''
+      : `WHERE NOT EXISTS (
+          SELECT 1 FROM ${schema}.queues q WHERE q.name = lane.name
+            AND (q.paused OR q.concurrency IS NOT NULL OR q.rate_max IS NOT NULL))`;
   return `
     WITH due AS (
       SELECT c.id FROM ${lanes}
@@ -243,6 +299,7 @@ function claim(jobs: string, lanes: string): string {
         ORDER BY d.priority DESC, d.run_at, d.id
         LIMIT $3
         FOR UPDATE SKIP LOCKED) c
+      ${freeOnly}
       ORDER BY c.priority DESC, c.run_at, c.id
       LIMIT $3)
     UPDATE ${jobs} j SET

@@ -9,6 +9,7 @@ import {
   type JobState,
   type TryError,
 } from '../../core/job.js';
+import type { QueueConfig } from '../../core/queue-config.js';
 
 export const JOB_COLUMNS = [
   'id',
@@ -100,5 +101,29 @@ export function rowToJob(row: JobRow, nowMs: number): Job {
     progress: json(row[18]),
     timeoutMs: row[11],
     backoff: JSON.parse(row[12]) as Backoff,
+  };
+}
+
+/** A lane's settings with its raw start log, as a claim reads them. */
+export type StoredQueueConfig = QueueConfig & { starts: string };
+
+/** A ticketrail_queues row as read in raw mode, in SELECT_QUEUE_CONFIGS order. */
+export type QueueConfigRow = [
+  name: string,
+  paused: number,
+  concurrency: number | null,
+  rateMax: number | null,
+  ratePerMs: number | null,
+  starts: string,
+];
+
+export function queueConfigFromRow(row: QueueConfigRow): StoredQueueConfig {
+  const [name, paused, concurrency, rateMax, ratePerMs, starts] = row;
+  return {
+    name,
+    paused: paused === 1,
+    concurrency,
+    rate: rateMax === null || ratePerMs === null ? null : { max: rateMax, perMs: ratePerMs },
+    starts,
   };
 }

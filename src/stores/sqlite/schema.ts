@@ -50,6 +50,19 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX ticketrail_jobs_finished ON ticketrail_jobs (finished_at, queue, state)
     WHERE state IN ('completed', 'failed');
   `,
+  // 3: lane settings (pause, concurrency and rate limits), read by every claim. `starts` is the
+  // JSON log of recent starts ([ms, count] pairs) of a rate-limited lane.
+  `
+  CREATE TABLE ticketrail_queues (
+    name TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL DEFAULT 0,
+    concurrency INTEGER,
+    rate_max INTEGER,
+    rate_per_ms INTEGER,
+    starts TEXT NOT NULL DEFAULT '[]',
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The newest schema version this build knows. */

@@ -14,6 +14,17 @@ import {
   TicketrailError,
 } from '../../core/errors.js';
 import { emptyCounts, type Job, type QueueStats } from '../../core/job.js';
+import {
+  newQueueConfig,
+  type QueueConfig,
+  type QueueConfigChange,
+} from '../../core/queue-config.js';
+import {
+  isLimited,
+  laneAllowance,
+  parseStartLog,
+  recordStarts,
+} from '../../schedule/lane-limits.js';
 import type {
   ClaimRequest,
   ClaimedJob,
@@ -27,6 +38,9 @@ import type {
   WakeNotice,
 } from '../store.js';
 import {
+  queueConfigFromRow,
+  type QueueConfigRow,
+  type StoredQueueConfig,
   ROW_ID,
   ROW_LEASE_TOKEN,
   ROW_PRIORITY,
@@ -152,17 +166,10 @@ export class SqliteStore implements Store {
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     const nowMs = Date.now();
     const rows = this.#run('claim', () => {
+      const configs = this.#readQueueConfigs();
       const lanes = request.queues ?? this.#pendingLanes(nowMs);
-      const head = [nowMs + request.leaseMs, request.workerId, nowMs];
-      if (lanes.length > sql.MAX_CLAIM_LANES) {
-        const all = this.#prepare('claimAll', () => sql.CLAIM_FROM_ALL_LANES);
-        return all.all(...head, nowMs, request.limit) as JobRow[];
-      }
-      if (lanes.length === 0) return [];
-      const claim = this.#prepare(`claim:${lanes.length}:${request.limit}`, () =>
-        sql.claimFromLanes(lanes.length, request.limit),
-      );
-      return claim.all(...head, ...lanes.flatMap((lane) => [lane, nowMs])) as JobRow[];
+      if (configs.size === 0) return this.#claimFree(request, lanes, request.limit, nowMs, false);
+      return this.#claimWithLimits(request, lanes, configs, nowMs);
     });
     rows.sort(
       (a, b) =>
@@ -172,6 +179,114 @@ export class SqliteStore implements Store {
       job: rowToJob(row, nowMs),
       lease: { jobId: String(row[ROW_ID]), token: row[ROW_LEASE_TOKEN] },
     }));
+  }
+
+  /** Claims from lanes without settings; `filtered` leaves paused and limited lanes out. */
+  #claimFree(
+    request: ClaimRequest,
+    lanes: readonly string[],
+    limit: number,
+    nowMs: number,
+    filtered: boolean,
+  ): JobRow[] {
+    const head = [nowMs + request.leaseMs, request.workerId, nowMs];
+    if (request.queues === null && lanes.length > sql.MAX_CLAIM_LANES) {
+      const all = filtered
+        ? this.#prepare('claimAllFree', () => sql.CLAIM_FROM_ALL_FREE_LANES)
+        : this.#prepare('claimAll', () => sql.CLAIM_FROM_ALL_LANES);
+      return all.all(...head, nowMs, limit) as JobRow[];
+    }
+    if (lanes.length === 0 || limit <= 0) return [];
+    const claim = this.#prepare(`claim:${lanes.length}:${limit}`, () =>
+      sql.claimFromLanes(lanes.length, limit),
+    );
+    return claim.all(...head, ...lanes.flatMap((lane) => [lane, nowMs])) as JobRow[];
+  }
+
+  // One write transaction (taken at once, so that no other process claims in between): the
+  // counts a limit is checked against cannot change before the claim that relies on them.
+  #claimWithLimits(
+    request: ClaimRequest,
+    lanes: readonly string[],
+    configs: Map<string, StoredQueueConfig>,
+    nowMs: number,
+  ): JobRow[] {
+    const claimAll = this.#db.transaction(() => {
+      const rows: JobRow[] = [];
+      const limitedLanes =
+        request.queues === null
+          ? [...configs.values()].filter(isLimited).map((config) => config.name)
+          : lanes.filter((lane) => configs.has(lane) && isLimited(configs.get(lane)!));
+      for (const lane of limitedLanes) {
+        const wanted = request.limit - rows.length;
+        if (wanted <= 0) break;
+        rows.push(...this.#claimLimited(request, configs.get(lane)!, wanted, nowMs));
+      }
+      const free = lanes.filter((lane) => {
+        const config = configs.get(lane);
+        return config === undefined || (!config.paused && !isLimited(config));
+      });
+      rows.push(...this.#claimFree(request, free, request.limit - rows.length, nowMs, true));
+      return rows;
+    });
+    return claimAll.immediate();
+  }
+
+  #claimLimited(
+    request: ClaimRequest,
+    config: StoredQueueConfig,
+    wanted: number,
+    nowMs: number,
+  ): JobRow[] {
+    const countRunning = this.#prepare('countRunning', () => sql.COUNT_RUNNING_IN_LANE);
+    const running = (countRunning.raw().get(config.name) as [number])[0];
+    const log = parseStartLog(config.starts);
+    const allowed = laneAllowance(config, running, log, nowMs, wanted);
+    const rows = allowed > 0 ? this.#claimFree(request, [config.name], allowed, nowMs, false) : [];
+    const next = recordStarts(config, log, nowMs, rows.length);
+    if (config.rate !== null && next.length !== log.length) {
+      this.#prepare('saveStarts', () => sql.SAVE_STARTS).run(JSON.stringify(next), config.name);
+    }
+    return rows;
+  }
+
+  async configureQueue(name: string, change: QueueConfigChange): Promise<QueueConfig> {
+    return this.#run('configureQueue', () => {
+      const update = this.#db.transaction(() => {
+        const current = this.#readQueueConfigs().get(name) ?? newQueueConfig(name);
+        const next: QueueConfig = {
+          name,
+          paused: change.paused ?? current.paused,
+          concurrency: change.concurrency === undefined ? current.concurrency : change.concurrency,
+          rate: change.rate === undefined ? current.rate : change.rate,
+        };
+        this.#prepare('upsertQueue', () => sql.UPSERT_QUEUE_CONFIG).run({
+          name,
+          paused: next.paused ? 1 : 0,
+          concurrency: next.concurrency,
+          rateMax: next.rate?.max ?? null,
+          ratePerMs: next.rate?.perMs ?? null,
+          now: Date.now(),
+        });
+        return next;
+      });
+      const stored = update.immediate();
+      // Resumed or loosened lanes may have work due now.
+      this.#emitter.emit('wake', { queue: name, runAtMs: Date.now() });
+      return stored;
+    });
+  }
+
+  async listQueueConfigs(): Promise<QueueConfig[]> {
+    return this.#run('listQueueConfigs', () =>
+      [...this.#readQueueConfigs().values()].map(({ starts: _starts, ...config }) => config),
+    );
+  }
+
+  #readQueueConfigs(): Map<string, StoredQueueConfig> {
+    const select = this.#prepare('queueConfigs', () => sql.SELECT_QUEUE_CONFIGS);
+    const rows = select.raw().all() as QueueConfigRow[];
+    return new Map(rows.map((row) => [row[0], queueConfigFromRow(row)]));
   }
 
   async heartbeat(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
@@ -197,7 +312,7 @@ export class SqliteStore implements Store {
       if (outcome.type === 'retry') {
         this.#emitter.emit('wake', { queue: '', runAtMs: nowMs + outcome.retryInMs });
       } else if (outcome.type === 'release') {
-        this.#emitter.emit('wake', { queue: '', runAtMs: nowMs });
+        this.#emitter.emit('wake', { queue: '', runAtMs: nowMs + (outcome.delayMs ?? 0) });
       }
     });
     return applied;
@@ -412,7 +527,10 @@ export class SqliteStore implements Store {
         );
       case 'release':
         return (
-          this.#prepare('release', () => sql.RELEASE_JOB).run({ ...lease, now: nowMs }).changes > 0
+          this.#prepare('release', () => sql.RELEASE_JOB).run({
+            ...lease,
+            runAt: nowMs + (outcome.delayMs ?? 0),
+          }).changes > 0
         );
     }
   }

@@ -4,6 +4,7 @@
 import { JOB_COLUMN_LIST } from './rows.js';
 
 const JOBS = 'ticketrail_jobs';
+const QUEUES = 'ticketrail_queues';
 const MAX_ERRORS = 25;
 
 // Appends the bound JSON error to `errors`, dropping the oldest past MAX_ERRORS.
@@ -74,6 +75,37 @@ export const CLAIM_FROM_ALL_LANES = `${CLAIM_SET}
     ORDER BY priority DESC, run_at, id LIMIT ?)
   RETURNING ${JOB_COLUMN_LIST}`;
 
+/**
+ * As CLAIM_FROM_ALL_LANES, leaving out lanes that are paused or limited (their jobs are claimed
+ * one lane at a time, within their limits). Parameters as above.
+ */
+export const CLAIM_FROM_ALL_FREE_LANES = `${CLAIM_SET}
+  WHERE id IN (
+    SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_due
+    WHERE state = 'pending' AND run_at <= ?
+      AND queue NOT IN (SELECT name FROM ${QUEUES}
+                        WHERE paused OR concurrency IS NOT NULL OR rate_max IS NOT NULL)
+    ORDER BY priority DESC, run_at, id LIMIT ?)
+  RETURNING ${JOB_COLUMN_LIST}`;
+
+export const SELECT_QUEUE_CONFIGS = `
+  SELECT name, paused, concurrency, rate_max, rate_per_ms, starts FROM ${QUEUES} ORDER BY name`;
+
+export const UPSERT_QUEUE_CONFIG = `
+  INSERT INTO ${QUEUES} (name, paused, concurrency, rate_max, rate_per_ms, updated_at)
+  VALUES (@name, @paused, @concurrency, @rateMax, @ratePerMs, @now)
+  ON CONFLICT (name) DO UPDATE SET paused = excluded.paused,
+    concurrency = excluded.concurrency, rate_max = excluded.rate_max,
+    rate_per_ms = excluded.rate_per_ms, updated_at = excluded.updated_at`;
+
+/** Parameters: starts (JSON), name. */
+export const SAVE_STARTS = `UPDATE ${QUEUES} SET starts = ? WHERE name = ?`;
+
+/** Jobs of one lane held by a lease. Parameters: queue. */
+export const COUNT_RUNNING_IN_LANE = `
+  SELECT count(*) FROM ${JOBS} INDEXED BY ticketrail_jobs_leases
+  WHERE state = 'running' AND queue = ?`;
+
 export const RENEW_LEASE = `
   UPDATE ${JOBS} SET lease_expires_at = @expiresAt WHERE ${LEASE_IS_CURRENT}`;
 
@@ -92,10 +124,10 @@ export const FAIL_JOB = `
   SET state = 'failed', finished_at = @now, errors = ${APPEND_ERROR}, lease_expires_at = NULL
   WHERE ${LEASE_IS_CURRENT}`;
 
-// A shutdown is not the job's fault: the try is given back.
+// A shutdown or a throttled call is not the job's fault: the try is given back.
 export const RELEASE_JOB = `
   UPDATE ${JOBS}
-  SET state = 'pending', run_at = @now, attempt = attempt - 1, lease_expires_at = NULL
+  SET state = 'pending', run_at = @runAt, attempt = attempt - 1, lease_expires_at = NULL
   WHERE ${LEASE_IS_CURRENT}`;
 
 export const SET_PROGRESS = `

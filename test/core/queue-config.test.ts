@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { ValidationError } from '../../src/core/errors.js';
+import { resolveQueueConfig } from '../../src/core/queue-config.js';
+import { laneAllowance, parseStartLog, recordStarts } from '../../src/schedule/lane-limits.js';
+
+describe('configure() options', () => {
+  it('reads a rate window given as a duration string', () => {
+    assert.deepEqual(resolveQueueConfig('emails', { rate: { max: 100, per: '1s' } }), {
+      name: 'emails',
+      change: { rate: { max: 100, perMs: 1_000 } },
+    });
+  });
+
+  it('takes null as removing a limit', () => {
+    assert.deepEqual(resolveQueueConfig('emails', { concurrency: null, rate: null }).change, {
+      concurrency: null,
+      rate: null,
+    });
+  });
+
+  const refusals: [string, unknown, unknown][] = [
+    ['queue', 'bad name', { concurrency: 1 }],
+    ['queue', "x'; DROP TABLE jobs; --", { concurrency: 1 }],
+    ['options', 'emails', undefined],
+    ['options', 'emails', {}],
+    ['concurrency', 'emails', { concurrency: -1 }],
+    ['concurrency', 'emails', { concurrency: 0 }],
+    ['concurrency', 'emails', { concurrency: Number.NaN }],
+    ['concurrency', 'emails', { concurrency: '5' }],
+    ['rate', 'emails', { rate: 100 }],
+    ['rate.max', 'emails', { rate: { max: 0, per: '1s' } }],
+    ['rate.per', 'emails', { rate: { max: 10, per: -5 } }],
+    ['rate.per', 'emails', { rate: { max: 10, per: 0 } }],
+    ['rate.per', 'emails', { rate: { max: 10, per: 'soon' } }],
+    ['rate.per', 'emails', { rate: { max: 10, per: '2d' } }],
+    ['rate.every', 'emails', { rate: { max: 10, per: '1s', every: 1 } }],
+    ['concurency', 'emails', { concurency: 5 }],
+  ];
+  for (const [field, name, options] of refusals) {
+    it(`refuses ${JSON.stringify(options) ?? 'no options'} for "${name}" naming ${field}`, () => {
+      assert.throws(
+        () => resolveQueueConfig(name, options),
+        (error: unknown) => error instanceof ValidationError && error.field === field,
+      );
+    });
+  }
+});
+
+describe('lane limits', () => {
+  const config = { name: 'a', paused: false, concurrency: 5, rate: { max: 10, perMs: 1_000 } };
+
+  it('allows the smallest of the wanted count, free slots and the rate left', () => {
+    assert.equal(laneAllowance(config, 0, [], 10_000, 50), 5);
+    assert.equal(laneAllowance(config, 4, [], 10_000, 50), 1);
+    assert.equal(laneAllowance(config, 0, [[9_500, 8]], 10_000, 50), 2);
+    assert.equal(laneAllowance(config, 7, [], 10_000, 50), 0);
+    assert.equal(laneAllowance({ ...config, paused: true }, 0, [], 10_000, 50), 0);
+  });
+
+  it('counts only starts inside the window that ends now', () => {
+    assert.equal(laneAllowance(config, 0, [[9_000, 10]], 10_000, 50), 5);
+    assert.equal(laneAllowance(config, 0, [[9_001, 10]], 10_000, 50), 0);
+  });
+
+  it('drops starts that left the window and appends the new ones', () => {
+    assert.deepEqual(
+      recordStarts(
+        config,
+        [
+          [8_000, 3],
+          [9_500, 2],
+        ],
+        10_000,
+        4,
+      ),
+      [
+        [9_500, 2],
+        [10_000, 4],
+      ],
+    );
+  });
+
+  it('reads a damaged start log as empty rather than failing claims', () => {
+    assert.deepEqual(parseStartLog('not json'), []);
+    assert.deepEqual(parseStartLog('[[1, 2], ["x", 3], 7]'), [[1, 2]]);
+  });
+});
