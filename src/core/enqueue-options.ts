@@ -27,6 +27,18 @@ export interface EnqueueOptions {
    * job instead of adding one. Keys are global across tasks and queues.
    */
   key?: string;
+  /**
+   * With `key`: how long after the job finished (completed, failed or cancelled) the key is
+   * still held, in ms or "1h"; then the same key makes a new job. `0` holds it only while the
+   * job is pending or running. Default: held as long as the job is kept.
+   */
+  keyTtl?: number | string;
+  /**
+   * With `key`: while a job with this key is still pending, replace its payload with this one
+   * and push its start to `debounce` from now, so that a burst of enqueues runs once, with the
+   * last payload. Once that job runs, the key makes a new job. Not with `delay` or `runAt`.
+   */
+  debounce?: number | string;
   /** Run no sooner than this long from now: milliseconds or "10s". Default: due at once. */
   delay?: number | string;
   /** Run no sooner than this time. Give `delay` or `runAt`, not both. */
@@ -59,6 +71,8 @@ export interface TransactionClient {
 
 export const ENQUEUE_OPTION_NAMES = [
   'key',
+  'keyTtl',
+  'debounce',
   'delay',
   'runAt',
   'priority',
@@ -80,6 +94,10 @@ export interface NewJob {
   delayMs: number;
   maxAttempts: number;
   key: string | null;
+  /** How long the key is held after the job finished; null: as long as the job is kept. */
+  keyTtlMs: number | null;
+  /** Debounce window: replace a pending job of the same key; null: plain idempotency. */
+  debounceMs: number | null;
   timeoutMs: number | null;
   backoff: Backoff;
   /** The caller's transaction to enqueue in (`tx`), carried opaque to Store.enqueue. */
@@ -90,6 +108,7 @@ const MAX_ATTEMPTS = 10_000;
 const MAX_PRIORITY = 2_147_483_647;
 // setTimeout fires at once past this many milliseconds, so no per-try limit may exceed it.
 const MAX_TIMEOUT_MS = 2_147_483_647;
+const MAX_KEY_TTL_MS = 10 * 365 * 86_400_000;
 const DEFAULT_BACKOFF: Backoff = Object.freeze({
   type: 'exponential',
   delayMs: DEFAULT_BACKOFF_DELAY_MS,
@@ -123,6 +142,7 @@ export function resolveEnqueue(
         ? DEFAULT_ATTEMPTS
         : checkInteger('attempts', given.attempts, context, 1, MAX_ATTEMPTS),
     key: given.key === undefined ? null : resolveKey(given.key, context),
+    ...resolveKeyWindows(given, context),
     timeoutMs: given.timeout === undefined ? null : resolveTimeout(given.timeout, context),
     backoff: given.backoff === undefined ? DEFAULT_BACKOFF : resolveBackoff(given.backoff, context),
     ...(given.tx === undefined ? {} : { tx: resolveTx(given.tx, context) }),
@@ -184,6 +204,41 @@ function resolveRunAt(
     return { runAtMs: null, delayMs: parseDuration('delay', given.delay, context) };
   }
   return { runAtMs: null, delayMs: 0 };
+}
+
+function resolveKeyWindows(
+  given: Record<string, unknown>,
+  context: string,
+): { keyTtlMs: number | null; debounceMs: number | null } {
+  for (const field of ['keyTtl', 'debounce'] as const) {
+    if (given[field] !== undefined && given.key === undefined) {
+      throw new ValidationError(
+        field,
+        given[field],
+        `${context}: ${field} needs a key to apply to; give key too`,
+      );
+    }
+  }
+  if (given.debounce !== undefined && (given.delay !== undefined || given.runAt !== undefined)) {
+    throw new ValidationError(
+      'debounce',
+      given.debounce,
+      `${context}: give debounce or delay/runAt, not both (a debounced job starts debounce ` +
+        `after the last enqueue of its key)`,
+    );
+  }
+  const window = (field: 'keyTtl' | 'debounce', maxMs: number, most: string): number | null => {
+    if (given[field] === undefined) return null;
+    const ms = parseDuration(field, given[field], context);
+    if (ms > maxMs) {
+      throw new ValidationError(field, given[field], `${context}: ${field} must be ${most}`);
+    }
+    return ms;
+  };
+  return {
+    keyTtlMs: window('keyTtl', MAX_KEY_TTL_MS, 'at most 10 years'),
+    debounceMs: window('debounce', MAX_TIMEOUT_MS, 'under 24 days'),
+  };
 }
 
 function resolveKey(key: unknown, context: string): string {

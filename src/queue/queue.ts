@@ -94,6 +94,15 @@ export class Queue {
     }
     const jobs: NewJob[] = items.map((item, index) => this.#resolveItem(item, index));
     if (jobs.length === 0) return [];
+    const debounced = jobs.findIndex((job) => job.debounceMs !== null);
+    if (debounced >= 0) {
+      throw new ValidationError(
+        `items[${debounced}].options.debounce`,
+        jobs[debounced].debounceMs,
+        `enqueueMany: items[${debounced}] has debounce, which applies to one enqueue() at a ` +
+          `time; enqueue debounced jobs with enqueue()`,
+      );
+    }
     const tx = jobs[0].tx;
     const other = jobs.findIndex((job) => job.tx !== tx);
     if (other >= 0) {

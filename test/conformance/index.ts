@@ -8,6 +8,7 @@ import { claimContract } from './claim.js';
 import { enqueueContract } from './enqueue.js';
 import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
+import { keysContract } from './keys.js';
 import { limitsContract } from './limits.js';
 import { listStatsContract } from './list-stats.js';
 import { prefetchContract } from './prefetch.js';
@@ -27,6 +28,7 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     listStatsContract(factory);
     activityContract(factory);
     transactionContract(factory);
+    keysContract(factory);
     limitsContract(factory);
     workerContract(factory);
     prefetchContract(factory);

@@ -37,6 +37,8 @@ describe('resolveEnqueue', () => {
       delayMs: 0,
       maxAttempts: 5,
       key: null,
+      keyTtlMs: null,
+      debounceMs: null,
       timeoutMs: null,
       backoff: { type: 'exponential', delayMs: 1_000, maxMs: 3_600_000, jitter: true },
     });
@@ -121,6 +123,24 @@ describe('resolveEnqueue', () => {
       {},
       { backoff: { type: 'fixed', jitter: 'yes' } },
     );
+  });
+
+  it('takes keyTtl and debounce with a key, as milliseconds', () => {
+    const job = resolve('t', {}, { key: 'k', keyTtl: '1h', debounce: '5s' });
+    assert.equal(job.keyTtlMs, 3_600_000);
+    assert.equal(job.debounceMs, 5_000);
+    assert.equal(resolve('t', {}).keyTtlMs, null);
+  });
+
+  it('refuses key windows without a key, with a delay, or out of range', () => {
+    refuses('keyTtl', /needs a key/, 't', {}, { keyTtl: '1h' });
+    refuses('debounce', /needs a key/, 't', {}, { debounce: '5s' });
+    refuses('debounce', /not both/, 't', {}, { key: 'k', debounce: '5s', delay: 10 });
+    refuses('keyTtl', /not a duration/, 't', {}, { key: 'k', keyTtl: -1 });
+    refuses('keyTtl', /not a duration/, 't', {}, { key: 'k', keyTtl: Number.NaN });
+    refuses('debounce', /not a duration/, 't', {}, { key: 'k', debounce: 'later' });
+    refuses('keyTtl', /10 years/, 't', {}, { key: 'k', keyTtl: '20y' });
+    refuses('debounce', /24 days/, 't', {}, { key: 'k', debounce: '30d' });
   });
 
   it('refuses payloads that are not JSON or too large', () => {

@@ -45,6 +45,11 @@ describe('Queue', () => {
       isValidation('items[0].paylod', /unknown option/),
     );
     assert.deepEqual(await queue.enqueueMany([]), []);
+    await assert.rejects(
+      queue.enqueueMany([{ task: 'a', options: { key: 'k', debounce: '1s' } }]),
+      isValidation('items[0].options.debounce', /one enqueue\(\) at a time/),
+    );
+    assert.equal((await queue.listJobs()).jobs.length, 0);
   });
 
   it('refuses payloads over the limit and leaves the store untouched', async () => {

@@ -176,6 +176,58 @@ export class PostgresStore implements Store {
   async enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]> {
     if (jobs.length === 0) return [];
     const client = tx === undefined ? undefined : checkTransactionClient(tx);
+    if (jobs.length === 1 && jobs[0].debounceMs !== null) {
+      return [await this.#enqueueDebounced(jobs[0], client)];
+    }
+    const stored = await this.#insert(jobs, client);
+    if (stored.includes(undefined)) {
+      // Keys held by a job whose hold ended (keyTtl) are freed, and those jobs inserted now;
+      // checked only after a conflict, so that a keyed enqueue stays one round trip.
+      const held = jobs.filter((_, index) => stored[index] === undefined);
+      const freed = await this.#query<[string]>(
+        'enqueue',
+        'releaseExpiredKeys',
+        [held.map((job) => job.key)],
+        client,
+      );
+      if (freed.length > 0) {
+        const again = await this.#insert(held, client);
+        let next = 0;
+        stored.forEach((job, index) => {
+          if (job === undefined) stored[index] = again[next++];
+        });
+      }
+    }
+    if (stored.includes(undefined)) await this.#readKept(jobs, stored, client);
+    return stored as Job[];
+  }
+
+  // Debounce: the key's pending job takes the new payload and due time; without one, a new job
+  // is added (freeing the key of a job that already started). Two callers racing to add it
+  // meet at the unique key, and the loser updates the winner's job instead.
+  async #enqueueDebounced(job: NewJob, client: TransactionClient | undefined): Promise<Job> {
+    for (let round = 0; round < 2; round += 1) {
+      const [row] = await this.#query<JobRow>(
+        'enqueue',
+        'debouncePending',
+        [job.key, job.payloadJson, job.debounceMs],
+        client,
+      );
+      if (row !== undefined) return rowToJob(row);
+      await this.#query('enqueue', 'releaseStartedKey', [job.key], client);
+      const [inserted] = await this.#insert([{ ...job, delayMs: job.debounceMs! }], client);
+      if (inserted !== undefined) return inserted;
+    }
+    const stored: (Job | undefined)[] = [undefined];
+    await this.#readKept([job], stored, client);
+    return stored[0]!;
+  }
+
+  /** Inserts the jobs and wakes workers; undefined stands for a job whose key is held. */
+  async #insert(
+    jobs: readonly NewJob[],
+    client: TransactionClient | undefined,
+  ): Promise<(Job | undefined)[]> {
     const rows =
       jobs.length === 1
         ? await this.#query<InsertedRow>(
@@ -204,8 +256,7 @@ export class PostgresStore implements Store {
         this.#notifier.notify(queue, runAtMs);
       }
     }
-    if (stored.includes(undefined)) await this.#readKept(jobs, stored, client);
-    return stored as Job[];
+    return stored;
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
@@ -529,6 +580,7 @@ export class PostgresStore implements Store {
       job.key,
       job.timeoutMs,
       JSON.stringify(job.backoff),
+      job.keyTtlMs,
     ];
   }
 
@@ -558,6 +610,7 @@ export class PostgresStore implements Store {
       column((job) => job.key),
       column((job) => job.timeoutMs),
       column((job) => JSON.stringify(job.backoff)),
+      column((job) => job.keyTtlMs),
     ];
   }
 

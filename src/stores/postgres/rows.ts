@@ -40,7 +40,8 @@ export function jobColumns(alias = ''): string {
     c('attempt'),
     c('max_attempts'),
     c('lease_token'),
-    c('key'),
+    // A released key is still shown on its job.
+    `coalesce(${c('key')}, ${c('released_key')})`,
     c('timeout_ms'),
     c('backoff'),
     ms(c('created_at')),

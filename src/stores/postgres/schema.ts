@@ -87,6 +87,13 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     updated_at timestamptz NOT NULL DEFAULT now()
   );
   `,
+  // 4: key windows. A key whose hold ended (keyTtl after the job finished, or a debounced job
+  // that started) moves to released_key, so that the unique index lets a new job take it.
+  (s) => `
+  ALTER TABLE ${s}.jobs ADD COLUMN key_ttl_ms bigint;
+  ALTER TABLE ${s}.jobs ADD COLUMN key_expires_at timestamptz;
+  ALTER TABLE ${s}.jobs ADD COLUMN released_key text;
+  `,
 ];
 
 /** The newest schema version this build knows. */

@@ -24,7 +24,19 @@ const leaseIsCurrent = (alias: string, id: string, token: string) =>
   `${alias}.id = ${id} AND ${alias}.lease_token = ${token} AND ${alias}.state = 'running'`;
 
 const INSERT_COLUMNS =
-  'task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff, created_at';
+  'task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff, ' +
+  'created_at, key_ttl_ms';
+
+// The columns of a batch insert, one array parameter each, in input order (n).
+const INSERT_INPUT = `
+  unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[], $7::int[],
+         $8::text[], $9::int[], $10::text[], $11::float8[])
+    WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms, max_attempts, key,
+                         timeout_ms, backoff, key_ttl_ms, n)`;
+
+// When a job finishes, its key's hold ends keyTtl later (never without a keyTtl).
+const keyExpiry = (alias: string) =>
+  `key_expires_at = ${NOW} + ${alias}key_ttl_ms * interval '1 millisecond'`;
 
 /** The statements of one schema. `s` is the quoted schema name. */
 export function statementsFor(s: string) {
@@ -36,20 +48,14 @@ export function statementsFor(s: string) {
     /**
      * One job. A held key inserts nothing and returns no row: the caller reads the kept job by
      * key. Parameters: task, queue, payload, priority, run at (ms or null), delay ms, max
-     * attempts, key, timeout ms, backoff. Returns an InsertedRow.
+     * attempts, key, timeout ms, backoff, key ttl ms. Returns an InsertedRow.
      */
     insertOne: `
       INSERT INTO ${jobs} (${INSERT_COLUMNS})
-      VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW})
+      VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW}, $11)
       ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
       RETURNING ${insertedColumns()}`,
 
-    /**
-     * Many jobs in one statement, one row per input in input order; ids are drawn in input
-     * order so that newer means larger. A job whose key is held (also by an earlier job of
-     * the batch) gets a row of nulls: the caller reads the kept job by key. Parameters: one
-     * array per column as in insertOne.
-     */
     /**
      * Many jobs none of which has a key, in one statement: without a conflict to resolve, the
      * insert is about twice as fast as insertMany (measured). Ids are drawn in input order, so
@@ -58,31 +64,49 @@ export function statementsFor(s: string) {
     insertManyKeyless: `
       INSERT INTO ${jobs} (${INSERT_COLUMNS})
       SELECT task, queue, payload, 'pending', priority, ${runAt('run_at_ms', 'delay_ms')},
-             max_attempts, key, timeout_ms, backoff, ${NOW}
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[],
-                  $7::int[], $8::text[], $9::int[], $10::text[])
-        WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms,
-                             max_attempts, key, timeout_ms, backoff, n)
+             max_attempts, key, timeout_ms, backoff, ${NOW}, key_ttl_ms
+      FROM ${INSERT_INPUT}
       ORDER BY n
       RETURNING ${insertedColumns()}`,
 
+    /**
+     * Many jobs in one statement, one row per input in input order; ids are drawn in input
+     * order so that newer means larger. A job whose key is held (also by an earlier job of
+     * the batch) gets a row of nulls: the caller reads the kept job by key. Parameters: one
+     * array per column as in insertOne.
+     */
     insertMany: `
       WITH input AS (
-        SELECT nextval('${jobs}_id_seq'::regclass) AS id, i.*
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[],
-                    $7::int[], $8::text[], $9::int[], $10::text[])
-          WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms,
-                               max_attempts, key, timeout_ms, backoff, n)),
+        SELECT nextval('${jobs}_id_seq'::regclass) AS id, i.* FROM ${INSERT_INPUT}),
       inserted AS (
         INSERT INTO ${jobs} (id, ${INSERT_COLUMNS})
         SELECT id, task, queue, payload, 'pending', priority, ${runAt('run_at_ms', 'delay_ms')},
-               max_attempts, key, timeout_ms, backoff, ${NOW}
+               max_attempts, key, timeout_ms, backoff, ${NOW}, key_ttl_ms
         FROM input ORDER BY n
         ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
         RETURNING id, run_at, created_at)
       SELECT ${insertedColumns('inserted')}
       FROM input LEFT JOIN inserted ON inserted.id = input.id
       ORDER BY input.n`,
+
+    /** Frees the keys whose hold ended after their job finished. Parameters: keys. */
+    releaseExpiredKeys: `
+      UPDATE ${jobs} SET released_key = key, key = NULL
+      WHERE key = ANY($1::text[]) AND key_expires_at <= ${NOW}
+      RETURNING released_key`,
+
+    /** Frees a key held by a job that is no longer pending (debounce). Parameters: key. */
+    releaseStartedKey: `
+      UPDATE ${jobs} SET released_key = key, key = NULL WHERE key = $1 AND state <> 'pending'`,
+
+    /**
+     * Debounce: the pending job of a key takes the new payload and is due `delay` from now.
+     * Parameters: key, payload, delay ms. Returns the job.
+     */
+    debouncePending: `
+      UPDATE ${jobs} j SET payload = $2, run_at = ${NOW} + $3::float8 * interval '1 millisecond'
+      WHERE j.key = $1 AND j.state = 'pending'
+      RETURNING ${jobColumns('j')}`,
 
     /**
      * Wake-up notices, one per payload, in a transaction of their own that does not wait for
@@ -190,6 +214,8 @@ export function statementsFor(s: string) {
                 ELSE 'pending' END,
         result = CASE WHEN o.kind = 'complete' THEN o.result ELSE j.result END,
         finished_at = CASE WHEN o.kind IN ('complete', 'fail') THEN ${NOW} ELSE j.finished_at END,
+        key_expires_at = CASE WHEN o.kind IN ('complete', 'fail')
+          THEN ${NOW} + j.key_ttl_ms * interval '1 millisecond' END,
         run_at = CASE o.kind
           WHEN 'retry' THEN ${NOW} + o.retry_ms * interval '1 millisecond'
           WHEN 'release' THEN ${NOW} + coalesce(o.retry_ms, 0) * interval '1 millisecond'
@@ -215,6 +241,8 @@ export function statementsFor(s: string) {
       UPDATE ${jobs} SET
         state = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
         finished_at = CASE WHEN attempt >= max_attempts THEN ${NOW} END,
+        key_expires_at = CASE WHEN attempt >= max_attempts
+          THEN ${NOW} + key_ttl_ms * interval '1 millisecond' END,
         run_at = ${NOW},
         lease_expires_at = NULL,
         errors = ${appendError(
@@ -230,13 +258,15 @@ export function statementsFor(s: string) {
 
     /** Parameters: id. */
     cancel: `
-      UPDATE ${jobs} j SET state = 'cancelled', finished_at = ${NOW}, lease_expires_at = NULL
+      UPDATE ${jobs} j SET state = 'cancelled', finished_at = ${NOW}, lease_expires_at = NULL,
+        ${keyExpiry('j.')}
       WHERE j.id = $1 AND j.state IN ('pending', 'running')
       RETURNING ${jobColumns('j')}`,
 
     /** Parameters: id. */
     retry: `
       UPDATE ${jobs} j SET state = 'pending', run_at = ${NOW}, attempt = 0, finished_at = NULL,
+        key_expires_at = NULL,
         result = NULL, lease_expires_at = NULL, worker_id = NULL, progress = NULL
       WHERE j.id = $1 AND j.state IN ('failed', 'cancelled')
       RETURNING ${jobColumns('j')}`,

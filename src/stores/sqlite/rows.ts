@@ -22,7 +22,8 @@ export const JOB_COLUMNS = [
   'attempt',
   'max_attempts',
   'lease_token',
-  'key',
+  // A released key is still shown on its job.
+  'coalesce(key, released_key)',
   'timeout_ms',
   'backoff',
   'created_at',

@@ -63,6 +63,13 @@ const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 4: key windows. A key whose hold ended (keyTtl after the job finished, or a debounced job
+  // that started) moves to released_key, so that the unique index lets a new job take it.
+  `
+  ALTER TABLE ticketrail_jobs ADD COLUMN key_ttl_ms INTEGER;
+  ALTER TABLE ticketrail_jobs ADD COLUMN key_expires_at INTEGER;
+  ALTER TABLE ticketrail_jobs ADD COLUMN released_key TEXT;
+  `,
 ];
 
 /** The newest schema version this build knows. */

@@ -90,7 +90,9 @@ export class SqliteStore implements Store {
   readonly #emitter: EventEmitter;
   readonly #statements: Map<string, Database.Statement> = new Map();
   readonly #insert: Database.Statement;
-  readonly #enqueueMany: (jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]) => Job[];
+  readonly #enqueueMany: Database.Transaction<
+    (jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]) => Job[]
+  >;
   readonly #finishMany: (outcomes: readonly Outcome[], nowMs: number) => boolean[];
   #closed = false;
   // Lanes holding pending jobs, read at most once a LANES_TTL_MS; enqueues in this process add
@@ -155,9 +157,10 @@ export class SqliteStore implements Store {
     const nowMs = Date.now();
     const added: WakeNotice[] = [];
     const stored = this.#run('enqueue', () =>
-      jobs.length === 1
+      // A keyed job may take several statements (a key to free first): in one transaction.
+      jobs.length === 1 && jobs[0].key === null
         ? [this.#insertOne(jobs[0], nowMs, added)]
-        : this.#enqueueMany(jobs, nowMs, added),
+        : this.#enqueueMany.immediate(jobs, nowMs, added),
     );
     for (const notice of added) this.#emitter.emit('wake', notice);
     return stored;
@@ -448,8 +451,33 @@ export class SqliteStore implements Store {
   }
 
   /** Inserts one job, or returns the kept job holding its key; `added` learns of new ones. */
+  /** Debounce: the key's pending job takes this payload and due time; undefined if none. */
+  #debounce(job: NewJob, nowMs: number): Job | undefined {
+    const update = this.#prepare('debounce', () => sql.DEBOUNCE_PENDING);
+    const row = update.get({
+      payload: job.payloadJson,
+      runAt: nowMs + job.debounceMs!,
+      key: job.key,
+    }) as JobRow | undefined;
+    return row === undefined ? undefined : rowToJob(row, nowMs);
+  }
+
+  /** Frees the key if its hold ended: keyTtl after its job finished, or (debounce) it started. */
+  #releaseKey(job: NewJob, nowMs: number): void {
+    if (job.debounceMs !== null) {
+      this.#prepare('releaseStartedKey', () => sql.RELEASE_STARTED_KEY).run(job.key);
+    } else {
+      this.#prepare('releaseExpiredKey', () => sql.RELEASE_EXPIRED_KEY).run(job.key, nowMs);
+    }
+  }
+
   #insertOne(job: NewJob, nowMs: number, added: WakeNotice[]): Job {
-    const runAtMs = job.runAtMs ?? nowMs + job.delayMs;
+    if (job.key !== null) {
+      const debounced = job.debounceMs === null ? undefined : this.#debounce(job, nowMs);
+      if (debounced !== undefined) return debounced;
+      this.#releaseKey(job, nowMs);
+    }
+    const runAtMs = job.runAtMs ?? nowMs + (job.debounceMs ?? job.delayMs);
     const backoffJson = encodeBackoff(job.backoff);
     const info = this.#insert.run(
       job.task,
@@ -462,6 +490,7 @@ export class SqliteStore implements Store {
       job.timeoutMs,
       backoffJson,
       nowMs,
+      job.keyTtlMs,
     );
     if (info.changes === 0) {
       // The key is held by a kept job: that job stands for this one.

@@ -19,9 +19,27 @@ const LEASE_IS_CURRENT = `id = @id AND lease_token = @token AND state = 'running
 export const INSERT_JOB = `
   INSERT INTO ${JOBS}
     (task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff,
-     created_at)
-  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
+     created_at, key_ttl_ms)
+  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING`;
+
+/** Frees a key whose hold ended after its job finished. Parameters: key, now. */
+export const RELEASE_EXPIRED_KEY = `
+  UPDATE ${JOBS} SET released_key = key, key = NULL
+  WHERE key = ? AND key_expires_at IS NOT NULL AND key_expires_at <= ?`;
+
+/** Frees a key held by a job that is no longer pending (debounce). Parameters: key. */
+export const RELEASE_STARTED_KEY = `
+  UPDATE ${JOBS} SET released_key = key, key = NULL WHERE key = ? AND state <> 'pending'`;
+
+/** Debounce: the pending job of a key takes the new payload and due time. */
+export const DEBOUNCE_PENDING = `
+  UPDATE ${JOBS} SET payload = @payload, run_at = @runAt
+  WHERE key = @key AND state = 'pending'
+  RETURNING ${JOB_COLUMN_LIST}`;
+
+// When a job finishes, its key's hold ends keyTtl later (never without a keyTtl).
+const KEY_EXPIRY = `key_expires_at = @now + key_ttl_ms`;
 
 export const SELECT_BY_KEY = `SELECT ${JOB_COLUMN_LIST} FROM ${JOBS} WHERE key = ?`;
 export const SELECT_BY_ID = `SELECT ${JOB_COLUMN_LIST} FROM ${JOBS} WHERE id = ?`;
@@ -111,7 +129,8 @@ export const RENEW_LEASE = `
 
 export const COMPLETE_JOB = `
   UPDATE ${JOBS}
-  SET state = 'completed', result = @result, finished_at = @now, lease_expires_at = NULL
+  SET state = 'completed', result = @result, finished_at = @now, lease_expires_at = NULL,
+      ${KEY_EXPIRY}
   WHERE ${LEASE_IS_CURRENT}`;
 
 export const RETRY_LATER = `
@@ -121,7 +140,8 @@ export const RETRY_LATER = `
 
 export const FAIL_JOB = `
   UPDATE ${JOBS}
-  SET state = 'failed', finished_at = @now, errors = ${APPEND_ERROR}, lease_expires_at = NULL
+  SET state = 'failed', finished_at = @now, errors = ${APPEND_ERROR}, lease_expires_at = NULL,
+      ${KEY_EXPIRY}
   WHERE ${LEASE_IS_CURRENT}`;
 
 // A shutdown or a throttled call is not the job's fault: the try is given back.
@@ -137,6 +157,7 @@ export const RECLAIM_EXPIRED = `
   UPDATE ${JOBS}
   SET state = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
       finished_at = CASE WHEN attempt >= max_attempts THEN @now END,
+      key_expires_at = CASE WHEN attempt >= max_attempts THEN @now + key_ttl_ms END,
       run_at = @now,
       lease_expires_at = NULL,
       errors = json_insert(
@@ -150,13 +171,13 @@ export const RECLAIM_EXPIRED = `
 
 export const CANCEL_JOB = `
   UPDATE ${JOBS}
-  SET state = 'cancelled', finished_at = @now, lease_expires_at = NULL
+  SET state = 'cancelled', finished_at = @now, lease_expires_at = NULL, ${KEY_EXPIRY}
   WHERE id = @id AND state IN ('pending', 'running')`;
 
 export const RETRY_JOB = `
   UPDATE ${JOBS}
   SET state = 'pending', run_at = @now, attempt = 0, finished_at = NULL, result = NULL,
-      lease_expires_at = NULL, worker_id = NULL, progress = NULL
+      lease_expires_at = NULL, worker_id = NULL, progress = NULL, key_expires_at = NULL
   WHERE id = @id AND state IN ('failed', 'cancelled')`;
 
 export const COUNT_BY_STATE = `
