@@ -11,7 +11,8 @@ export function cancelCommand(): Command {
     .argument('<id>', 'job id')
     .addHelpText(
       'after',
-      "\nA running job's ctx.signal aborts at its worker's next heartbeat; its result is ignored.",
+      "\nA running job's ctx.signal aborts (on SQLite, in another process: at its worker's next " +
+        'heartbeat); its result is ignored.',
     )
     .action(async (id: string, _flags: object, command: Command) => {
       printJson(await withQueue(command, (queue) => queue.cancel(id)));

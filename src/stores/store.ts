@@ -186,6 +186,13 @@ export interface Store {
   /** Every lane that has settings, by name. */
   listQueueConfigs(): Promise<QueueConfig[]>;
 
+  /**
+   * Calls `listener` with the id of a job just cancelled, in this process or (where the store
+   * can tell) in another, so that the worker running it aborts it at once rather than at its
+   * next heartbeat. Best effort: the heartbeat stays the guarantee. Returns an unsubscriber.
+   */
+  onCancel(listener: (jobId: string) => void): () => void;
+
   /** Calls `listener` when work may have become due. Returns a function that unsubscribes. */
   onWake(listener: (notice: WakeNotice) => void): () => void;
 

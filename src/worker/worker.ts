@@ -63,6 +63,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   // Claimed ahead of free slots (the prefetch option), oldest first; leases renewed with the rest.
   #held: ClaimedJob[] = [];
   readonly #unsubscribe: () => void;
+  readonly #unsubscribeCancel: () => void;
   #state: WorkerState = 'running';
   #claiming: Promise<void> | null = null;
   #claimQueued = false;
@@ -73,6 +74,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #wakeAtMs = Infinity;
   #heartbeatTimer: NodeJS.Timeout;
   #beating = false;
+  #beatAgain = false;
   #stopping: Promise<void> | null = null;
   #idleWaiters: (() => void)[] = [];
   readonly #services: RunServices;
@@ -101,6 +103,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     };
     this.#writer.onWritten = () => this.#requestClaim();
     this.#unsubscribe = store.onWake((notice) => this.#onWake(notice));
+    // A job cancelled anywhere: a heartbeat now finds its lease gone and aborts it.
+    this.#unsubscribeCancel = store.onCancel((jobId) => {
+      if (this.#runs.has(jobId) || this.#held.some(({ lease }) => lease.jobId === jobId)) {
+        void this.#beat();
+      }
+    });
     this.#heartbeatTimer = setInterval(() => void this.#beat(), Math.max(50, options.leaseMs / 3));
     this.#logger.info(
       {
@@ -366,7 +374,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #beat(): Promise<void> {
-    if (this.#beating) return;
+    if (this.#beating) {
+      this.#beatAgain = true;
+      return;
+    }
     this.#beating = true;
     try {
       const leases = [...this.#runs.values()].map((run) => run.lease);
@@ -382,6 +393,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#logger.warn({ err: error }, 'heartbeat failed; will retry');
     } finally {
       this.#beating = false;
+      if (this.#beatAgain && this.#state !== 'stopped') {
+        this.#beatAgain = false;
+        void this.#beat();
+      }
     }
   }
 
@@ -435,6 +450,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       );
     }
     clearInterval(this.#heartbeatTimer);
+    this.#unsubscribeCancel();
     this.#setState('stopped');
     this.#logger.info('worker stopped');
     this.emit('stopped');

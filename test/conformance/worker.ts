@@ -280,6 +280,39 @@ export function workerContract(factory: StoreFactory): void {
       assert.equal((await queue.getJob(job.id))?.state, 'cancelled');
     });
 
+    it('aborts a cancelled job at once, long before its next heartbeat', async () => {
+      let release: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (release = resolve));
+      const job = await queue.enqueue('long');
+      let abortedAtMs = 0;
+      const worker = queue.work(
+        {
+          long: (_payload, ctx) =>
+            new Promise((_resolve, reject) => {
+              release();
+              ctx.signal.addEventListener('abort', () => {
+                abortedAtMs = Date.now();
+                reject(ctx.signal.reason);
+              });
+            }),
+        },
+        // Heartbeats every 20 s: only the cancel notice can abort it within this test.
+        { pollInterval: 20, lease: 60_000 },
+      );
+      await started;
+      // Cancelled through another store on the same database, as another process would.
+      const other = await current().reopen();
+      try {
+        const cancelledAtMs = Date.now();
+        await other.cancel(job.id);
+        await waitUntil('the handler to be aborted', () => abortedAtMs > 0, { timeoutMs: 5_000 });
+        assert.ok(abortedAtMs - cancelledAtMs < 5_000);
+      } finally {
+        await other.close();
+        await worker.stop({ graceMs: 0 });
+      }
+    });
+
     it('runs again a job whose worker died, once its lease expires', async () => {
       await current().store.enqueue([newJob('resume', { n: 1 })]);
       // A worker that claims and then dies: it never heartbeats nor finishes.

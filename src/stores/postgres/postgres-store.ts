@@ -57,6 +57,8 @@ import { statementsFor, wakeChannel, type Statements } from './statements.js';
 // How long the list of limited lanes is trusted; a lane limited meanwhile by another process is
 // left out of claims (never over-served) until the next read.
 const LANES_TTL_MS = 1_000;
+// Notices on the wake channel that announce a cancel rather than work: "cancel <job id>".
+const CANCEL_PREFIX = 'cancel ';
 
 export interface PostgresStoreOptions {
   /** A `postgres://` URL without ticketrail's own parameters. Never logged. */
@@ -142,7 +144,12 @@ export class PostgresStore implements Store {
       this.#channel,
       {
         notice: (payload, senderPid) => {
-          if (!this.#ownPids.has(senderPid)) this.#wake(parseNotice(payload));
+          if (this.#ownPids.has(senderPid)) return;
+          if (payload.startsWith(CANCEL_PREFIX)) {
+            this.#emitter.emit('cancel', payload.slice(CANCEL_PREFIX.length));
+          } else {
+            this.#wake(parseNotice(payload));
+          }
         },
         listening: () => this.#wake({ queue: '', runAtMs: Date.now() }),
       },
@@ -507,13 +514,19 @@ export class PostgresStore implements Store {
   }
 
   async cancel(id: string): Promise<Job> {
-    return this.#changeState(id, 'cancel', (job) => {
+    const job = await this.#changeState(id, 'cancel', (job) => {
       if (job.state === 'cancelled') return job;
       throw new StateError(
         `cancel(${id}): the job is ${job.state}; only scheduled, available or running jobs ` +
           `can be cancelled`,
       );
     });
+    // Workers in every process hear of it at once; a lost notice costs a heartbeat's wait.
+    this.#emitter.emit('cancel', job.id);
+    await this.#query('notify', 'notify', [this.#channel, [`${CANCEL_PREFIX}${job.id}`]]).catch(
+      (error: unknown) => this.#logger.warn({ err: error }, 'cannot announce a cancel'),
+    );
+    return job;
   }
 
   async retry(id: string): Promise<Job> {
@@ -531,6 +544,12 @@ export class PostgresStore implements Store {
     this.#emitter.on('wake', listener);
     if (!this.#closed) this.#listener.start();
     return () => this.#emitter.off('wake', listener);
+  }
+
+  onCancel(listener: (jobId: string) => void): () => void {
+    this.#emitter.on('cancel', listener);
+    if (!this.#closed) this.#listener.start();
+    return () => this.#emitter.off('cancel', listener);
   }
 
   async close(): Promise<void> {

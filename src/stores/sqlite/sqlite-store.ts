@@ -411,13 +411,17 @@ export class SqliteStore implements Store {
   }
 
   async cancel(id: string): Promise<Job> {
-    return this.#changeState(id, 'cancel', sql.CANCEL_JOB, (job) => {
+    const job = await this.#changeState(id, 'cancel', sql.CANCEL_JOB, (job) => {
       if (job.state === 'cancelled') return job;
       throw new StateError(
         `cancel(${id}): the job is ${job.state}; only scheduled, available or running jobs ` +
           `can be cancelled`,
       );
     });
+    // LIMIT: only stores of this process hear it; a worker in another process aborts the job
+    // at its next heartbeat (SQLite has no way to signal other processes).
+    this.#emitter.emit('cancel', job.id);
+    return job;
   }
 
   async retry(id: string): Promise<Job> {
@@ -431,6 +435,11 @@ export class SqliteStore implements Store {
   onWake(listener: (notice: WakeNotice) => void): () => void {
     this.#emitter.on('wake', listener);
     return () => this.#emitter.off('wake', listener);
+  }
+
+  onCancel(listener: (jobId: string) => void): () => void {
+    this.#emitter.on('cancel', listener);
+    return () => this.#emitter.off('cancel', listener);
   }
 
   async close(): Promise<void> {
