@@ -24,7 +24,15 @@ import { parseArgs } from 'node:util';
 import { describeError, removeEverything } from './backends.js';
 import { formatDocsPage } from './docs-page.js';
 import { describeMachine, describeSource, LoadSampler, packageVersion } from './machine.js';
-import { formatReport, formatValue, reportSections, type Problem, type Samples } from './report.js';
+import { killWorkerProcesses } from './processes/worker-processes.js';
+import {
+  addDerivedFigures,
+  formatReport,
+  formatValue,
+  reportSections,
+  type Problem,
+  type Samples,
+} from './report.js';
 import { BullmqSubject } from './subjects/bullmq.js';
 import { GraphileWorkerSubject } from './subjects/graphile-worker.js';
 import { PgBossSubject } from './subjects/pg-boss.js';
@@ -198,7 +206,7 @@ async function runAll(
         try {
           const figures = await measureOnce(workload, subject, bench.sizes, scratchRoot);
           record(findings.samples, subject.name, workload, figures);
-          const shown = workload.figures.map((f) => formatValue(figures[f.id], f.unit));
+          const shown = measuredFigures(workload).map((f) => formatValue(figures[f.id], f.unit));
           process.stderr.write(`${progress} ${shown.join('  ')}\n`);
         } catch (error) {
           const reason = describeError(error);
@@ -221,10 +229,15 @@ function record(
   figures: Record<string, number>,
 ): void {
   const bySubject = samples.get(subject) ?? new Map<string, number[]>();
-  for (const figure of workload.figures) {
+  for (const figure of measuredFigures(workload)) {
     bySubject.set(figure.id, [...(bySubject.get(figure.id) ?? []), figures[figure.id]]);
   }
   samples.set(subject, bySubject);
+}
+
+/** The figures measure() returns, without those computed after the runs. */
+function measuredFigures(workload: Workload): Workload['figures'] {
+  return workload.figures.filter((figure) => figure.derivedFrom === undefined);
 }
 
 /** "pg-boss 12.38.1, graphile-worker 0.18.0, ..." for the peers asked for, then the drivers. */
@@ -253,8 +266,12 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, reason: string):
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Closes the measurement under way and removes every schema and key this run left. */
+/**
+ * Kills the worker processes, closes the measurement under way and removes every schema and key
+ * this run left.
+ */
 async function cleanUp(): Promise<void> {
+  killWorkerProcesses();
   const interrupted = current;
   current = null;
   if (interrupted !== null) await interrupted.subject.teardown().catch(() => {});
@@ -309,9 +326,11 @@ async function runBench(scratchRoot: string): Promise<void> {
   await runAll(bench, available, scratchRoot, findings);
   load.stop();
 
+  const figures = bench.workloads.flatMap((workload) => workload.figures);
+  addDerivedFigures(findings.samples, figures);
   const input = {
     subjects: bench.subjects,
-    figures: bench.workloads.flatMap((workload) => workload.figures),
+    figures,
     samples: findings.samples,
     targets: TARGETS,
     problems: findings.problems,
