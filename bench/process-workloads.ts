@@ -60,7 +60,7 @@ export function drainInProcesses(processes: number): Workload {
 export const memory: Workload = {
   name: 'memory',
   figures: [
-    figure('memory.peak', 'worker peak RSS', 'peak RSS'),
+    figure('memory.peak', 'worker peak RSS', 'peak RSS', true),
     ...MEMORY_MARKS.map((mark) => {
       const percent = mark * 100;
       return figure(`memory.rss${percent}`, `worker RSS at ${percent}%`, `RSS ${percent}%`);
@@ -90,8 +90,14 @@ export const memory: Workload = {
   },
 };
 
-function figure(id: string, label: string, column: string): Workload['figures'][number] {
-  return { id, label, column, unit: 'MB', table: 'processes' };
+/** A memory figure; only the peak is worth a ticketrail / peer ratio. */
+function figure(
+  id: string,
+  label: string,
+  column: string,
+  compared = false,
+): Workload['figures'][number] {
+  return { id, label, column, unit: 'MB', table: 'processes', notCompared: !compared };
 }
 
 /** The RSS the worker reported first once it passed each mark. */

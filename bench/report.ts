@@ -126,7 +126,8 @@ function formatRatios(
   const pairs = subjects.flatMap(({ name, comparedWith = [] }) =>
     comparedWith.filter((peer) => names.has(peer)).map((peer) => ({ name, peer })),
   );
-  const tables = byTable(shownFigures(figures, samples)).flatMap((shown) => {
+  const compared = figures.filter((figure) => figure.notCompared !== true);
+  const tables = byTable(shownFigures(compared, samples)).flatMap((shown) => {
     const rows = pairs
       .map(({ name, peer }) => [
         `${name} / ${peer}`,

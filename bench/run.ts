@@ -13,6 +13,7 @@
 // TICKETRAIL_BENCH_POSTGRES_URL / TICKETRAIL_BENCH_REDIS_URL. A subject whose server is down is
 // reported as unavailable and the rest still run. Every measurement works in a schema or key
 // prefix of its own (bench_<subject>_<hex>), removed after it, also after a failure or Ctrl-C.
+// drain-4p and memory fork worker processes (bench/processes/), killed on failure, Ctrl-C and exit.
 //
 // To profile: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/run.ts --quick --only X
 // With node --expose-gc, a collection runs before every measurement.
@@ -201,6 +202,8 @@ async function runAll(
     // Subjects alternate inside each workload, so that a slow spell of the machine hits all.
     for (const workload of bench.workloads) {
       for (const subject of subjects) {
+        // After Ctrl-C, a new measurement would create a schema after the cleanup ran.
+        if (interrupted) return;
         if (!workload.supports(subject)) continue;
         const progress = `run ${run}/${bench.runs}  ${workload.name.padEnd(13)} ${subject.name.padEnd(24)}`;
         try {

@@ -56,6 +56,8 @@ export interface Figure {
   unit: 'jobs/s' | 'ms' | 'MB' | '×';
   /** Figures of another table than the main one, e.g. "processes". */
   table?: string;
+  /** Left out of the ticketrail / peer ratios, where a ratio means nothing (e.g. a growth). */
+  notCompared?: boolean;
   /**
    * A figure computed after the runs, as the median of one figure over the median of another of
    * the same subject, e.g. drain-4p over drain-10; measure() does not return it.
