@@ -17,7 +17,7 @@
 //
 // To profile: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/run.ts --quick --only X
 // With node --expose-gc, a collection runs before every measurement.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -359,6 +359,7 @@ async function runBench(scratchRoot: string): Promise<void> {
       durationSeconds: seconds,
       date: new Date(),
     });
+    mkdirSync(new URL('.', DOCS_PAGE), { recursive: true });
     writeFileSync(DOCS_PAGE, page);
     console.log(`wrote ${path.relative(process.cwd(), DOCS_PAGE.pathname)}`);
   }
