@@ -1,5 +1,6 @@
-// Turns the figures of every run into the printed report: a table of figures (a row per subject,
-// a column per figure), a table of ticketrail / peer ratios, the targets and whether each is met,
+// Turns the figures of every run into the printed report: tables of figures (a row per subject,
+// a column per figure; worker-process figures in a second table), tables of ticketrail / peer
+// ratios, the targets and whether each is met,
 // what could not be measured and why, and how each subject was configured. Each cell is the
 // median over the runs, with the half-range as ±% when there were several.
 import { median, relativeSpread } from './statistics.js';
@@ -61,6 +62,32 @@ export function formatReport(input: ReportInput): string {
   return lines.join('\n');
 }
 
+/**
+ * Adds each derived figure (see Figure.derivedFrom) to every subject that has both of its parts,
+ * as one value: the ratio of their medians.
+ */
+export function addDerivedFigures(samples: Samples, figures: readonly Figure[]): void {
+  for (const figure of figures) {
+    if (figure.derivedFrom === undefined) continue;
+    const { numerator, denominator } = figure.derivedFrom;
+    for (const bySubject of samples.values()) {
+      const value =
+        median(bySubject.get(numerator) ?? []) / median(bySubject.get(denominator) ?? []);
+      if (Number.isFinite(value)) bySubject.set(figure.id, [value]);
+    }
+  }
+}
+
+/** The figures split by the table they print in, main table first, in workload order. */
+function byTable(figures: readonly Figure[]): Figure[][] {
+  const tables = new Map<string, Figure[]>();
+  for (const figure of figures) {
+    const table = figure.table ?? 'main';
+    tables.set(table, [...(tables.get(table) ?? []), figure]);
+  }
+  return [...tables.values()];
+}
+
 /** Figures that some subject has, in workload order. */
 function shownFigures(figures: readonly Figure[], samples: Samples): Figure[] {
   return figures.filter((figure) =>
@@ -73,18 +100,22 @@ function formatFigures(
   figures: readonly Figure[],
   samples: Samples,
 ): string {
-  const shown = shownFigures(figures, samples);
-  const heading = ['subject', ...shown.map((figure) => `${figure.column} (${figure.unit})`)];
-  const rows = subjects.map((subject) => [
-    subject.name,
-    ...shown.map((figure) => formatCell(samples.get(subject.name)?.get(figure.id) ?? [])),
-  ]);
-  return renderMarkdown(heading, rows);
+  return byTable(shownFigures(figures, samples))
+    .map((shown) => {
+      const heading = ['subject', ...shown.map((figure) => `${figure.column} (${figure.unit})`)];
+      const rows = subjects.map((subject) => [
+        subject.name,
+        ...shown.map((figure) => formatCell(samples.get(subject.name)?.get(figure.id) ?? [])),
+      ]);
+      return renderMarkdown(heading, rows);
+    })
+    .join('\n\n');
 }
 
 /**
- * One row per ticketrail subject and peer it is compared with: rates above ×1 and latencies
- * below ×1 favour ticketrail. Null when no pair of the run has figures.
+ * One row per ticketrail subject and peer it is compared with, a table per figure table: rates
+ * and scaling above ×1, latencies and memory below ×1 favour ticketrail. Null when no pair of the
+ * run has figures.
  */
 function formatRatios(
   subjects: readonly Subject[],
@@ -95,21 +126,25 @@ function formatRatios(
   const pairs = subjects.flatMap(({ name, comparedWith = [] }) =>
     comparedWith.filter((peer) => names.has(peer)).map((peer) => ({ name, peer })),
   );
-  const shown = shownFigures(figures, samples);
-  const rows = pairs
-    .map(({ name, peer }) => [
-      `${name} / ${peer}`,
-      ...shown.map((figure) =>
-        formatRatio(medianOf(samples, name, figure.id) / medianOf(samples, peer, figure.id)),
-      ),
-    ])
-    .filter((row) => row.slice(1).some((cell) => cell !== '—'));
-  if (rows.length === 0) return null;
-  const heading = ['ticketrail / peer', ...shown.map((figure) => figure.column)];
+  const compared = figures.filter((figure) => figure.notCompared !== true);
+  const tables = byTable(shownFigures(compared, samples)).flatMap((shown) => {
+    const rows = pairs
+      .map(({ name, peer }) => [
+        `${name} / ${peer}`,
+        ...shown.map((figure) =>
+          formatRatio(medianOf(samples, name, figure.id) / medianOf(samples, peer, figure.id)),
+        ),
+      ])
+      .filter((row) => row.slice(1).some((cell) => cell !== '—'));
+    const heading = ['ticketrail / peer', ...shown.map((figure) => figure.column)];
+    return rows.length === 0 ? [] : [renderMarkdown(heading, rows)];
+  });
+  if (tables.length === 0) return null;
   return (
-    `${renderMarkdown(heading, rows)}\n\n` +
-    'Ratios of the medians: for rates (jobs/s) above ×1 means ticketrail is faster; for ' +
-    'latencies (ms) below ×1 means ticketrail is quicker.'
+    `${tables.join('\n\n')}\n\n` +
+    'Ratios of the medians: for rates (jobs/s) and scaling (×) above ×1 means ticketrail is ' +
+    'faster or scales better; for latencies (ms) and memory (MB) below ×1 means ticketrail is ' +
+    'quicker or smaller.'
   );
 }
 
@@ -165,15 +200,16 @@ function formatCell(runs: readonly number[]): string {
 }
 
 export function formatValue(value: number, unit: Figure['unit']): string {
-  return `${formatNumber(value)} ${unit}`;
+  return unit === '×' ? formatRatio(value) : `${formatNumber(value)} ${unit}`;
 }
 
 /** Rates as whole numbers with separators; latencies with three significant decimals. */
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return '—';
-  if (value >= 100) return Math.round(value).toLocaleString('en-US');
-  if (value >= 10) return value.toFixed(1);
-  if (value >= 1) return value.toFixed(2);
+  const size = Math.abs(value);
+  if (size >= 100) return Math.round(value).toLocaleString('en-US');
+  if (size >= 10) return value.toFixed(1);
+  if (size >= 1) return value.toFixed(2);
   return value.toFixed(3);
 }
 

@@ -13,10 +13,11 @@
 // TICKETRAIL_BENCH_POSTGRES_URL / TICKETRAIL_BENCH_REDIS_URL. A subject whose server is down is
 // reported as unavailable and the rest still run. Every measurement works in a schema or key
 // prefix of its own (bench_<subject>_<hex>), removed after it, also after a failure or Ctrl-C.
+// drain-4p and memory fork worker processes (bench/processes/), killed on failure, Ctrl-C and exit.
 //
 // To profile: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/run.ts --quick --only X
 // With node --expose-gc, a collection runs before every measurement.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +25,15 @@ import { parseArgs } from 'node:util';
 import { describeError, removeEverything } from './backends.js';
 import { formatDocsPage } from './docs-page.js';
 import { describeMachine, describeSource, LoadSampler, packageVersion } from './machine.js';
-import { formatReport, formatValue, reportSections, type Problem, type Samples } from './report.js';
+import { killWorkerProcesses } from './processes/worker-processes.js';
+import {
+  addDerivedFigures,
+  formatReport,
+  formatValue,
+  reportSections,
+  type Problem,
+  type Samples,
+} from './report.js';
 import { BullmqSubject } from './subjects/bullmq.js';
 import { GraphileWorkerSubject } from './subjects/graphile-worker.js';
 import { PgBossSubject } from './subjects/pg-boss.js';
@@ -193,12 +202,14 @@ async function runAll(
     // Subjects alternate inside each workload, so that a slow spell of the machine hits all.
     for (const workload of bench.workloads) {
       for (const subject of subjects) {
+        // After Ctrl-C, a new measurement would create a schema after the cleanup ran.
+        if (interrupted) return;
         if (!workload.supports(subject)) continue;
         const progress = `run ${run}/${bench.runs}  ${workload.name.padEnd(13)} ${subject.name.padEnd(24)}`;
         try {
           const figures = await measureOnce(workload, subject, bench.sizes, scratchRoot);
           record(findings.samples, subject.name, workload, figures);
-          const shown = workload.figures.map((f) => formatValue(figures[f.id], f.unit));
+          const shown = measuredFigures(workload).map((f) => formatValue(figures[f.id], f.unit));
           process.stderr.write(`${progress} ${shown.join('  ')}\n`);
         } catch (error) {
           const reason = describeError(error);
@@ -221,10 +232,15 @@ function record(
   figures: Record<string, number>,
 ): void {
   const bySubject = samples.get(subject) ?? new Map<string, number[]>();
-  for (const figure of workload.figures) {
+  for (const figure of measuredFigures(workload)) {
     bySubject.set(figure.id, [...(bySubject.get(figure.id) ?? []), figures[figure.id]]);
   }
   samples.set(subject, bySubject);
+}
+
+/** The figures measure() returns, without those computed after the runs. */
+function measuredFigures(workload: Workload): Workload['figures'] {
+  return workload.figures.filter((figure) => figure.derivedFrom === undefined);
 }
 
 /** "pg-boss 12.38.1, graphile-worker 0.18.0, ..." for the peers asked for, then the drivers. */
@@ -253,8 +269,12 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, reason: string):
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Closes the measurement under way and removes every schema and key this run left. */
+/**
+ * Kills the worker processes, closes the measurement under way and removes every schema and key
+ * this run left.
+ */
 async function cleanUp(): Promise<void> {
+  killWorkerProcesses();
   const interrupted = current;
   current = null;
   if (interrupted !== null) await interrupted.subject.teardown().catch(() => {});
@@ -309,9 +329,11 @@ async function runBench(scratchRoot: string): Promise<void> {
   await runAll(bench, available, scratchRoot, findings);
   load.stop();
 
+  const figures = bench.workloads.flatMap((workload) => workload.figures);
+  addDerivedFigures(findings.samples, figures);
   const input = {
     subjects: bench.subjects,
-    figures: bench.workloads.flatMap((workload) => workload.figures),
+    figures,
     samples: findings.samples,
     targets: TARGETS,
     problems: findings.problems,
@@ -337,6 +359,7 @@ async function runBench(scratchRoot: string): Promise<void> {
       durationSeconds: seconds,
       date: new Date(),
     });
+    mkdirSync(new URL('.', DOCS_PAGE), { recursive: true });
     writeFileSync(DOCS_PAGE, page);
     console.log(`wrote ${path.relative(process.cwd(), DOCS_PAGE.pathname)}`);
   }

@@ -18,6 +18,12 @@ export interface Target {
 
 const EMBEDDED = 'Embedded store (ticketrail-sqlite, one process)';
 const POSTGRES = 'PostgreSQL store (ticketrail-postgres, one worker process)';
+const PROCESSES = 'PostgreSQL store, several worker processes';
+const MEMORY = 'Memory (one worker process draining the memory workload)';
+// "Flat": RSS over the second half of a drain grows by less than this. Heap and pool sizes wobble
+// by a few MB; a leak of even 100 bytes per finished job adds 5 MB over 50,000 jobs.
+const FLAT_GROWTH_MB = 10;
+const MAX_WORKER_RSS_MB = 150;
 
 export const TARGETS: readonly Target[] = [
   {
@@ -119,4 +125,27 @@ export const TARGETS: readonly Target[] = [
     figure: 'pickup.p99',
     atMost: 5,
   },
+  {
+    group: PROCESSES,
+    label: '4 worker processes drain faster than 1 (scaling ratio drain-4p / drain-10 above ×1)',
+    subject: 'ticketrail-postgres',
+    figure: 'drain-4p.scaling',
+    atLeast: 1,
+  },
+  ...['ticketrail-sqlite', 'ticketrail-postgres'].flatMap((subject): Target[] => [
+    {
+      group: MEMORY,
+      label: `${subject} worker peak RSS under ${MAX_WORKER_RSS_MB} MB`,
+      subject,
+      figure: 'memory.peak',
+      atMost: MAX_WORKER_RSS_MB,
+    },
+    {
+      group: MEMORY,
+      label: `${subject} worker RSS flat: growth from 50% to 100% of the jobs <= ${FLAT_GROWTH_MB} MB`,
+      subject,
+      figure: 'memory.growth',
+      atMost: FLAT_GROWTH_MB,
+    },
+  ]),
 ];

@@ -1,6 +1,7 @@
 // What is measured and how: each workload runs against one subject on a fresh backend, warms it
 // up briefly, then times the real pass. Figures are rates (jobs per second, higher is better)
 // or latencies (milliseconds, lower is better), named `<workload>.<figure>`.
+import { drainInProcesses, memory } from './process-workloads.js';
 import { percentile } from './statistics.js';
 import type { Subject } from './subjects/subject.js';
 
@@ -16,6 +17,10 @@ export interface Sizes {
   pickupWarmupSamples: number;
   /** Time between two enqueues while measuring pickup latency. */
   pickupGapMs: number;
+  /** Concurrency of each worker process, in drain-4p and memory. */
+  processConcurrency: number;
+  /** Jobs the worker process of the memory workload drains. */
+  memoryJobs: number;
 }
 
 export const FULL_SIZES: Readonly<Sizes> = Object.freeze({
@@ -25,6 +30,8 @@ export const FULL_SIZES: Readonly<Sizes> = Object.freeze({
   pickupSamples: 200,
   pickupWarmupSamples: 10,
   pickupGapMs: 10,
+  processConcurrency: 10,
+  memoryJobs: 100_000,
 });
 
 // Small enough that every subject, the slow Postgres enqueues included, fits in about a minute.
@@ -35,6 +42,8 @@ export const QUICK_SIZES: Readonly<Sizes> = Object.freeze({
   pickupSamples: 30,
   pickupWarmupSamples: 5,
   pickupGapMs: 10,
+  processConcurrency: 10,
+  memoryJobs: 10_000,
 });
 
 export interface Figure {
@@ -44,7 +53,16 @@ export interface Figure {
   label: string;
   /** A short column heading, e.g. "enqueue p99". */
   column: string;
-  unit: 'jobs/s' | 'ms';
+  unit: 'jobs/s' | 'ms' | 'MB' | '×';
+  /** Figures of another table than the main one, e.g. "processes". */
+  table?: string;
+  /** Left out of the ticketrail / peer ratios, where a ratio means nothing (e.g. a growth). */
+  notCompared?: boolean;
+  /**
+   * A figure computed after the runs, as the median of one figure over the median of another of
+   * the same subject, e.g. drain-4p over drain-10; measure() does not return it.
+   */
+  derivedFrom?: { numerator: string; denominator: string };
 }
 
 export interface Workload {
@@ -153,6 +171,8 @@ export const WORKLOADS: readonly Workload[] = [
   drainAt(10),
   drainAt(50),
   pickup,
+  drainInProcesses(4),
+  memory,
 ];
 
 function omits(subject: Subject, workload: string): boolean {

@@ -10,14 +10,16 @@ import {
   connectRedis,
   deletePrefix,
   redisClient,
+  REDIS_URL,
   redisVersion,
   scratchName,
 } from '../backends.js';
+import { BULLMQ_QUEUE } from '../processes/workers/bullmq.js';
 import { Countdown } from './countdown.js';
 import { PickupClock } from './pickup-clock.js';
-import type { Subject } from './subject.js';
+import type { Subject, WorkerProcessPlan } from './subject.js';
 
-const QUEUE = 'noop';
+const QUEUE = BULLMQ_QUEUE;
 // A new Worker is blocking on its queue well within this.
 const SETTLE_MS = 100;
 
@@ -105,6 +107,15 @@ export class BullmqSubject implements Subject {
     } finally {
       await close();
     }
+  }
+
+  workerProcess(): WorkerProcessPlan {
+    if (this.#prefix === null) throw new Error('bullmq: setup() was not called');
+    // A worker process counts `completed` events, which follow the write to Redis.
+    return {
+      spec: { kind: 'bullmq', redisUrl: REDIS_URL, prefix: this.#prefix },
+      settled: async () => {},
+    };
   }
 
   /** A running Worker on a connection of its own, and how to close both. */

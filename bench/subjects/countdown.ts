@@ -37,10 +37,10 @@ export class Countdown {
     return this.#seen;
   }
 
-  /** One more job finished. */
-  tick(): void {
-    this.#seen += 1;
-    if (this.#seen === this.#count) this.#settle();
+  /** One more job finished, or `jobs` more. */
+  tick(jobs = 1): void {
+    this.#seen += jobs;
+    if (this.#seen >= this.#count) this.#settle();
   }
 
   /** A job failed: the wait ends with this error. */

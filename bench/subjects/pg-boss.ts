@@ -1,7 +1,7 @@
 // pg-boss on this PostgreSQL, in a schema of its own, set up for speed the way its option docs
-// describe: LISTEN/NOTIFY on (useListenNotify, and notify on the queue) so that an idle worker is
-// woken at once, batched fetches that run their jobs together, burst fetching while batches come
-// back full, and the shortest polling interval it accepts as the fallback.
+// describe (see processes/workers/pg-boss.ts, which worker processes share): LISTEN/NOTIFY on so
+// that an idle worker is woken at once, batched fetches that run their jobs together, burst
+// fetching while batches come back full, and the shortest polling interval it accepts.
 import { PgBoss } from 'pg-boss';
 
 import {
@@ -12,16 +12,19 @@ import {
   postgresVersion,
   scratchName,
 } from '../backends.js';
+import {
+  PG_BOSS_QUEUE,
+  pgBossDrainOptions,
+  pgBossOptions,
+  POLLING_INTERVAL_SECONDS,
+  POOL_SIZE,
+} from '../processes/workers/pg-boss.js';
 import { Countdown } from './countdown.js';
 import { PickupClock } from './pickup-clock.js';
-import type { Subject } from './subject.js';
+import type { Subject, WorkerProcessPlan } from './subject.js';
 import { waitUntil } from './wait-until.js';
 
-const QUEUE = 'noop';
-// The shortest base polling interval pg-boss accepts (its docs: "must be >= 0.5").
-const POLLING_INTERVAL_SECONDS = 0.5;
-// pg-boss's own default pool size, the same as ticketrail's.
-const POOL_SIZE = 10;
+const QUEUE = PG_BOSS_QUEUE;
 // An idle worker with notify on needs this long after work() to make its first (empty) fetch.
 const SETTLE_MS = 200;
 
@@ -48,14 +51,7 @@ export class PgBossSubject implements Subject {
     const schema = scratchName(this.name, 'schema');
     this.#schema = schema;
     this.#errors = [];
-    const boss = new PgBoss({
-      connectionString: POSTGRES_URL,
-      schema,
-      max: POOL_SIZE,
-      application_name: schema,
-      useListenNotify: true,
-      schedule: false,
-    });
+    const boss = new PgBoss(pgBossOptions(POSTGRES_URL, schema));
     boss.on('error', (error: unknown) => this.#errors.push(describeError(error)));
     this.#boss = boss;
     await boss.start();
@@ -92,11 +88,7 @@ export class PgBossSubject implements Subject {
     const countdown = new Countdown(count, `${this.name} drain`);
     const workerId = await boss.work<Payload>(
       QUEUE,
-      {
-        batchSize: concurrency,
-        burstWhenBatchFull: true,
-        pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
-      },
+      pgBossDrainOptions(concurrency),
       async (jobs) => {
         await Promise.all(jobs.map(async () => countdown.tick()));
       },
@@ -127,6 +119,15 @@ export class PgBossSubject implements Subject {
     } finally {
       await boss.offWork(QUEUE, { id: workerId, wait: true });
     }
+  }
+
+  workerProcess(): WorkerProcessPlan {
+    if (this.#schema === null) throw new Error('pg-boss: setup() was not called');
+    return {
+      spec: { kind: 'pg-boss', connectionString: POSTGRES_URL, schema: this.#schema },
+      settled: () =>
+        waitUntil(() => this.#unfinished().then((left) => left === 0), `${this.name} drain`),
+    };
   }
 
   /** Jobs of the bench queue not yet recorded as finished. */

@@ -1,6 +1,7 @@
 // The contract every benchmarked system implements. A new peer (another queue, another store) is
 // one new file under bench/subjects/ and one line in run.ts; it then shows up as a row of the
 // table. A subject owns its backend's lifecycle; the workloads own the clocks.
+import type { WorkerSpec } from '../processes/worker-spec.js';
 
 /**
  * One system under test. Every workload gets a fresh, empty backend: setup() then the work then
@@ -60,4 +61,20 @@ export interface Subject {
    * leave it out.
    */
   pickupLatencies?(samples: number, gapMs: number): Promise<number[]>;
+
+  /**
+   * How worker processes (bench/processes/) run this subject's worker against the backend setup()
+   * opened, for drain-4p and memory. Subjects without workers leave it out.
+   */
+  workerProcess?(): WorkerProcessPlan;
+}
+
+export interface WorkerProcessPlan {
+  /** What each worker process connects to and runs. */
+  spec: WorkerSpec;
+  /**
+   * Resolves once every job the processes reported is recorded as finished; for queues whose
+   * processes count jobs as their handlers return, before the completion is written.
+   */
+  settled(): Promise<void>;
 }

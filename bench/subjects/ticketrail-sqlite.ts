@@ -14,7 +14,8 @@ export function ticketrailSqlite(): TicketrailSubject {
     description:
       "connect('sqlite:<file>'): await queue.enqueue('noop', { i }); bulk = queue.enqueueMany() " +
       'per chunk; drain = queue.work({ noop }, { concurrency }) until that many completed ' +
-      'events; pickup jobs enqueued on the same queue (in-process wake-up)',
+      'events; pickup jobs enqueued on the same queue (in-process wake-up); drain-4p runs 4 ' +
+      'processes on one database file, where SQLite allows one writer at a time',
     backend: {
       pickupFromAnotherQueue: false,
       probe: async () => `SQLite ${sqliteVersion()}`,

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { connect, type EnqueueItem, type Queue, type Worker } from '../../src/index.js';
 import { Countdown } from './countdown.js';
 import { PickupClock } from './pickup-clock.js';
-import type { Subject } from './subject.js';
+import type { Subject, WorkerProcessPlan } from './subject.js';
 
 // Long enough for a new worker's first claim (which finds nothing) to return, so that the
 // pickup samples measure an idle worker being woken.
@@ -124,6 +124,12 @@ export class TicketrailSubject implements Subject {
       await worker.stop();
       if (producer !== queue) await producer.close();
     }
+  }
+
+  workerProcess(): WorkerProcessPlan {
+    if (this.#url === null) throw new Error(`${this.name}: setup() was not called`);
+    // A worker process counts `completed` events, which follow the store's write.
+    return { spec: { kind: 'ticketrail', url: this.#url }, settled: async () => {} };
   }
 
   #open(): Queue {

@@ -1,0 +1,20 @@
+// ticketrail's worker in a worker process: connect() once, then queue.work() per drain, counted
+// by its `completed` events, which fire once the store has recorded the completion.
+import { connect } from '../../../src/index.js';
+import type { QueueClient, WorkerSpec } from '../worker-spec.js';
+
+export async function openTicketrail(
+  spec: Extract<WorkerSpec, { kind: 'ticketrail' }>,
+): Promise<QueueClient> {
+  const queue = await connect(spec.url, { logLevel: 'warn' });
+  return {
+    async work(concurrency, events) {
+      const worker = queue.work({ noop: async () => null }, { concurrency });
+      worker.on('completed', () => events.completed());
+      worker.on('failed', () => events.failed('a noop job failed'));
+      worker.on('retrying', () => events.failed('a noop job is retrying'));
+      return { stop: () => worker.stop() };
+    },
+    close: () => queue.close(),
+  };
+}
