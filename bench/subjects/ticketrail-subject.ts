@@ -5,6 +5,7 @@
 import { pino } from 'pino';
 
 import { connect, type EnqueueItem, type Queue, type Worker } from '../../src/index.js';
+import { drainOptions } from '../processes/workers/ticketrail.js';
 import { Countdown } from './countdown.js';
 import { PickupClock } from './pickup-clock.js';
 import type { Subject, WorkerProcessPlan } from './subject.js';
@@ -12,6 +13,7 @@ import type { Subject, WorkerProcessPlan } from './subject.js';
 // Long enough for a new worker's first claim (which finds nothing) to return, so that the
 // pickup samples measure an idle worker being woken.
 const SETTLE_MS = 50;
+
 
 // Warnings go to stderr beside the progress lines, so that stdout holds only the report.
 const logger = pino({ level: 'warn' }, pino.destination(2));
@@ -93,7 +95,7 @@ export class TicketrailSubject implements Subject {
     const queue = this.#open();
     await this.#stopping;
     const countdown = new Countdown(count, `${this.name} drain`);
-    const worker = queue.work({ noop: async () => null }, { concurrency });
+    const worker = queue.work({ noop: async () => null }, drainOptions(concurrency));
     const detach = watch(worker, countdown);
     try {
       await countdown.done;
