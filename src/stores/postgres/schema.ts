@@ -5,6 +5,7 @@
 import type pg from 'pg';
 
 import { StoreError } from '../../core/errors.js';
+import { createSchedules } from './schedules.js';
 
 /** Letters, digits and _, starting with a letter or _: safe to quote as an identifier. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,47}$/;
@@ -73,6 +74,8 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   CREATE INDEX jobs_finished ON ${s}.jobs (finished_at, queue, state)
     WHERE state IN ('completed', 'failed');
   `,
+  // 3: cron schedules (schedules.ts), one row per name; jobs they fire are ordinary jobs.
+  createSchedules,
 ];
 
 /** The newest schema version this build knows. */
