@@ -10,6 +10,7 @@ import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
 import { listStatsContract } from './list-stats.js';
 import { prefetchContract } from './prefetch.js';
+import { scheduleContract } from './schedule.js';
 import type { StoreFactory } from './store-factory.js';
 import { transactionContract } from './transaction.js';
 import { workerContract } from './worker.js';
@@ -28,5 +29,6 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     transactionContract(factory);
     workerContract(factory);
     prefetchContract(factory);
+    scheduleContract(factory);
   });
 }
