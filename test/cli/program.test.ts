@@ -23,6 +23,7 @@ const COMMANDS = [
   'stats',
   'retry',
   'cancel',
+  'schedule',
   'worker',
   'serve',
   'migrate',
