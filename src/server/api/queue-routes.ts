@@ -1,7 +1,7 @@
 // The read-only overview routes of /api/v1: counts per state, per queue with the oldest due job,
 // and jobs finished per minute for the throughput chart.
-// LIMIT: queues cannot be paused or resumed, nor schedules listed, until the Queue API has them;
-// they belong at POST /queues/:name/pause|resume (a `paused` field per queue) and GET /schedules.
+// LIMIT: queues cannot be paused or resumed until the Queue API can; that belongs at
+// POST /queues/:name/pause|resume (a `paused` field per queue). Schedules: schedule-routes.ts.
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
 import type { Queue } from '../../index.js';
