@@ -52,10 +52,11 @@ export function nextFireAfter(spec: CronSpec | Cron, afterMs: number): number | 
 
 /**
  * Plans the fire of a schedule whose next tick (`dueAtMs`) is at or before `nowMs`. When that
- * tick is late by at most SCHEDULE_ON_TIME_MS, schedulers were running: the latest tick fires
- * whatever `catchUp` says. Later than that, ticks were missed while none ran: they fold into one
- * catch-up job for the latest of them (`latest`) or none (`skip`). Either way the schedule
- * continues from now. Returns null if the cron never fires again.
+ * tick is late by at most SCHEDULE_ON_TIME_MS, schedulers were running (only slow): it fires,
+ * and the next tick after it is due next, so that ticks are never folded while schedulers run.
+ * Later than that, ticks were missed while none ran: they fold into one catch-up job for the
+ * latest of them (`latest`) or none (`skip`), and the schedule continues from now. Returns null
+ * if the cron never fires again.
  */
 export function planFire(
   spec: CronSpec,
@@ -64,11 +65,14 @@ export function planFire(
   nowMs: number,
 ): FirePlan | null {
   const cron = parseCron(spec);
+  if (nowMs - dueAtMs <= SCHEDULE_ON_TIME_MS) {
+    const nextFireAtMs = nextFireAfter(cron, dueAtMs);
+    return nextFireAtMs === null ? null : { fireAtMs: dueAtMs, nextFireAtMs };
+  }
   const nextFireAtMs = nextFireAfter(cron, nowMs);
   if (nextFireAtMs === null) return null;
   const latestMs = latestFireAtOrBefore(cron, dueAtMs, nowMs);
-  const onTime = nowMs - dueAtMs <= SCHEDULE_ON_TIME_MS;
-  return { fireAtMs: onTime || catchUp === 'latest' ? latestMs : null, nextFireAtMs };
+  return { fireAtMs: catchUp === 'latest' ? latestMs : null, nextFireAtMs };
 }
 
 /**

@@ -138,6 +138,14 @@ describe('planFire', () => {
     }
   });
 
+  it('fires a late tick and keeps the next one due while schedulers run, folding nothing', () => {
+    const plan = planFire(everyMinute, 'skip', at('2030-01-01T00:01Z'), at('2030-01-01T00:01:50Z'));
+    assert.deepEqual(plan, {
+      fireAtMs: at('2030-01-01T00:01Z'),
+      nextFireAtMs: at('2030-01-01T00:02Z'),
+    });
+  });
+
   it('folds missed ticks into the latest one by default, and continues from now', () => {
     const plan = planFire(
       everyMinute,
