@@ -82,7 +82,11 @@ export class Scheduler {
    * schedule are logged and do not stop the others; a failure to read them is thrown.
    */
   async tick(): Promise<TickReport> {
+    // LIMIT: fire times follow this host's clock, not the database's: a host whose clock runs
+    // ahead fires ticks early (still once each, by the compare-and-set).
     const nowMs = this.#now();
+    // LIMIT: every pass reads every schedule; with thousands of schedules and many workers that
+    // is a steady read load, so most workers should then run with `schedules: false`.
     const records = await this.#store.listSchedules();
     let fired = 0;
     let nextFireAtMs: number | null = null;
