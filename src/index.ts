@@ -7,6 +7,8 @@ export type { Handler, JobContext } from './worker/job-run.js';
 export type { EnqueueOptions, BackoffOptions } from './core/enqueue-options.js';
 export type { WorkerOptions } from './core/worker-options.js';
 export type { QueueConfig, QueueConfigOptions, RateOptions } from './core/queue-config.js';
+export type { CatchUp, Schedule, ScheduleJobOptions } from './core/schedule.js';
+export type { ScheduleOptions } from './schedule/schedule-options.js';
 export type { Backoff, Job, JobError, JobState, QueueStats, StateCounts } from './core/job.js';
 export type { FinishedCount, JobPage, OldestDue } from './stores/store.js';
 export {

@@ -14,7 +14,6 @@ import type { Subject, WorkerProcessPlan } from './subject.js';
 // pickup samples measure an idle worker being woken.
 const SETTLE_MS = 50;
 
-
 // Warnings go to stderr beside the progress lines, so that stdout holds only the report.
 const logger = pino({ level: 'warn' }, pino.destination(2));
 

@@ -59,7 +59,8 @@ export function enqueueCommand(): Command {
     );
 }
 
-function parsePayload(text: string): unknown {
+/** Parses the payload-json argument; a bad one names the argument and shows how to quote it. */
+export function parsePayload(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {

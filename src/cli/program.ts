@@ -14,6 +14,7 @@ import { migrateCommand } from './migrate.js';
 import { pauseCommand, resumeCommand } from './pause.js';
 import { hideSecrets, oneLine } from './report-failure.js';
 import { retryCommand } from './retry.js';
+import { scheduleCommand } from './schedule.js';
 import { serveCommand } from './serve.js';
 import { showCommand } from './show.js';
 import { statsCommand } from './stats.js';
@@ -25,6 +26,7 @@ Examples:
   $ ticketrail worker ./handlers.mjs --concurrency 10
   $ ticketrail serve --port 7464 --worker ./handlers.mjs
   $ ticketrail list --state failed
+  $ ticketrail schedule add nightly '30 2 * * *' send-report --timezone Europe/Berlin
   $ ticketrail --db sqlite:/var/lib/app/jobs.db stats
   $ ticketrail --db postgres://app@db:5432/app migrate`;
 
@@ -45,6 +47,7 @@ export function createProgram(): Command {
     cancelCommand(),
     pauseCommand(),
     resumeCommand(),
+    scheduleCommand(),
     workerCommand(),
     serveCommand(),
     migrateCommand(),
@@ -52,13 +55,15 @@ export function createProgram(): Command {
   ]) {
     program.addCommand(command);
   }
-  for (const command of [program, ...program.commands]) pointErrorsAtHelp(command);
+  const subcommands = program.commands.flatMap((command) => command.commands);
+  for (const command of [program, ...program.commands, ...subcommands]) pointErrorsAtHelp(command);
   return program;
 }
 
 function pointErrorsAtHelp(command: Command): void {
-  const help =
-    command.parent === null ? 'ticketrail --help' : `ticketrail ${command.name()} --help`;
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  const help = ['ticketrail', ...names, '--help'].join(' ');
   command.configureOutput({
     outputError: (message, write) => {
       const line = oneLine(hideSecrets(message)).replace(/\.$/, '');

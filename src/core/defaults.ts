@@ -64,3 +64,14 @@ export const DEFAULT_SERVE_PORT = 7464;
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
 /** `ticketrail serve`: most jobs one `POST /api/v1/jobs` may carry. */
 export const MAX_ENQUEUE_BATCH = 1_000;
+
+/** Cron schedules: the time zone their cron is read in when `timezone` is not given. */
+export const DEFAULT_TIMEZONE = 'UTC';
+/** Cron schedules: what happens to ticks missed while no scheduler ran (one catch-up job). */
+export const DEFAULT_CATCH_UP = 'latest';
+/** Cron schedules: how often each worker's scheduler reads the schedules, in ms. */
+export const DEFAULT_SCHEDULER_TICK_MS = 1_000;
+/** Cron schedules: a tick fired at most this late (ms) is on time, not missed. */
+export const SCHEDULE_ON_TIME_MS = 60_000;
+/** Whether a worker runs the cron scheduler. */
+export const DEFAULT_RUN_SCHEDULES = true;

@@ -1,5 +1,5 @@
 // Options of queue.work(), validated and defaulted in one place.
-import { checkInteger, checkKnownFields, checkObject } from './check.js';
+import { checkBoolean, checkInteger, checkKnownFields, checkObject } from './check.js';
 import {
   DEFAULT_ABORT_SETTLE_MS,
   DEFAULT_CLAIM_BATCH,
@@ -8,6 +8,7 @@ import {
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_PREFETCH,
   DEFAULT_PROGRESS_INTERVAL_MS,
+  DEFAULT_RUN_SCHEDULES,
   DEFAULT_SHUTDOWN_GRACE_MS,
 } from './defaults.js';
 import { describe, parseDuration } from './durations.js';
@@ -36,6 +37,11 @@ export interface WorkerOptions {
   prefetch?: number;
   /** Shown on running jobs. Default: host name, process id and a random suffix. */
   workerId?: string;
+  /**
+   * Whether this worker also fires due cron schedules (about once a second). Each tick fires
+   * once however many workers do this, so leaving it on everywhere is safe. Default: true.
+   */
+  schedules?: boolean;
 }
 
 export interface ResolvedWorkerOptions {
@@ -49,6 +55,7 @@ export interface ResolvedWorkerOptions {
   prefetch: number;
   progressIntervalMs: number;
   workerId: string | null;
+  schedules: boolean;
 }
 
 const NAMES = [
@@ -60,6 +67,7 @@ const NAMES = [
   'claimBatch',
   'prefetch',
   'workerId',
+  'schedules',
 ] as const;
 
 const MIN_LEASE_MS = 100;
@@ -105,6 +113,10 @@ export function resolveWorkerOptions(options: unknown): Readonly<ResolvedWorkerO
     progressIntervalMs: DEFAULT_PROGRESS_INTERVAL_MS,
     workerId:
       given.workerId === undefined ? null : validateName('workerId', given.workerId, context),
+    schedules:
+      given.schedules === undefined
+        ? DEFAULT_RUN_SCHEDULES
+        : checkBoolean('schedules', given.schedules, context),
   });
 
   function duration(field: string, value: unknown): number {

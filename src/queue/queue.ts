@@ -14,6 +14,8 @@ import {
   type QueueConfig,
   type QueueConfigOptions,
 } from '../core/queue-config.js';
+import { toSchedule, type Schedule } from '../core/schedule.js';
+import { resolveSchedule, type ScheduleOptions } from '../schedule/schedule-options.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../core/worker-options.js';
 import type { FinishedCount, JobPage, OldestDue, Store } from '../stores/store.js';
 import type { Handler } from '../worker/job-run.js';
@@ -268,6 +270,51 @@ export class Queue {
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
     return retried;
+  }
+
+  /**
+   * Creates or replaces the cron schedule `name`: at each tick of `cron` (read in
+   * `options.timezone`, default UTC) a job of `task` with `payload` is enqueued, once however
+   * many workers run. Workers fire schedules (unless started with `schedules: false`) and read
+   * them on every tick, so a replaced cron or payload takes effect without a restart.
+   * Returns the schedule with its next fire time.
+   *
+   * @example
+   * await queue.schedule('nightly-report', '30 2 * * *', 'send-report', { to: 'ops' }, {
+   *   timezone: 'Europe/Berlin',
+   *   options: { queue: 'reports', attempts: 3 },
+   * });
+   */
+  async schedule<Payload = unknown>(
+    name: string,
+    cron: string,
+    task: string,
+    payload?: Payload,
+    options?: ScheduleOptions,
+  ): Promise<Schedule<Payload>> {
+    this.#checkOpen('schedule');
+    const schedule = resolveSchedule(
+      name,
+      cron,
+      task,
+      payload,
+      options,
+      this.#maxPayloadBytes,
+      Date.now(),
+    );
+    return toSchedule(await this.store.saveSchedule(schedule)) as Schedule<Payload>;
+  }
+
+  /** Removes the cron schedule `name`; returns whether it existed. Jobs it fired stay. */
+  async unschedule(name: string): Promise<boolean> {
+    this.#checkOpen('unschedule');
+    return this.store.removeSchedule(validateName('name', name, 'unschedule()'));
+  }
+
+  /** Every cron schedule, by name, with its next fire time. */
+  async listSchedules(): Promise<Schedule[]> {
+    this.#checkOpen('listSchedules');
+    return (await this.store.listSchedules()).map(toSchedule);
   }
 
   /**

@@ -18,6 +18,7 @@ import { errorHandler } from './api/errors.js';
 import { registerJobRoutes } from './api/job-routes.js';
 import { OpenApiBuilder } from './api/openapi.js';
 import { registerQueueRoutes } from './api/queue-routes.js';
+import { registerScheduleRoutes } from './api/schedule-routes.js';
 import { requireToken } from './auth.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { ServerMetrics } from './metrics.js';
@@ -139,6 +140,7 @@ async function buildApp(
       async (api) => {
         registerJobRoutes(api, queue, metrics);
         registerQueueRoutes(api, queue);
+        registerScheduleRoutes(api, queue);
       },
       { prefix: '/api/v1' },
     );

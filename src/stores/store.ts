@@ -8,6 +8,7 @@
 // or the job was cancelled) can never overwrite the outcome of a newer try.
 import type { NewJob, TransactionClient } from '../core/enqueue-options.js';
 import type { Job, JobState, QueueStats } from '../core/job.js';
+import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../core/schedule.js';
 
 /** Proof that a worker holds a job: the job id and the token of the claim. */
 export interface Lease {
@@ -192,6 +193,31 @@ export interface Store {
    * next heartbeat. Best effort: the heartbeat stays the guarantee. Returns an unsubscriber.
    */
   onCancel(listener: (jobId: string) => void): () => void;
+  // Cron schedules. src/schedule/ decides when a schedule fires; the store makes each fire
+  // happen once however many schedulers (workers, processes, hosts) try it at the same time.
+
+  /**
+   * Inserts the schedule, or replaces the one with its name (an upsert), and returns it. A
+   * replacement keeps `lastFiredAtMs` and raises `revision`, so that fires planned from the old
+   * version are refused. It keeps the stored `nextFireAtMs` when the cron and time zone are
+   * unchanged (a tick that is due is not lost by saving a new payload), else takes the given one.
+   */
+  saveSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;
+
+  /** Deletes the schedule; returns whether it existed. Jobs it already fired stay. */
+  removeSchedule(name: string): Promise<boolean>;
+
+  /** Every schedule, by name. */
+  listSchedules(): Promise<ScheduleRecord[]>;
+
+  /**
+   * Applies one planned fire in one transaction: a compare-and-set moves the schedule's next
+   * fire time from `dueAtMs` to `nextFireAtMs` only while the schedule still has that revision
+   * and next fire time, and only then enqueues `job` (whose key names the schedule and tick, so
+   * that a tick can never be two jobs even apart from the compare-and-set). A fire that lost
+   * the race, or whose schedule was changed or removed, does nothing and says so.
+   */
+  fireSchedule(fire: ScheduleFire): Promise<FireResult>;
 
   /** Calls `listener` when work may have become due. Returns a function that unsubscribes. */
   onWake(listener: (notice: WakeNotice) => void): () => void;

@@ -22,6 +22,7 @@ import {
 import { toJobError, type Job, type JobError } from '../core/job.js';
 import { encodeJson, exceedsBytes } from '../core/json.js';
 import type { ResolvedWorkerOptions } from '../core/worker-options.js';
+import { Scheduler } from '../schedule/scheduler.js';
 import type { ClaimedJob, Outcome, Store, TryError, WakeNotice } from '../stores/store.js';
 import { JobRun, type Ending, type Handler, type RunServices } from './job-run.js';
 import { OutcomeWriter } from './outcome-writer.js';
@@ -79,6 +80,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #idleWaiters: (() => void)[] = [];
   readonly #services: RunServices;
   readonly #debug: boolean;
+  // Fires due cron schedules (unless the schedules option is false); stopped first on stop().
+  readonly #scheduler: Scheduler | null;
 
   constructor(
     store: Store,
@@ -110,11 +113,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
     });
     this.#heartbeatTimer = setInterval(() => void this.#beat(), Math.max(50, options.leaseMs / 3));
+    this.#scheduler = options.schedules ? new Scheduler(store, this.#logger) : null;
+    this.#scheduler?.start();
     this.#logger.info(
       {
         concurrency: options.concurrency,
         queues: options.queues ?? 'all',
         tasks: [...handlers.keys()],
+        schedules: options.schedules,
       },
       'worker started',
     );
@@ -427,7 +433,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     clearTimeout(this.#pollTimer);
     clearTimeout(this.#wakeTimer);
     this.#unsubscribe();
-    await this.#claiming;
+    await Promise.all([this.#claiming, this.#scheduler?.stop()]);
     // Held jobs never started: back as due at once, for other workers, without spending a try.
     for (const { lease } of this.#held) void this.#writer.write({ type: 'release', lease });
     this.#held = [];

@@ -25,6 +25,7 @@ const COMMANDS = [
   'cancel',
   'pause',
   'resume',
+  'schedule',
   'worker',
   'serve',
   'migrate',

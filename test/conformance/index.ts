@@ -12,6 +12,7 @@ import { keysContract } from './keys.js';
 import { limitsContract } from './limits.js';
 import { listStatsContract } from './list-stats.js';
 import { prefetchContract } from './prefetch.js';
+import { scheduleContract } from './schedule.js';
 import type { StoreFactory } from './store-factory.js';
 import { transactionContract } from './transaction.js';
 import { workerContract } from './worker.js';
@@ -32,5 +33,6 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     limitsContract(factory);
     workerContract(factory);
     prefetchContract(factory);
+    scheduleContract(factory);
   });
 }

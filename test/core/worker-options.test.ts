@@ -12,7 +12,12 @@ describe('resolveWorkerOptions', () => {
     assert.equal(options.leaseMs, 30_000);
     assert.equal(options.pollIntervalMs, 500);
     assert.equal(options.shutdownGraceMs, 10_000);
+    assert.equal(options.schedules, true);
     assert.ok(Object.isFrozen(options));
+  });
+
+  it('turns the cron scheduler off with schedules: false', () => {
+    assert.equal(resolveWorkerOptions({ schedules: false }).schedules, false);
   });
 
   it('takes durations as strings and removes duplicate queues', () => {
@@ -38,6 +43,8 @@ describe('resolveWorkerOptions', () => {
     ['prefetch', { prefetch: -1 }],
     ['prefetch', { prefetch: 1.5 }],
     ['concurency', { concurency: 5 }],
+    ['schedules', { schedules: 'no' }],
+    ['schedules', { schedules: 0 }],
   ];
   for (const [field, options] of refusals) {
     it(`refuses ${JSON.stringify(options)} naming ${field}`, () => {

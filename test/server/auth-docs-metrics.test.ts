@@ -123,9 +123,11 @@ describe('serve: OpenAPI document', () => {
       )
       .sort();
     assert.deepEqual(documented, [
+      'DELETE /api/v1/schedules/{name}',
       'GET /api/v1/jobs',
       'GET /api/v1/jobs/{id}',
       'GET /api/v1/queues',
+      'GET /api/v1/schedules',
       'GET /api/v1/stats',
       'GET /api/v1/throughput',
       'GET /metrics',
@@ -135,6 +137,7 @@ describe('serve: OpenAPI document', () => {
       'POST /api/v1/jobs/{id}/retry',
       'POST /api/v1/queues/{name}/pause',
       'POST /api/v1/queues/{name}/resume',
+      'PUT /api/v1/schedules/{name}',
     ]);
     for (const entry of documented) {
       const [method, path] = entry.split(' ');

@@ -71,6 +71,28 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  test('lists the cron schedules with their time zone and next fire time in it', async () => {
+    await t.queue.schedule('nightly-report', '30 2 * * *', 'send-report', null, {
+      timezone: 'America/New_York',
+    });
+    const page = await browser.newPage();
+    await page.goto(t.url);
+    await page.locator('#token').fill(TOKEN);
+    await page.locator('#login-form button[type=submit]').click();
+    const row = page.locator('#schedules tr[data-schedule="nightly-report"]');
+    await row.waitFor();
+
+    const cells = await row.locator('td').allInnerTexts();
+    assert.deepEqual(cells.slice(0, 4), [
+      'nightly-report',
+      '30 2 * * *',
+      'America/New_York',
+      'send-report',
+    ]);
+    assert.match(cells[4], /2:30:00\s*AM E[SD]T/);
+    assert.equal(cells[5], '-');
+  });
+
   test('a wrong token is refused and the token is kept for this tab only', async () => {
     const page = await browser.newPage();
     await page.goto(t.url);

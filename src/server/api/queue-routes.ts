@@ -1,6 +1,6 @@
 // The read-only overview routes of /api/v1: counts per state, per queue with the oldest due job,
 // and jobs finished per minute for the throughput chart.
-// Pausing and resuming a lane are here too.
+// Pausing and resuming a lane are here too; schedules are in schedule-routes.ts.
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
 import type { Queue } from '../../index.js';

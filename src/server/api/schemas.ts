@@ -238,3 +238,72 @@ export const THROUGHPUT = {
     },
   },
 } as const;
+
+const SCHEDULE_JOB_OPTIONS = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Enqueue options of each fired job; key, delay and runAt come from the tick.',
+  properties: {
+    priority: { type: 'integer', description: 'Higher runs first. Default: 0.' },
+    attempts: { type: 'integer', minimum: 1, description: 'Total tries. Default: 5.' },
+    backoff: BACKOFF_INPUT,
+    timeout: { ...duration, description: 'Per-try time limit.' },
+    queue: name('Lane. Default: "default"'),
+  },
+} as const;
+
+const CATCH_UP = {
+  enum: ['latest', 'skip'],
+  description:
+    'Ticks missed while no worker ran: "latest" enqueues one job for the latest, "skip" none.',
+} as const;
+
+/** The body of PUT /api/v1/schedules/:name. */
+export const SCHEDULE_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cron', 'task'],
+  properties: {
+    cron: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 256,
+      description: '5 fields "minute hour day month weekday", or 6 with seconds first.',
+    },
+    task: name('Task of each fired job'),
+    payload: { description: 'Any JSON value, given to each fired job.' },
+    timezone: {
+      type: 'string',
+      description: 'IANA time zone the cron is read in. Default: "UTC".',
+    },
+    catchUp: { ...CATCH_UP, description: `${CATCH_UP.description} Default: "latest".` },
+    options: SCHEDULE_JOB_OPTIONS,
+  },
+} as const;
+
+export const SCHEDULE_NAME_PARAMS = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: name('Schedule name') },
+} as const;
+
+/** A cron schedule as every schedule route returns it. */
+export const SCHEDULE = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    cron: { type: 'string' },
+    timezone: { type: 'string' },
+    task: { type: 'string' },
+    payload: {},
+    options: { type: 'object', additionalProperties: true },
+    catchUp: CATCH_UP,
+    nextFireAt: { ...time, description: 'When the next tick fires.' },
+    lastFiredAt: { ...nullableTime, description: 'The tick that fired last.' },
+  },
+} as const;
+
+export const SCHEDULE_LIST = {
+  type: 'object',
+  properties: { schedules: { type: 'array', items: SCHEDULE } },
+} as const;

@@ -175,6 +175,30 @@ function renderJobs({ jobs, nextCursor }) {
   $('first-page').disabled = page.cursor === null;
 }
 
+// Next fire times in the schedule's own zone, as its cron reads, with the zone named.
+function formatInZone(value, timeZone) {
+  if (!value) return '-';
+  return new Date(value).toLocaleString(undefined, { timeZone, timeZoneName: 'short' });
+}
+
+function renderSchedules({ schedules }) {
+  const rows = schedules.map((schedule) =>
+    element(
+      'tr',
+      { 'data-schedule': schedule.name },
+      element('td', {}, schedule.name),
+      element('td', {}, element('code', {}, schedule.cron)),
+      element('td', {}, schedule.timezone),
+      element('td', {}, schedule.task),
+      element('td', {}, formatInZone(schedule.nextFireAt, schedule.timezone)),
+      element('td', {}, formatTime(schedule.lastFiredAt)),
+    ),
+  );
+  if (rows.length === 0)
+    rows.push(element('tr', {}, element('td', { colspan: 6 }, 'No cron schedules.')));
+  $('schedules').tBodies[0].replaceChildren(...rows);
+}
+
 function jobsQuery() {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   for (const [name, value] of Object.entries(page.filters)) if (value) query.set(name, value);
@@ -183,15 +207,17 @@ function jobsQuery() {
 }
 
 async function renderOverview() {
-  const [queues, throughput, jobs] = await Promise.all([
+  const [queues, throughput, jobs, schedules] = await Promise.all([
     api('GET', '/queues'),
     api('GET', `/throughput?minutes=${HOUR_MINUTES}`),
     api('GET', jobsQuery()),
+    api('GET', '/schedules'),
   ]);
   showOnly('overview');
   renderQueues(queues);
   renderThroughput(throughput);
   renderJobs(jobs);
+  renderSchedules(schedules);
 }
 
 function setFilters(filters) {

@@ -23,6 +23,7 @@ import {
 import { emptyCounts, type Job, type JobState, type QueueStats } from '../../core/job.js';
 import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js';
 import { laneAllowance, parseStartLog, recordStarts } from '../../schedule/lane-limits.js';
+import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import type {
   ClaimRequest,
   ClaimedJob,
@@ -51,6 +52,14 @@ import {
   type LimitedLaneRow,
   type QueueConfigRow,
 } from './rows.js';
+import {
+  fireValues,
+  rowToSchedule,
+  saveValues,
+  scheduleStatementsFor,
+  type ScheduleRow,
+  type ScheduleStatements,
+} from './schedules.js';
 import { migrate, quoteSchema, SCHEMA_PATTERN, type MigrationResult } from './schema.js';
 import { statementsFor, wakeChannel, type Statements } from './statements.js';
 
@@ -97,6 +106,7 @@ export class PostgresStore implements Store {
   readonly schema: string;
   readonly #pool: pg.Pool;
   readonly #sql: Statements;
+  readonly #scheduleSql: ScheduleStatements;
   readonly #channel: string;
   readonly #listener: Listener;
   readonly #notifier: Notifier;
@@ -114,6 +124,7 @@ export class PostgresStore implements Store {
   private constructor(options: PostgresStoreOptions, logger: Logger) {
     this.schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
     this.#sql = statementsFor(quoteSchema(this.schema));
+    this.#scheduleSql = scheduleStatementsFor(quoteSchema(this.schema));
     this.#channel = wakeChannel(this.schema);
     this.#prefix = `tr:${this.schema}:`;
     this.#logger = logger;
@@ -540,6 +551,32 @@ export class PostgresStore implements Store {
     return job;
   }
 
+  async saveSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
+    const [row] = await this.#scheduleQuery<ScheduleRow>('saveSchedule', saveValues(schedule));
+    return rowToSchedule(row);
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    return (await this.#scheduleQuery('removeSchedule', [name])).length > 0;
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return (await this.#scheduleQuery<ScheduleRow>('listSchedules', [])).map(rowToSchedule);
+  }
+
+  async fireSchedule(fire: ScheduleFire): Promise<FireResult> {
+    const [[advanced, jobId]] = await this.#scheduleQuery<[number, string | null]>(
+      'fireSchedule',
+      fireValues(fire),
+    );
+    if (jobId !== null && fire.job !== null) {
+      const runAtMs = fire.job.runAtMs ?? Date.now();
+      this.#wake({ queue: fire.job.queue, runAtMs });
+      this.#notifier.notify(fire.job.queue, runAtMs);
+    }
+    return { applied: advanced > 0, jobId };
+  }
+
   onWake(listener: (notice: WakeNotice) => void): () => void {
     this.#emitter.on('wake', listener);
     if (!this.#closed) this.#listener.start();
@@ -692,6 +729,22 @@ export class PostgresStore implements Store {
     }
     const result = await this.#run(operation, (pool) =>
       pool.query<Row>({ name: this.#prefix + statement, text, values, rowMode: 'array' }),
+    );
+    return result.rows;
+  }
+
+  /** A named schedule statement (schedules.ts) returning array rows, on the pool. */
+  async #scheduleQuery<Row extends unknown[]>(
+    statement: keyof ScheduleStatements,
+    values: Values,
+  ): Promise<Row[]> {
+    const result = await this.#run(statement, (pool) =>
+      pool.query<Row>({
+        name: this.#prefix + statement,
+        text: this.#scheduleSql[statement],
+        values,
+        rowMode: 'array',
+      }),
     );
     return result.rows;
   }

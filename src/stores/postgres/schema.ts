@@ -5,6 +5,7 @@
 import type pg from 'pg';
 
 import { StoreError } from '../../core/errors.js';
+import { createSchedules } from './schedules.js';
 
 /** Letters, digits and _, starting with a letter or _: safe to quote as an identifier. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,47}$/;
@@ -94,6 +95,8 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   ALTER TABLE ${s}.jobs ADD COLUMN key_expires_at timestamptz;
   ALTER TABLE ${s}.jobs ADD COLUMN released_key text;
   `,
+  // 5: cron schedules (schedules.ts), one row per name; jobs they fire are ordinary jobs.
+  createSchedules,
 ];
 
 /** The newest schema version this build knows. */

@@ -2,6 +2,8 @@
 // adds: existing jobs survive every upgrade.
 import type Database from 'better-sqlite3';
 
+import { CREATE_SCHEDULES } from './schedules.js';
+
 const MIGRATIONS: readonly string[] = [
   // 1: the jobs table. `state` is stored as pending | running | completed | failed | cancelled;
   // scheduled and available are both `pending` and told apart by run_at at read time, so no
@@ -70,6 +72,8 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE ticketrail_jobs ADD COLUMN key_expires_at INTEGER;
   ALTER TABLE ticketrail_jobs ADD COLUMN released_key TEXT;
   `,
+  // 5: cron schedules (schedules.ts), one row per name; jobs they fire are ordinary jobs.
+  CREATE_SCHEDULES,
 ];
 
 /** The newest schema version this build knows. */

@@ -25,6 +25,7 @@ import {
   parseStartLog,
   recordStarts,
 } from '../../schedule/lane-limits.js';
+import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import type {
   ClaimRequest,
   ClaimedJob,
@@ -48,6 +49,7 @@ import {
   rowToJob,
   type JobRow,
 } from './rows.js';
+import * as schedules from './schedules.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
 
@@ -430,6 +432,46 @@ export class SqliteStore implements Store {
         `retry(${id}): the job is ${job.state}; only failed or cancelled jobs can be retried`,
       );
     });
+  }
+
+  async saveSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
+    const save = this.#prepare('saveSchedule', () => schedules.SAVE_SCHEDULE, false);
+    const params = schedules.saveParams(schedule, Date.now());
+    return this.#run('saveSchedule', () => schedules.rowToSchedule(save.get(params) as never));
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    const remove = this.#prepare('removeSchedule', () => schedules.REMOVE_SCHEDULE, false);
+    return this.#run('removeSchedule', () => remove.run(name).changes > 0);
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    const list = this.#prepare('listSchedules', () => schedules.LIST_SCHEDULES, false);
+    return this.#run('listSchedules', () => (list.all() as never[]).map(schedules.rowToSchedule));
+  }
+
+  async fireSchedule(fire: ScheduleFire): Promise<FireResult> {
+    const advance = this.#prepare('advanceSchedule', () => schedules.ADVANCE_SCHEDULE, false);
+    const nowMs = Date.now();
+    const added: WakeNotice[] = [];
+    // Immediate: the write lock is taken before the compare-and-set reads, so two processes
+    // firing at once queue on the lock instead of one failing to upgrade a read lock.
+    const apply = this.#db.transaction((): FireResult => {
+      const { changes } = advance.run({
+        name: fire.name,
+        revision: fire.revision,
+        dueAt: fire.dueAtMs,
+        nextFireAt: fire.nextFireAtMs,
+        firedAt: fire.firedAtMs,
+      });
+      if (changes === 0) return { applied: false, jobId: null };
+      if (fire.job === null) return { applied: true, jobId: null };
+      const job = this.#insertOne(fire.job, nowMs, added);
+      return { applied: true, jobId: added.length > 0 ? job.id : null };
+    });
+    const result = this.#run('fireSchedule', () => apply.immediate());
+    for (const notice of added) this.#emitter.emit('wake', notice);
+    return result;
   }
 
   onWake(listener: (notice: WakeNotice) => void): () => void {
