@@ -4,12 +4,16 @@ import { connect } from '../../../src/index.js';
 import type { QueueClient, WorkerSpec } from '../worker-spec.js';
 
 /**
- * How ticketrail's README advises draining many short jobs: claim ahead of free slots
- * (`prefetch`), here four times the concurrency, so that each claim fetches a batch. The
- * in-process subjects use it too.
+ * How ticketrail's README advises draining many short jobs: claim ahead of free slots, in large
+ * batches, holding up to 200 jobs in the worker (graphile-worker's batched setting holds 500).
+ * The in-process subjects use it too.
  */
-export function drainOptions(concurrency: number): { concurrency: number; prefetch: number } {
-  return { concurrency, prefetch: 4 * concurrency };
+export function drainOptions(concurrency: number): {
+  concurrency: number;
+  claimBatch: number;
+  prefetch: number;
+} {
+  return { concurrency, claimBatch: 200, prefetch: Math.max(0, 200 - concurrency) };
 }
 
 export async function openTicketrail(

@@ -133,6 +133,11 @@ export class Notifier {
     this.#logger = logger;
   }
 
+  /** Whether no notice is waiting or being sent: a notice sent now would wait for nothing. */
+  get idle(): boolean {
+    return !this.#sending && this.#waiting.size === 0;
+  }
+
   notify(queue: string, runAtMs: number): void {
     if (this.#closed) return;
     const known = this.#waiting.get(queue);

@@ -246,15 +246,22 @@ export class PostgresStore implements Store {
     jobs: readonly NewJob[],
     client: TransactionClient | undefined,
   ): Promise<(Job | undefined)[]> {
+    // A lone enqueue while no notice is in flight carries its notice in its own statement.
+    const notifies = jobs.length === 1 && client === undefined && this.#notifier.idle;
     const rows =
-      jobs.length === 1
-        ? await this.#query<InsertedRow>(
-            'enqueue',
-            'insertOne',
-            this.#insertOneValues(jobs[0]),
-            client,
-          )
-        : await this.#insertMany(jobs, client);
+      jobs.length > 1
+        ? await this.#insertMany(jobs, client)
+        : notifies
+          ? await this.#query<InsertedRow>('enqueue', 'insertOneAndNotify', [
+              ...this.#insertOneValues(jobs[0]),
+              this.#channel,
+            ])
+          : await this.#query<InsertedRow>(
+              'enqueue',
+              'insertOne',
+              this.#insertOneValues(jobs[0]),
+              client,
+            );
     const stored = jobs.map((job, index) =>
       rows[index]?.[0] == null ? undefined : insertedToJob(job, rows[index]),
     );
@@ -271,7 +278,7 @@ export class PostgresStore implements Store {
     } else {
       for (const [queue, runAtMs] of due) {
         this.#wake({ queue, runAtMs });
-        this.#notifier.notify(queue, runAtMs);
+        if (!notifies) this.#notifier.notify(queue, runAtMs);
       }
     }
     return stored;

@@ -57,6 +57,21 @@ export function statementsFor(s: string) {
       RETURNING ${insertedColumns()}`,
 
     /**
+     * As insertOne, and its wake-up notice in the same statement, sent when it commits: one
+     * round trip less between an enqueue and its pickup. Used only while no other notice is
+     * being sent, since every commit that notifies takes PostgreSQL's global notify lock.
+     * Parameters: as insertOne, then the channel. Returns an InsertedRow.
+     */
+    insertOneAndNotify: `
+      WITH inserted AS (
+        INSERT INTO ${jobs} (${INSERT_COLUMNS})
+        VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW}, $11)
+        ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
+        RETURNING id, run_at, created_at)
+      SELECT ${insertedColumns()}, pg_notify($12, ${ms('run_at')}::bigint || ' ' || $2::text)
+      FROM inserted`,
+
+    /**
      * Many jobs none of which has a key, in one statement: without a conflict to resolve, the
      * insert is about twice as fast as insertMany (measured). Ids are drawn in input order, so
      * the caller sorts the returned rows by id. Parameters and result as insertMany.
