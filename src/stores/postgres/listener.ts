@@ -124,7 +124,7 @@ export class Notifier {
   readonly #send: (payloads: string[]) => Promise<unknown>;
   readonly #logger: Logger;
   #waiting = new Map<string, number>();
-  #sending = false;
+  #flushing: Promise<void> | null = null;
   #sentAtMs = -Infinity;
   #closed = false;
 
@@ -135,27 +135,29 @@ export class Notifier {
 
   /** Whether no notice is waiting or being sent: a notice sent now would wait for nothing. */
   get idle(): boolean {
-    return !this.#sending && this.#waiting.size === 0;
+    return this.#flushing === null && this.#waiting.size === 0;
   }
 
   notify(queue: string, runAtMs: number): void {
     if (this.#closed) return;
     const known = this.#waiting.get(queue);
     if (known === undefined || runAtMs < known) this.#waiting.set(queue, runAtMs);
-    if (!this.#sending) void this.#flush();
+    this.#flushing ??= this.#flush().finally(() => (this.#flushing = null));
   }
 
-  close(): void {
+  /** Drops what waits and resolves once a send in flight ended, so that the pool can close. */
+  close(): Promise<void> {
     this.#closed = true;
     this.#waiting.clear();
+    return this.#flushing ?? Promise.resolve();
   }
 
   async #flush(): Promise<void> {
-    this.#sending = true;
     while (this.#waiting.size > 0 && !this.#closed) {
       const sinceMs = performance.now() - this.#sentAtMs;
       if (sinceMs < NOTIFY_INTERVAL_MS) {
         await new Promise((resolve) => setTimeout(resolve, NOTIFY_INTERVAL_MS - sinceMs));
+        if (this.#closed) return;
       }
       this.#sentAtMs = performance.now();
       const batch = this.#waiting;
@@ -166,6 +168,5 @@ export class Notifier {
         this.#logger.warn({ err: error }, 'cannot send wake-up notices; other workers will poll');
       }
     }
-    this.#sending = false;
   }
 }

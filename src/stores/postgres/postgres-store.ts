@@ -598,8 +598,9 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    const notices = this.#notifier.close();
     this.#closed = true;
-    this.#notifier.close();
+    await notices;
     await this.#vacuuming;
     await this.#listener.close();
     await this.#pool.end();
