@@ -54,6 +54,12 @@ export interface EnqueueOptions {
   /** Lane of the job; workers choose the lanes they serve. Default: "default". */
   queue?: string;
   /**
+   * Group within the lane (a tenant, an API key, a provider): the lane's `groupConcurrency`
+   * and `groupRate` apply per group, and such a lane starts its groups' jobs in fair order.
+   * Default: none.
+   */
+  group?: string;
+  /**
    * Enqueue inside your own open transaction (the outbox pattern): the job exists only if that
    * transaction commits. For PostgreSQL, a `pg` client on which you ran BEGIN. Not supported
    * by the SQLite store. Default: none (the job is committed by enqueue itself).
@@ -80,6 +86,7 @@ export const ENQUEUE_OPTION_NAMES = [
   'backoff',
   'timeout',
   'queue',
+  'group',
   'tx',
 ] as const;
 
@@ -87,6 +94,7 @@ export const ENQUEUE_OPTION_NAMES = [
 export interface NewJob {
   task: string;
   queue: string;
+  group: string | null;
   payloadJson: string;
   priority: number;
   /** An absolute due time in ms since the epoch, or null to use the store's now + delayMs. */
@@ -131,6 +139,7 @@ export function resolveEnqueue(
   return {
     task: name,
     queue: given.queue === undefined ? DEFAULT_QUEUE : validateName('queue', given.queue, context),
+    group: given.group === undefined ? null : validateName('group', given.group, context),
     payloadJson: encodePayload(payload, maxPayloadBytes, context),
     priority:
       given.priority === undefined

@@ -70,6 +70,8 @@ export interface Job<Payload = unknown, Result = unknown> {
   priority: number;
   /** Idempotency key, or null. */
   key: string | null;
+  /** The group within its lane (a tenant, an API key), for per-group limits; or null. */
+  group: string | null;
   /** When the job is (or was) due. */
   runAt: Date;
   createdAt: Date;

@@ -17,6 +17,13 @@ export interface QueueConfigOptions {
   concurrency?: number | null;
   /** Most jobs of the lane started in any window of `per`, across all workers. */
   rate?: RateOptions | null;
+  /**
+   * Most jobs of one group (the job option `group`) running at once. A lane with a group limit
+   * is claimed in fair order: group by group, so that one busy group cannot starve the others.
+   */
+  groupConcurrency?: number | null;
+  /** Most jobs of one group started in any window of `per`. Also makes the order fair. */
+  groupRate?: RateOptions | null;
 }
 
 /** A lane's settings as stored. */
@@ -25,6 +32,8 @@ export interface QueueConfig {
   paused: boolean;
   concurrency: number | null;
   rate: { max: number; perMs: number } | null;
+  groupConcurrency: number | null;
+  groupRate: { max: number; perMs: number } | null;
 }
 
 /** A change to apply: fields left undefined are kept. */
@@ -32,6 +41,8 @@ export interface QueueConfigChange {
   paused?: boolean;
   concurrency?: number | null;
   rate?: { max: number; perMs: number } | null;
+  groupConcurrency?: number | null;
+  groupRate?: { max: number; perMs: number } | null;
 }
 
 const MAX_LIMIT = 1_000_000;
@@ -45,34 +56,39 @@ export function resolveQueueConfig(
   const context = 'configure()';
   const lane = validateName('queue', name, context);
   const given = checkObject('options', options, context);
-  checkKnownFields('', given, ['concurrency', 'rate'], context);
+  checkKnownFields('', given, ['concurrency', 'rate', 'groupConcurrency', 'groupRate'], context);
   const change: QueueConfigChange = {};
-  if (given.concurrency !== undefined) {
-    change.concurrency =
-      given.concurrency === null
-        ? null
-        : checkInteger('concurrency', given.concurrency, context, 1, MAX_LIMIT);
+  for (const field of ['concurrency', 'groupConcurrency'] as const) {
+    if (given[field] !== undefined) {
+      change[field] =
+        given[field] === null ? null : checkInteger(field, given[field], context, 1, MAX_LIMIT);
+    }
   }
-  if (given.rate !== undefined) change.rate = given.rate === null ? null : rate(given.rate);
+  for (const field of ['rate', 'groupRate'] as const) {
+    if (given[field] !== undefined) {
+      change[field] = given[field] === null ? null : rate(field, given[field]);
+    }
+  }
   if (Object.keys(change).length === 0) {
     throw new ValidationError(
       'options',
       options,
-      `${context}: give concurrency and/or rate, e.g. { rate: { max: 100, per: '1s' } }`,
+      `${context}: give concurrency, rate, groupConcurrency or groupRate, e.g. ` +
+        `{ rate: { max: 100, per: '1s' } }`,
     );
   }
   return { name: lane, change };
 
-  function rate(value: unknown): { max: number; perMs: number } {
-    const object = checkObject('rate', value, context);
-    checkKnownFields('rate', object, ['max', 'per'], context);
-    const max = checkInteger('rate.max', object.max, context, 1, MAX_LIMIT);
-    const perMs = parseDuration('rate.per', object.per, context);
+  function rate(field: string, value: unknown): { max: number; perMs: number } {
+    const object = checkObject(field, value, context);
+    checkKnownFields(field, object, ['max', 'per'], context);
+    const max = checkInteger(`${field}.max`, object.max, context, 1, MAX_LIMIT);
+    const perMs = parseDuration(`${field}.per`, object.per, context);
     if (perMs < 1 || perMs > MAX_WINDOW_MS) {
       throw new ValidationError(
-        'rate.per',
+        `${field}.per`,
         object.per,
-        `${context}: rate.per must be a window from 1 ms to 24 h, got ${describe(object.per)}`,
+        `${context}: ${field}.per must be a window from 1 ms to 24 h, got ${describe(object.per)}`,
       );
     }
     return { max, perMs };
@@ -81,5 +97,17 @@ export function resolveQueueConfig(
 
 /** The settings of a lane nobody configured: running, without limits. */
 export function newQueueConfig(name: string): QueueConfig {
-  return { name, paused: false, concurrency: null, rate: null };
+  return {
+    name,
+    paused: false,
+    concurrency: null,
+    rate: null,
+    groupConcurrency: null,
+    groupRate: null,
+  };
+}
+
+/** Whether a lane is claimed group by group (it has a group limit). */
+export function isGrouped(config: QueueConfig): boolean {
+  return config.groupConcurrency !== null || config.groupRate !== null;
 }

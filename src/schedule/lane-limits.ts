@@ -5,12 +5,20 @@
 // ends at its own time, and the last claim inside any window saw all the others.
 import type { QueueConfig } from '../core/queue-config.js';
 
+/** The limits one allowance is worked out from: a lane's, or one group's within it. */
+export type Limits = Pick<QueueConfig, 'paused' | 'concurrency' | 'rate'>;
+
+/** The limits each group of a lane has on its own. */
+export function groupLimits(config: QueueConfig): Limits {
+  return { paused: false, concurrency: config.groupConcurrency, rate: config.groupRate };
+}
+
 /** Recent starts of a lane: [time in ms, jobs started then], oldest first. */
 export type StartLog = [atMs: number, count: number][];
 
 /** Jobs a claim at `nowMs` may take from the lane, at most `wanted`. */
 export function laneAllowance(
-  config: QueueConfig,
+  config: Limits,
   running: number,
   log: StartLog,
   nowMs: number,
@@ -29,7 +37,7 @@ export function laneAllowance(
 
 /** The log after `count` starts at `nowMs`, without entries too old to matter any more. */
 export function recordStarts(
-  config: QueueConfig,
+  config: Limits,
   log: StartLog,
   nowMs: number,
   count: number,
@@ -43,7 +51,13 @@ export function recordStarts(
 
 /** Whether a lane needs the locked claim: paused lanes give nothing, free lanes need no lock. */
 export function isLimited(config: QueueConfig): boolean {
-  return !config.paused && (config.concurrency !== null || config.rate !== null);
+  return (
+    !config.paused &&
+    (config.concurrency !== null ||
+      config.rate !== null ||
+      config.groupConcurrency !== null ||
+      config.groupRate !== null)
+  );
 }
 
 /** Reads a stored start log, dropping anything malformed rather than failing claims. */

@@ -31,6 +31,8 @@ describe('ticketrail pause and resume', { concurrency: CONCURRENCY }, () => {
         paused: true,
         concurrency: null,
         rate: null,
+        groupConcurrency: null,
+        groupRate: null,
       });
       assert.equal(whilePaused.length, 0);
       assert.equal(resumed.code, 0, resumed.stderr);

@@ -8,6 +8,7 @@ import { claimContract } from './claim.js';
 import { enqueueContract } from './enqueue.js';
 import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
+import { groupsContract } from './groups.js';
 import { keysContract } from './keys.js';
 import { limitsContract } from './limits.js';
 import { listStatsContract } from './list-stats.js';
@@ -31,6 +32,7 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     transactionContract(factory);
     keysContract(factory);
     limitsContract(factory);
+    groupsContract(factory);
     workerContract(factory);
     prefetchContract(factory);
     scheduleContract(factory);

@@ -33,7 +33,14 @@ export function limitsContract(factory: StoreFactory): void {
       );
       assert.equal(fromNamed.length, 0);
       assert.deepEqual(await queue.queueConfigs(), [
-        { name: 'emails', paused: true, concurrency: null, rate: null },
+        {
+          name: 'emails',
+          paused: true,
+          concurrency: null,
+          rate: null,
+          groupConcurrency: null,
+          groupRate: null,
+        },
       ]);
 
       await queue.resume('emails');
@@ -104,6 +111,8 @@ export function limitsContract(factory: StoreFactory): void {
         paused: true,
         concurrency: null,
         rate: { max: 10, perMs: 1_000 },
+        groupConcurrency: null,
+        groupRate: null,
       });
       assert.deepEqual(await queue.queueConfigs(), [both]);
     });

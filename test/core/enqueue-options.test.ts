@@ -31,6 +31,7 @@ describe('resolveEnqueue', () => {
     assert.deepEqual(job, {
       task: 'send-email',
       queue: 'default',
+      group: null,
       payloadJson: '{"userId":1}',
       priority: 0,
       runAtMs: null,

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 
 import { ValidationError } from '../../src/core/errors.js';
 import { resolveQueueConfig } from '../../src/core/queue-config.js';
+import { interleave } from '../../src/schedule/group-fairness.js';
 import { laneAllowance, parseStartLog, recordStarts } from '../../src/schedule/lane-limits.js';
 
 describe('configure() options', () => {
@@ -37,6 +38,9 @@ describe('configure() options', () => {
     ['rate.per', 'emails', { rate: { max: 10, per: '2d' } }],
     ['rate.every', 'emails', { rate: { max: 10, per: '1s', every: 1 } }],
     ['concurency', 'emails', { concurency: 5 }],
+    ['groupConcurrency', 'emails', { groupConcurrency: -2 }],
+    ['groupRate.per', 'emails', { groupRate: { max: 5, per: 0 } }],
+    ['groupRate.max', 'emails', { groupRate: { max: 1.5, per: '1s' } }],
   ];
   for (const [field, name, options] of refusals) {
     it(`refuses ${JSON.stringify(options) ?? 'no options'} for "${name}" naming ${field}`, () => {
@@ -85,5 +89,31 @@ describe('lane limits', () => {
   it('reads a damaged start log as empty rather than failing claims', () => {
     assert.deepEqual(parseStartLog('not json'), []);
     assert.deepEqual(parseStartLog('[[1, 2], ["x", 3], 7]'), [[1, 2]]);
+  });
+});
+
+describe('fair order between groups', () => {
+  const job = (id: string, priority = 0, runAtMs = 0) => ({ id, priority, runAtMs });
+
+  const group = (running: number, ...due: ReturnType<typeof job>[]) => ({ running, due });
+
+  it('takes the first job of every group before the second of any', () => {
+    const groups = [
+      group(0, job('a1', 0, 1), job('a2', 0, 2), job('a3', 0, 3)),
+      group(0, job('b1', 0, 5)),
+      group(0, job('c1', 0, 4), job('c2', 0, 6)),
+    ];
+    assert.deepEqual(interleave(groups, 10), ['a1', 'c1', 'b1', 'a2', 'c2', 'a3']);
+    assert.deepEqual(interleave(groups, 2), ['a1', 'c1']);
+  });
+
+  it('serves a group with nothing running before one that runs jobs, older or not', () => {
+    const groups = [group(3, job('busy', 0, 1)), group(0, job('idle', 0, 9))];
+    assert.deepEqual(interleave(groups, 1), ['idle']);
+  });
+
+  it('orders a turn by priority, then by due time', () => {
+    const groups = [group(0, job('low', 0, 1)), group(0, job('high', 5, 9))];
+    assert.deepEqual(interleave(groups, 10), ['high', 'low']);
   });
 });

@@ -23,7 +23,9 @@ queue.work(
       );
     },
   },
-  { concurrency: 10, pollInterval: 50 },
+  // One job at a time per process: a lane limit of 3 then needs 3 processes to reach it, so a
+  // test can see the limit hold across processes rather than inside one.
+  { concurrency: 1, pollInterval: 50 },
 );
 process.stdout.write('ready\n');
 

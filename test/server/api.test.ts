@@ -290,6 +290,8 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         paused: true,
         concurrency: null,
         rate: null,
+        groupConcurrency: null,
+        groupRate: null,
       });
       const lane = listed.json.queues.find((q: { name: string }) => q.name === 'stopped');
       assert.equal(lane.paused, true);

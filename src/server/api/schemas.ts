@@ -60,6 +60,12 @@ export const ENQUEUE_ITEM = {
         backoff: BACKOFF_INPUT,
         timeout: { ...duration, description: 'Per-try time limit.' },
         queue: name('Lane. Default: "default"'),
+        group: name('Group within the lane, for per-group limits and fair order'),
+        keyTtl: { ...duration, description: 'How long a finished job still holds its key.' },
+        debounce: {
+          ...duration,
+          description: 'Replace the pending job of the key and start this long from now.',
+        },
       },
     },
   },
@@ -110,6 +116,7 @@ export const JOB = {
     maxAttempts: { type: 'integer' },
     priority: { type: 'integer' },
     key: { type: ['string', 'null'] },
+    group: { type: ['string', 'null'] },
     runAt: time,
     createdAt: time,
     startedAt: nullableTime,
@@ -209,6 +216,15 @@ export const QUEUE_CONFIG = {
       type: ['object', 'null'],
       properties: { max: { type: 'integer' }, perMs: { type: 'integer' } },
       description: 'At most max jobs start in any window of perMs.',
+    },
+    groupConcurrency: {
+      type: ['integer', 'null'],
+      description: 'Most jobs of one group running at once.',
+    },
+    groupRate: {
+      type: ['object', 'null'],
+      properties: { max: { type: 'integer' }, perMs: { type: 'integer' } },
+      description: 'At most max jobs of one group start in any window of perMs.',
     },
   },
 } as const;

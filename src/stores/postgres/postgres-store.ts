@@ -21,8 +21,15 @@ import {
   ValidationError,
 } from '../../core/errors.js';
 import { emptyCounts, type Job, type JobState, type QueueStats } from '../../core/job.js';
-import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js';
-import { laneAllowance, parseStartLog, recordStarts } from '../../schedule/lane-limits.js';
+import { isGrouped, type QueueConfig, type QueueConfigChange } from '../../core/queue-config.js';
+import { groupLogKey, interleave, MAX_GROUPS_PER_CLAIM } from '../../schedule/group-fairness.js';
+import {
+  groupLimits,
+  laneAllowance,
+  parseStartLog,
+  recordStarts,
+  type StartLog,
+} from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import type {
   ClaimRequest,
@@ -44,7 +51,9 @@ import {
   ROW_LEASE_TOKEN,
   ROW_PRIORITY,
   ROW_RUN_AT,
+  ROW_GROUP,
   ROW_STARTED_AT,
+  lockedLaneConfig,
   queueConfigFromRow,
   rowToJob,
   type InsertedRow,
@@ -68,6 +77,17 @@ import { statementsFor, wakeChannel, type Statements } from './statements.js';
 const LANES_TTL_MS = 1_000;
 // Notices on the wake channel that announce a cancel rather than work: "cancel <job id>".
 const CANCEL_PREFIX = 'cancel ';
+
+type GroupStatement =
+  | 'pendingGroups'
+  | 'countRunningByGroup'
+  | 'selectGroupStarts'
+  | 'saveGroupStarts'
+  | 'dueInGroups'
+  | 'dueWithoutGroup'
+  | 'claimByIds';
+/** A due job of a group: group (null: none), id, priority, due ms. */
+type DueRow = [group: string | null, id: string, priority: number, runAtMs: number];
 
 export interface PostgresStoreOptions {
   /** A `postgres://` URL without ticketrail's own parameters. Never logged. */
@@ -353,26 +373,24 @@ export class PostgresStore implements Store {
     const counts = await this.#query<[string, number]>('claim', 'countRunning', [names], client);
     const running = new Map(counts);
     const rows: JobRow[] = [];
-    for (const [name, concurrency, rateMax, ratePerMs, starts, nowMs] of locked) {
+    for (const row of locked) {
+      const [name, , , , starts, nowMs] = row;
       const wanted = request.limit - rows.length;
       if (wanted <= 0) break;
-      const config: QueueConfig = {
-        name,
-        paused: false,
-        concurrency,
-        rate: rateMax === null || ratePerMs === null ? null : { max: rateMax, perMs: ratePerMs },
-      };
+      const config = lockedLaneConfig(row);
       const log = parseStartLog(starts);
       const allowed = laneAllowance(config, running.get(name) ?? 0, log, nowMs, wanted);
       const claimed =
         allowed === 0
           ? []
-          : await this.#query<JobRow>(
-              'claim',
-              'claimFromLimitedLane',
-              [request.leaseMs, request.workerId, allowed, [name]],
-              client,
-            );
+          : isGrouped(config)
+            ? await this.#claimGrouped(request, config, allowed, nowMs, client)
+            : await this.#query<JobRow>(
+                'claim',
+                'claimFromLimitedLane',
+                [request.leaseMs, request.workerId, allowed, [name]],
+                client,
+              );
       rows.push(...claimed);
       // Logged at the claim's own start time, which the rate promises about.
       const startedAtMs = claimed[0]?.[ROW_STARTED_AT] ?? nowMs;
@@ -380,6 +398,74 @@ export class PostgresStore implements Store {
       if (config.rate !== null && (claimed.length > 0 || next.length !== log.length)) {
         await this.#query('claim', 'saveStarts', [name, JSON.stringify(next)], client);
       }
+    }
+    return rows;
+  }
+
+  // Fair order across the lane's groups, each within its own limits (see group-fairness.ts).
+  // Runs under the lane's lock, in the claim's transaction.
+  async #claimGrouped(
+    request: ClaimRequest,
+    config: QueueConfig,
+    wanted: number,
+    nowMs: number,
+    client: pg.PoolClient,
+  ): Promise<JobRow[]> {
+    const lane = config.name;
+    const query = <Row extends unknown[]>(statement: GroupStatement, values: Values) =>
+      this.#query<Row>('claim', statement, values, client);
+    const groups = await query<[string]>('pendingGroups', [lane, MAX_GROUPS_PER_CLAIM]);
+    const running = new Map(await query<[string | null, number]>('countRunningByGroup', [lane]));
+    const starts = new Map(await query<[string, string]>('selectGroupStarts', [lane]));
+    const limits = groupLimits(config);
+
+    const logs = new Map<string | null, StartLog>();
+    const allowed = new Map<string | null, number>();
+    for (const group of [...groups.map(([name]) => name), null]) {
+      const log = parseStartLog(starts.get(groupLogKey(group)) ?? null);
+      logs.set(group, log);
+      const count = laneAllowance(limits, running.get(group) ?? 0, log, nowMs, wanted);
+      if (count > 0) allowed.set(group, count);
+    }
+    const named = [...allowed].filter(([group]) => group !== null) as [string, number][];
+    const due = [
+      ...(named.length === 0
+        ? []
+        : await query<DueRow>('dueInGroups', [
+            lane,
+            named.map(([group]) => group),
+            named.map(([, count]) => count),
+          ])),
+      ...(allowed.has(null)
+        ? await query<DueRow>('dueWithoutGroup', [lane, allowed.get(null)])
+        : []),
+    ];
+    const lists = new Map<string | null, { id: string; priority: number; runAtMs: number }[]>();
+    for (const [group, id, priority, runAtMs] of due) {
+      const list = lists.get(group) ?? [];
+      list.push({ id, priority, runAtMs });
+      lists.set(group, list);
+    }
+    const ids = interleave(
+      [...lists].map(([group, list]) => ({ running: running.get(group) ?? 0, due: list })),
+      wanted,
+    );
+    if (ids.length === 0) return [];
+
+    const rows = await query<JobRow>('claimByIds', [request.leaseMs, request.workerId, ids]);
+    if (config.groupRate !== null && rows.length > 0) {
+      const startedAtMs = rows[0][ROW_STARTED_AT] ?? nowMs;
+      const counts = new Map<string | null, number>();
+      for (const row of rows) counts.set(row[ROW_GROUP], (counts.get(row[ROW_GROUP]) ?? 0) + 1);
+      const entries = [...counts].map(([group, count]) => [
+        groupLogKey(group),
+        JSON.stringify(recordStarts(limits, logs.get(group) ?? [], startedAtMs, count)),
+      ]);
+      await query('saveGroupStarts', [
+        lane,
+        entries.map(([group]) => group),
+        entries.map(([, log]) => log),
+      ]);
     }
     return rows;
   }
@@ -393,6 +479,11 @@ export class PostgresStore implements Store {
       change.rate?.max ?? null,
       change.rate === null,
       change.rate?.perMs ?? null,
+      change.groupConcurrency === null,
+      change.groupConcurrency ?? null,
+      change.groupRate?.max ?? null,
+      change.groupRate === null,
+      change.groupRate?.perMs ?? null,
     ]);
     this.#limitedReadAtMs = -Infinity;
     // Resumed or loosened lanes may have work due now, in this process and the others.
@@ -645,6 +736,7 @@ export class PostgresStore implements Store {
       job.timeoutMs,
       JSON.stringify(job.backoff),
       job.keyTtlMs,
+      job.group,
     ];
   }
 
@@ -675,6 +767,7 @@ export class PostgresStore implements Store {
       column((job) => job.timeoutMs),
       column((job) => JSON.stringify(job.backoff)),
       column((job) => job.keyTtlMs),
+      column((job) => job.group),
     ];
   }
 

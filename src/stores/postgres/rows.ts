@@ -50,6 +50,7 @@ export function jobColumns(alias = ''): string {
     c('result'),
     c('errors'),
     c('progress'),
+    c('group_key'),
   ].join(', ');
 }
 
@@ -74,6 +75,7 @@ export type JobRow = [
   result: string | null,
   errors: string[],
   progress: string | null,
+  group: string | null,
 ];
 
 export const ROW_ID = 0;
@@ -105,6 +107,7 @@ export function rowToJob(row: JobRow): Job {
     progress: json(row[18]),
     timeoutMs: row[11],
     backoff: JSON.parse(row[12]) as Backoff,
+    group: row[19],
   };
 }
 
@@ -129,6 +132,7 @@ export function insertedToJob(job: NewJob, row: InsertedRow): Job {
     maxAttempts: job.maxAttempts,
     priority: job.priority,
     key: job.key,
+    group: job.group,
     runAt: new Date(runAtMs!),
     createdAt: new Date(createdAtMs!),
     startedAt: null,
@@ -142,6 +146,7 @@ export function insertedToJob(job: NewJob, row: InsertedRow): Job {
 }
 
 export const ROW_STARTED_AT = 14;
+export const ROW_GROUP = 19;
 
 /** A lane locked for a claim: name, concurrency, rate max, rate window, start log, now (ms). */
 export type LimitedLaneRow = [
@@ -151,6 +156,9 @@ export type LimitedLaneRow = [
   ratePerMs: number | null,
   starts: string,
   nowMs: number,
+  groupConcurrency: number | null,
+  groupRateMax: number | null,
+  groupRatePerMs: number | null,
 ];
 
 /** A queues row as selectQueueConfigs and upsertQueueConfig return it. */
@@ -160,14 +168,36 @@ export type QueueConfigRow = [
   concurrency: number | null,
   rateMax: number | null,
   ratePerMs: number | null,
+  groupConcurrency: number | null,
+  groupRateMax: number | null,
+  groupRatePerMs: number | null,
 ];
 
 export function queueConfigFromRow(row: QueueConfigRow): QueueConfig {
-  const [name, paused, concurrency, rateMax, ratePerMs] = row;
+  const [name, paused, concurrency, rateMax, ratePerMs, groupConcurrency] = row;
   return {
     name,
     paused,
     concurrency,
-    rate: rateMax === null || ratePerMs === null ? null : { max: rateMax, perMs: ratePerMs },
+    rate: toRate(rateMax, ratePerMs),
+    groupConcurrency,
+    groupRate: toRate(row[6], row[7]),
   };
+}
+
+/** A lane locked for a claim, as a QueueConfig (it is not paused, or it would not be locked). */
+export function lockedLaneConfig(row: LimitedLaneRow): QueueConfig {
+  const [name, concurrency, rateMax, ratePerMs, , , groupConcurrency] = row;
+  return {
+    name,
+    paused: false,
+    concurrency,
+    rate: toRate(rateMax, ratePerMs),
+    groupConcurrency,
+    groupRate: toRate(row[7], row[8]),
+  };
+}
+
+function toRate(max: number | null, perMs: number | null): QueueConfig['rate'] {
+  return max === null || perMs === null ? null : { max, perMs };
 }

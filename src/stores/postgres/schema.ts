@@ -97,6 +97,22 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   `,
   // 5: cron schedules (schedules.ts), one row per name; jobs they fire are ordinary jobs.
   createSchedules,
+  // 6: groups within a lane. The group index holds only pending jobs that have a group, so
+  // jobs without one pay nothing for it; per-group start logs live in their own table.
+  (s) => `
+  ALTER TABLE ${s}.jobs ADD COLUMN group_key text;
+  CREATE INDEX jobs_groups ON ${s}.jobs (queue, group_key, priority DESC, run_at, id)
+    WHERE state = 'pending' AND group_key IS NOT NULL;
+  ALTER TABLE ${s}.queues ADD COLUMN group_concurrency integer;
+  ALTER TABLE ${s}.queues ADD COLUMN group_rate_max integer;
+  ALTER TABLE ${s}.queues ADD COLUMN group_rate_per_ms integer;
+  CREATE TABLE ${s}.queue_groups (
+    queue text NOT NULL,
+    group_key text NOT NULL,
+    starts text NOT NULL DEFAULT '[]',
+    PRIMARY KEY (queue, group_key)
+  );
+  `,
 ];
 
 /** The newest schema version this build knows. */

@@ -25,14 +25,14 @@ const leaseIsCurrent = (alias: string, id: string, token: string) =>
 
 const INSERT_COLUMNS =
   'task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff, ' +
-  'created_at, key_ttl_ms';
+  'created_at, key_ttl_ms, group_key';
 
 // The columns of a batch insert, one array parameter each, in input order (n).
 const INSERT_INPUT = `
   unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[], $7::int[],
-         $8::text[], $9::int[], $10::text[], $11::float8[])
+         $8::text[], $9::int[], $10::text[], $11::float8[], $12::text[])
     WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms, max_attempts, key,
-                         timeout_ms, backoff, key_ttl_ms, n)`;
+                         timeout_ms, backoff, key_ttl_ms, group_key, n)`;
 
 // When a job finishes, its key's hold ends keyTtl later (never without a keyTtl).
 const keyExpiry = (alias: string) =>
@@ -52,7 +52,7 @@ export function statementsFor(s: string) {
      */
     insertOne: `
       INSERT INTO ${jobs} (${INSERT_COLUMNS})
-      VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW}, $11)
+      VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW}, $11, $12)
       ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
       RETURNING ${insertedColumns()}`,
 
@@ -65,10 +65,11 @@ export function statementsFor(s: string) {
     insertOneAndNotify: `
       WITH inserted AS (
         INSERT INTO ${jobs} (${INSERT_COLUMNS})
-        VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW}, $11)
+        VALUES ($1, $2, $3, 'pending', $4, ${runAt('$5', '$6')}, $7, $8, $9, $10, ${NOW}, $11,
+                $12)
         ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
         RETURNING id, run_at, created_at)
-      SELECT ${insertedColumns()}, pg_notify($12, ${ms('run_at')}::bigint || ' ' || $2::text)
+      SELECT ${insertedColumns()}, pg_notify($13, ${ms('run_at')}::bigint || ' ' || $2::text)
       FROM inserted`,
 
     /**
@@ -79,7 +80,7 @@ export function statementsFor(s: string) {
     insertManyKeyless: `
       INSERT INTO ${jobs} (${INSERT_COLUMNS})
       SELECT task, queue, payload, 'pending', priority, ${runAt('run_at_ms', 'delay_ms')},
-             max_attempts, key, timeout_ms, backoff, ${NOW}, key_ttl_ms
+             max_attempts, key, timeout_ms, backoff, ${NOW}, key_ttl_ms, group_key
       FROM ${INSERT_INPUT}
       ORDER BY n
       RETURNING ${insertedColumns()}`,
@@ -96,7 +97,7 @@ export function statementsFor(s: string) {
       inserted AS (
         INSERT INTO ${jobs} (id, ${INSERT_COLUMNS})
         SELECT id, task, queue, payload, 'pending', priority, ${runAt('run_at_ms', 'delay_ms')},
-               max_attempts, key, timeout_ms, backoff, ${NOW}, key_ttl_ms
+               max_attempts, key, timeout_ms, backoff, ${NOW}, key_ttl_ms, group_key
         FROM input ORDER BY n
         ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING
         RETURNING id, run_at, created_at)
@@ -168,9 +169,7 @@ export function statementsFor(s: string) {
     ),
 
     /** Lanes with limits (not paused), read to know which lanes need the locked claim. */
-    selectLimitedLanes: `
-      SELECT name FROM ${s}.queues
-      WHERE NOT paused AND (concurrency IS NOT NULL OR rate_max IS NOT NULL)`,
+    selectLimitedLanes: `SELECT name FROM ${s}.queues WHERE NOT paused AND (${LIMITED})`,
 
     /**
      * Locks the limited lanes among those named (all of them for null), in name order so that
@@ -178,9 +177,10 @@ export function statementsFor(s: string) {
      * log and the time now in ms.
      */
     lockLimitedLanes: `
-      SELECT name, concurrency, rate_max, rate_per_ms, starts, ${ms(NOW)}
+      SELECT name, concurrency, rate_max, rate_per_ms, starts, ${ms(NOW)}, group_concurrency,
+        group_rate_max, group_rate_per_ms
       FROM ${s}.queues
-      WHERE NOT paused AND (concurrency IS NOT NULL OR rate_max IS NOT NULL)
+      WHERE NOT paused AND (${LIMITED})
         AND ($1::text[] IS NULL OR name = ANY($1::text[]))
       ORDER BY name FOR UPDATE`,
 
@@ -193,7 +193,7 @@ export function statementsFor(s: string) {
     saveStarts: `UPDATE ${s}.queues SET starts = $2 WHERE name = $1`,
 
     selectQueueConfigs: `
-      SELECT name, paused, concurrency, rate_max, rate_per_ms FROM ${s}.queues ORDER BY name`,
+      SELECT ${QUEUE_CONFIG_COLUMNS} FROM ${s}.queues ORDER BY name`,
 
     /**
      * Applies a change to a lane's settings in one statement; a null parameter keeps the stored
@@ -201,15 +201,77 @@ export function statementsFor(s: string) {
      * concurrency, rate max, clear rate, rate per ms.
      */
     upsertQueueConfig: `
-      INSERT INTO ${s}.queues AS q (name, paused, concurrency, rate_max, rate_per_ms)
-      VALUES ($1, coalesce($2, false), $4, $5, $7)
+      INSERT INTO ${s}.queues AS q (name, paused, concurrency, rate_max, rate_per_ms,
+        group_concurrency, group_rate_max, group_rate_per_ms)
+      VALUES ($1, coalesce($2, false), $4, $5, $7, $9, $10, $12)
       ON CONFLICT (name) DO UPDATE SET
         paused = coalesce($2, q.paused),
         concurrency = CASE WHEN $3 THEN NULL ELSE coalesce($4, q.concurrency) END,
         rate_max = CASE WHEN $6 THEN NULL ELSE coalesce($5, q.rate_max) END,
         rate_per_ms = CASE WHEN $6 THEN NULL ELSE coalesce($7, q.rate_per_ms) END,
+        group_concurrency = CASE WHEN $8 THEN NULL ELSE coalesce($9, q.group_concurrency) END,
+        group_rate_max = CASE WHEN $11 THEN NULL ELSE coalesce($10, q.group_rate_max) END,
+        group_rate_per_ms = CASE WHEN $11 THEN NULL ELSE coalesce($12, q.group_rate_per_ms) END,
         updated_at = now()
-      RETURNING name, paused, concurrency, rate_max, rate_per_ms`,
+      RETURNING ${QUEUE_CONFIG_COLUMNS}`,
+
+    /** The groups of a lane that have pending jobs, one index seek each. Parameters: queue, limit. */
+    pendingGroups: `
+      WITH RECURSIVE groups(name) AS (
+        (SELECT group_key FROM ${jobs}
+         WHERE state = 'pending' AND group_key IS NOT NULL AND queue = $1
+         ORDER BY group_key LIMIT 1)
+        UNION ALL
+        SELECT (SELECT group_key FROM ${jobs}
+                WHERE state = 'pending' AND group_key IS NOT NULL AND queue = $1
+                  AND group_key > groups.name
+                ORDER BY group_key LIMIT 1)
+        FROM groups WHERE groups.name IS NOT NULL)
+      SELECT name FROM groups WHERE name IS NOT NULL LIMIT $2`,
+
+    /** Jobs held by a lease per group of a lane. Parameters: queue. */
+    countRunningByGroup: `
+      SELECT group_key, count(*)::int FROM ${jobs}
+      WHERE state = 'running' AND queue = $1 GROUP BY group_key`,
+
+    /** Parameters: queue. */
+    selectGroupStarts: `SELECT group_key, starts FROM ${s}.queue_groups WHERE queue = $1`,
+
+    /** Parameters: queue, groups, start logs. */
+    saveGroupStarts: `
+      INSERT INTO ${s}.queue_groups (queue, group_key, starts)
+      SELECT $1, g, l FROM unnest($2::text[], $3::text[]) AS x(g, l)
+      ON CONFLICT (queue, group_key) DO UPDATE SET starts = excluded.starts`,
+
+    /**
+     * The due jobs of each group, at most that group's count, in claim order. Parameters: queue,
+     * groups, counts. Returns group, id, priority, due ms.
+     */
+    dueInGroups: `
+      SELECT g.name, d.id, d.priority, ${ms('d.run_at')}
+      FROM unnest($2::text[], $3::int[]) AS g(name, n)
+      CROSS JOIN LATERAL (
+        SELECT id, priority, run_at FROM ${jobs}
+        WHERE state = 'pending' AND group_key IS NOT NULL AND queue = $1
+          AND group_key = g.name AND run_at <= ${NOW}
+        ORDER BY priority DESC, run_at, id LIMIT g.n) d`,
+
+    // LIMIT: in a lane with group limits, jobs without a group are found by walking the lane's
+    // due index past the grouped ones; give every job of such a lane a group.
+    /** Parameters: queue, limit. Returns null, id, priority, due ms. */
+    dueWithoutGroup: `
+      SELECT NULL::text, id, priority, ${ms('run_at')} FROM ${jobs}
+      WHERE state = 'pending' AND queue = $1 AND group_key IS NULL AND run_at <= ${NOW}
+      ORDER BY priority DESC, run_at, id LIMIT $2`,
+
+    /** Claims the chosen jobs by id. Parameters: lease ms, worker id, ids. */
+    claimByIds: `
+      UPDATE ${jobs} j SET
+        state = 'running', attempt = j.attempt + 1, lease_token = j.lease_token + 1,
+        lease_expires_at = ${NOW} + $1::float8 * interval '1 millisecond',
+        worker_id = $2, started_at = ${NOW}
+      WHERE j.id = ANY($3::bigint[]) AND j.state = 'pending'
+      RETURNING ${jobColumns('j')}`,
 
     /** Renews the current leases. Parameters: ids, tokens, lease ms. Returns renewed ids. */
     renewLeases: `
@@ -327,6 +389,15 @@ export function statementsFor(s: string) {
 
 export type Statements = ReturnType<typeof statementsFor>;
 
+// A lane whose claims need its lock: any limit set.
+const LIMITED =
+  'concurrency IS NOT NULL OR rate_max IS NOT NULL OR group_concurrency IS NOT NULL ' +
+  'OR group_rate_max IS NOT NULL';
+
+const QUEUE_CONFIG_COLUMNS =
+  'name, paused, concurrency, rate_max, rate_per_ms, group_concurrency, group_rate_max, ' +
+  'group_rate_per_ms';
+
 /** The claim statement; with `schema`, lanes that are paused or limited are left out. */
 function claim(jobs: string, lanes: string, schema?: string): string {
   const freeOnly =
@@ -334,7 +405,8 @@ function claim(jobs: string, lanes: string, schema?: string): string {
       ? ''
       : `WHERE NOT EXISTS (
           SELECT 1 FROM ${schema}.queues q WHERE q.name = lane.name
-            AND (q.paused OR q.concurrency IS NOT NULL OR q.rate_max IS NOT NULL))`;
+            AND (q.paused OR q.concurrency IS NOT NULL OR q.rate_max IS NOT NULL
+                 OR q.group_concurrency IS NOT NULL OR q.group_rate_max IS NOT NULL))`;
   return `
     WITH due AS (
       SELECT c.id FROM ${lanes}

@@ -32,6 +32,7 @@ export const JOB_COLUMNS = [
   'result',
   'errors',
   'progress',
+  'group_key',
 ] as const;
 
 /** The column list for SELECT and RETURNING, in JOB_COLUMNS order. */
@@ -60,8 +61,10 @@ export type JobRow = [
   result: string | null,
   errors: string | null,
   progress: string | null,
+  group: string | null,
 ];
 
+export const ROW_GROUP = 19;
 export const ROW_ID = 0;
 export const ROW_PRIORITY = 5;
 export const ROW_RUN_AT = 6;
@@ -102,6 +105,7 @@ export function rowToJob(row: JobRow, nowMs: number): Job {
     progress: json(row[18]),
     timeoutMs: row[11],
     backoff: JSON.parse(row[12]) as Backoff,
+    group: row[19],
   };
 }
 
@@ -116,15 +120,24 @@ export type QueueConfigRow = [
   rateMax: number | null,
   ratePerMs: number | null,
   starts: string,
+  groupConcurrency: number | null,
+  groupRateMax: number | null,
+  groupRatePerMs: number | null,
 ];
 
 export function queueConfigFromRow(row: QueueConfigRow): StoredQueueConfig {
-  const [name, paused, concurrency, rateMax, ratePerMs, starts] = row;
+  const [name, paused, concurrency, rateMax, ratePerMs, starts, groupConcurrency] = row;
   return {
     name,
     paused: paused === 1,
     concurrency,
-    rate: rateMax === null || ratePerMs === null ? null : { max: rateMax, perMs: ratePerMs },
+    rate: toRate(rateMax, ratePerMs),
+    groupConcurrency,
+    groupRate: toRate(row[7], row[8]),
     starts,
   };
+}
+
+function toRate(max: number | null, perMs: number | null): QueueConfig['rate'] {
+  return max === null || perMs === null ? null : { max, perMs };
 }

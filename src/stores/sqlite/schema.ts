@@ -74,6 +74,23 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 5: cron schedules (schedules.ts), one row per name; jobs they fire are ordinary jobs.
   CREATE_SCHEDULES,
+  // 6: groups within a lane. The group index holds only pending jobs that have a group, so
+  // jobs without one pay nothing for it; per-group start logs live in their own table.
+  `
+  ALTER TABLE ticketrail_jobs ADD COLUMN group_key TEXT;
+  CREATE INDEX ticketrail_jobs_groups
+    ON ticketrail_jobs (queue, group_key, priority DESC, run_at, id)
+    WHERE state = 'pending' AND group_key IS NOT NULL;
+  ALTER TABLE ticketrail_queues ADD COLUMN group_concurrency INTEGER;
+  ALTER TABLE ticketrail_queues ADD COLUMN group_rate_max INTEGER;
+  ALTER TABLE ticketrail_queues ADD COLUMN group_rate_per_ms INTEGER;
+  CREATE TABLE ticketrail_queue_groups (
+    queue TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    starts TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (queue, group_key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The newest schema version this build knows. */

@@ -15,15 +15,19 @@ import {
 } from '../../core/errors.js';
 import { emptyCounts, type Job, type QueueStats } from '../../core/job.js';
 import {
+  isGrouped,
   newQueueConfig,
   type QueueConfig,
   type QueueConfigChange,
 } from '../../core/queue-config.js';
+import { groupLogKey, interleave, MAX_GROUPS_PER_CLAIM } from '../../schedule/group-fairness.js';
 import {
+  groupLimits,
   isLimited,
   laneAllowance,
   parseStartLog,
   recordStarts,
+  type StartLog,
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import type {
@@ -42,6 +46,7 @@ import {
   queueConfigFromRow,
   type QueueConfigRow,
   type StoredQueueConfig,
+  ROW_GROUP,
   ROW_ID,
   ROW_LEASE_TOKEN,
   ROW_PRIORITY,
@@ -247,12 +252,83 @@ export class SqliteStore implements Store {
     const running = (countRunning.raw().get(config.name) as [number])[0];
     const log = parseStartLog(config.starts);
     const allowed = laneAllowance(config, running, log, nowMs, wanted);
-    const rows = allowed > 0 ? this.#claimFree(request, [config.name], allowed, nowMs, false) : [];
+    const rows =
+      allowed === 0
+        ? []
+        : isGrouped(config)
+          ? this.#claimGrouped(request, config, allowed, nowMs)
+          : this.#claimFree(request, [config.name], allowed, nowMs, false);
     const next = recordStarts(config, log, nowMs, rows.length);
     if (config.rate !== null && next.length !== log.length) {
       this.#prepare('saveStarts', () => sql.SAVE_STARTS).run(JSON.stringify(next), config.name);
     }
     return rows;
+  }
+
+  // Fair order across the lane's groups, each within its own limits (see group-fairness.ts).
+  #claimGrouped(
+    request: ClaimRequest,
+    config: StoredQueueConfig,
+    wanted: number,
+    nowMs: number,
+  ): JobRow[] {
+    const lane = config.name;
+    const groups = this.#prepare('pendingGroups', () => sql.PENDING_GROUPS).all({
+      queue: lane,
+      limit: MAX_GROUPS_PER_CLAIM,
+    }) as [string][];
+    const countRunning = this.#prepare('runningByGroup', () => sql.COUNT_RUNNING_BY_GROUP);
+    const running = new Map(countRunning.all(lane) as [string | null, number][]);
+    const selectStarts = this.#prepare('groupStarts', () => sql.SELECT_GROUP_STARTS);
+    const starts = new Map(selectStarts.all(lane) as [string, string][]);
+    const limits = groupLimits(config);
+
+    const logs = new Map<string | null, StartLog>();
+    const lists = [...groups.map(([group]) => group), null].map((group) => {
+      const log = parseStartLog(starts.get(groupLogKey(group)) ?? null);
+      logs.set(group, log);
+      const allowed = laneAllowance(limits, running.get(group) ?? 0, log, nowMs, wanted);
+      if (allowed === 0) return { running: 0, due: [] };
+      const due =
+        group === null
+          ? this.#prepare('dueWithoutGroup', () => sql.DUE_WITHOUT_GROUP).all(lane, nowMs, allowed)
+          : this.#prepare('dueInGroup', () => sql.DUE_IN_GROUP).all(lane, group, nowMs, allowed);
+      return {
+        running: running.get(group) ?? 0,
+        due: (due as [number, number, number][]).map(([id, priority, runAtMs]) => ({
+          id,
+          priority,
+          runAtMs,
+        })),
+      };
+    });
+    const ids = interleave(lists, wanted);
+    if (ids.length === 0) return [];
+
+    const claimByIds = this.#prepare('claimByIds', () => sql.CLAIM_BY_IDS);
+    const rows = claimByIds.all(
+      nowMs + request.leaseMs,
+      request.workerId,
+      nowMs,
+      JSON.stringify(ids),
+    ) as JobRow[];
+    if (config.groupRate !== null) this.#saveGroupStarts(config, rows, logs, nowMs);
+    return rows;
+  }
+
+  #saveGroupStarts(
+    config: StoredQueueConfig,
+    rows: JobRow[],
+    logs: Map<string | null, StartLog>,
+    nowMs: number,
+  ): void {
+    const started = new Map<string | null, number>();
+    for (const row of rows) started.set(row[ROW_GROUP], (started.get(row[ROW_GROUP]) ?? 0) + 1);
+    const save = this.#prepare('saveGroupStarts', () => sql.SAVE_GROUP_STARTS);
+    for (const [group, count] of started) {
+      const next = recordStarts(groupLimits(config), logs.get(group) ?? [], nowMs, count);
+      save.run(config.name, groupLogKey(group), JSON.stringify(next));
+    }
   }
 
   async configureQueue(name: string, change: QueueConfigChange): Promise<QueueConfig> {
@@ -264,6 +340,11 @@ export class SqliteStore implements Store {
           paused: change.paused ?? current.paused,
           concurrency: change.concurrency === undefined ? current.concurrency : change.concurrency,
           rate: change.rate === undefined ? current.rate : change.rate,
+          groupConcurrency:
+            change.groupConcurrency === undefined
+              ? current.groupConcurrency
+              : change.groupConcurrency,
+          groupRate: change.groupRate === undefined ? current.groupRate : change.groupRate,
         };
         this.#prepare('upsertQueue', () => sql.UPSERT_QUEUE_CONFIG).run({
           name,
@@ -271,6 +352,9 @@ export class SqliteStore implements Store {
           concurrency: next.concurrency,
           rateMax: next.rate?.max ?? null,
           ratePerMs: next.rate?.perMs ?? null,
+          groupConcurrency: next.groupConcurrency,
+          groupRateMax: next.groupRate?.max ?? null,
+          groupRatePerMs: next.groupRate?.perMs ?? null,
           now: Date.now(),
         });
         return next;
@@ -542,6 +626,7 @@ export class SqliteStore implements Store {
       backoffJson,
       nowMs,
       job.keyTtlMs,
+      job.group,
     );
     if (info.changes === 0) {
       // The key is held by a kept job: that job stands for this one.
@@ -559,6 +644,7 @@ export class SqliteStore implements Store {
       maxAttempts: job.maxAttempts,
       priority: job.priority,
       key: job.key,
+      group: job.group,
       runAt: new Date(runAtMs),
       createdAt: new Date(nowMs),
       startedAt: null,

@@ -5,6 +5,7 @@ import { JOB_COLUMN_LIST } from './rows.js';
 
 const JOBS = 'ticketrail_jobs';
 const QUEUES = 'ticketrail_queues';
+const QUEUE_GROUPS = 'ticketrail_queue_groups';
 const MAX_ERRORS = 25;
 
 // Appends the bound JSON error to `errors`, dropping the oldest past MAX_ERRORS.
@@ -19,8 +20,8 @@ const LEASE_IS_CURRENT = `id = @id AND lease_token = @token AND state = 'running
 export const INSERT_JOB = `
   INSERT INTO ${JOBS}
     (task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff,
-     created_at, key_ttl_ms)
-  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+     created_at, key_ttl_ms, group_key)
+  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING`;
 
 /** Frees a key whose hold ended after its job finished. Parameters: key, now. */
@@ -102,19 +103,79 @@ export const CLAIM_FROM_ALL_FREE_LANES = `${CLAIM_SET}
     SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_due
     WHERE state = 'pending' AND run_at <= ?
       AND queue NOT IN (SELECT name FROM ${QUEUES}
-                        WHERE paused OR concurrency IS NOT NULL OR rate_max IS NOT NULL)
+                        WHERE paused OR concurrency IS NOT NULL OR rate_max IS NOT NULL
+                          OR group_concurrency IS NOT NULL OR group_rate_max IS NOT NULL)
     ORDER BY priority DESC, run_at, id LIMIT ?)
   RETURNING ${JOB_COLUMN_LIST}`;
 
 export const SELECT_QUEUE_CONFIGS = `
-  SELECT name, paused, concurrency, rate_max, rate_per_ms, starts FROM ${QUEUES} ORDER BY name`;
+  SELECT name, paused, concurrency, rate_max, rate_per_ms, starts, group_concurrency,
+    group_rate_max, group_rate_per_ms
+  FROM ${QUEUES} ORDER BY name`;
 
 export const UPSERT_QUEUE_CONFIG = `
-  INSERT INTO ${QUEUES} (name, paused, concurrency, rate_max, rate_per_ms, updated_at)
-  VALUES (@name, @paused, @concurrency, @rateMax, @ratePerMs, @now)
+  INSERT INTO ${QUEUES} (name, paused, concurrency, rate_max, rate_per_ms, group_concurrency,
+    group_rate_max, group_rate_per_ms, updated_at)
+  VALUES (@name, @paused, @concurrency, @rateMax, @ratePerMs, @groupConcurrency, @groupRateMax,
+    @groupRatePerMs, @now)
   ON CONFLICT (name) DO UPDATE SET paused = excluded.paused,
     concurrency = excluded.concurrency, rate_max = excluded.rate_max,
-    rate_per_ms = excluded.rate_per_ms, updated_at = excluded.updated_at`;
+    rate_per_ms = excluded.rate_per_ms, group_concurrency = excluded.group_concurrency,
+    group_rate_max = excluded.group_rate_max, group_rate_per_ms = excluded.group_rate_per_ms,
+    updated_at = excluded.updated_at`;
+
+/**
+ * The groups of a lane that have pending jobs, by one index seek each, at most `limit`.
+ * Parameters: @queue, @limit.
+ */
+export const PENDING_GROUPS = `
+  WITH RECURSIVE groups(name) AS (
+    SELECT (SELECT group_key FROM ${JOBS} INDEXED BY ticketrail_jobs_groups
+            WHERE state = 'pending' AND group_key IS NOT NULL AND queue = @queue
+            ORDER BY group_key LIMIT 1)
+    UNION ALL
+    SELECT (SELECT group_key FROM ${JOBS} INDEXED BY ticketrail_jobs_groups
+            WHERE state = 'pending' AND group_key IS NOT NULL AND queue = @queue
+              AND group_key > groups.name
+            ORDER BY group_key LIMIT 1)
+    FROM groups WHERE groups.name IS NOT NULL)
+  SELECT name FROM groups WHERE name IS NOT NULL LIMIT @limit`;
+
+/** Jobs held by a lease per group of a lane. Parameters: queue. */
+export const COUNT_RUNNING_BY_GROUP = `
+  SELECT group_key, count(*) FROM ${JOBS} INDEXED BY ticketrail_jobs_leases
+  WHERE state = 'running' AND queue = ? GROUP BY group_key`;
+
+/** Parameters: queue. */
+export const SELECT_GROUP_STARTS = `
+  SELECT group_key, starts FROM ${QUEUE_GROUPS} WHERE queue = ?`;
+
+/** Parameters: queue, group, starts. */
+export const SAVE_GROUP_STARTS = `
+  INSERT INTO ${QUEUE_GROUPS} (queue, group_key, starts) VALUES (?, ?, ?)
+  ON CONFLICT (queue, group_key) DO UPDATE SET starts = excluded.starts`;
+
+/**
+ * The due jobs of one group, in claim order; a null group means the lane's jobs without one.
+ * Parameters: queue, group, now, limit.
+ */
+export const DUE_IN_GROUP = `
+  SELECT id, priority, run_at FROM ${JOBS} INDEXED BY ticketrail_jobs_groups
+  WHERE state = 'pending' AND group_key IS NOT NULL AND queue = ? AND group_key = ?
+    AND run_at <= ?
+  ORDER BY priority DESC, run_at, id LIMIT ?`;
+
+// LIMIT: in a lane with group limits, jobs without a group are found by walking the lane's due
+// index past the grouped ones; give every job of such a lane a group.
+export const DUE_WITHOUT_GROUP = `
+  SELECT id, priority, run_at FROM ${JOBS} INDEXED BY ticketrail_jobs_due
+  WHERE state = 'pending' AND queue = ? AND group_key IS NULL AND run_at <= ?
+  ORDER BY priority DESC, run_at, id LIMIT ?`;
+
+/** Claims the chosen jobs by id. Parameters: lease expiry, worker id, now, ids (JSON). */
+export const CLAIM_BY_IDS = `${CLAIM_SET}
+  WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending'
+  RETURNING ${JOB_COLUMN_LIST}`;
 
 /** Parameters: starts (JSON), name. */
 export const SAVE_STARTS = `UPDATE ${QUEUES} SET starts = ? WHERE name = ?`;
