@@ -317,7 +317,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       );
     });
 
-    test('DELETE /jobs/:id answers 204 and the job is gone; 409 if running, 404 if none', async () => {
+    test('DELETE /jobs/:id: 204 and the job is gone; 409 while running; 404 if none', async () => {
       const [gone, busy] = await t.queue.enqueueMany([
         { task: 'old', options: { queue: 'trash', key: `trash-${backend}` } },
         { task: 'busy', options: { queue: 'held' } },

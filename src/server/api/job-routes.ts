@@ -1,6 +1,6 @@
 // The job routes of /api/v1: enqueue (one or many, all or none), read, list, retry, cancel,
-// delete and retry every failed job. Each is a thin call into the public Queue API; the queue validates
-// names and sizes and the answer names the body field it was about.
+// delete and retry every failed job. Each is a thin call into the public Queue API; the queue
+// validates names and sizes and the answer names the body field it was about.
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
 import type { BackoffOptions, EnqueueOptions } from '../../core/enqueue-options.js';
