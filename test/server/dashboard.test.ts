@@ -94,7 +94,7 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal(cells[5], '-');
   });
 
-  test('pauses a queue from its row, shows it paused with its limits, then resumes it', async () => {
+  test('pauses a queue from its row, sees it paused and its limits; resumes it', async () => {
     await t.queue.enqueue('export-csv', { account: 1 }, { queue: 'exports', delay: '1h' });
     await t.queue.configure('exports', { concurrency: 2, rate: { max: 30, per: '1m' } });
     const page = await signIn();
