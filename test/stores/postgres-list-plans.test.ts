@@ -25,7 +25,7 @@ describe('jobs list query plans on PostgreSQL', () => {
   });
 
   for (const filter of LIST_FILTERS) {
-    test(`${describeFilter(filter)}: no sequential scan, no sort of an unbounded read`, async () => {
+    test(`${describeFilter(filter)}: no seq scan, no unbounded sort`, async () => {
       const { text, values } = store.listStatement({ limit: 50, ...filter });
       const [row] = await adminQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
         `EXPLAIN (FORMAT JSON) ${text}`,

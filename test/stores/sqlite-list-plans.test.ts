@@ -34,7 +34,7 @@ describe('jobs list query plans on SQLite', () => {
   };
 
   for (const filter of LIST_FILTERS) {
-    test(`${describeFilter(filter)}: no scan of the jobs table, finished jobs by index seek`, () => {
+    test(`${describeFilter(filter)}: no table scan, finished jobs by index seek`, () => {
       const steps = plan(filter);
       const tableScans = steps.filter((step) => /^SCAN ticketrail_jobs$/.test(step));
       const sorts = steps.filter((step) => /TEMP B-TREE/.test(step));
