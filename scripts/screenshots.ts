@@ -84,6 +84,9 @@ async function fillQueue(queue: Queue): Promise<Job> {
       options: { queue: 'reports', delay: '6h' },
     })),
   ]);
+  // Lane settings as people use them: a rate-limited provider, a lane paused by hand.
+  await queue.configure('emails', { rate: { max: 100, per: '1s' }, concurrency: 10 });
+  await queue.pause('exports');
   const failed = await queue.listJobs({ state: 'failed', queue: 'billing', limit: 1 });
   return failed.jobs[0];
 }

@@ -7,6 +7,7 @@ import { databaseUrl } from './with-queue.js';
 
 interface DemoFlags {
   keepRunning?: boolean;
+  port?: number;
   signups?: number;
   repeats?: number;
 }
@@ -21,8 +22,10 @@ export function demoCommand(): Command {
     .description('run the signup demo end to end and print what happened')
     .option(
       '--keep-running',
-      'keep the app, mail server and worker up after the report, until Ctrl-C',
+      'keep the app, mail server and worker up after the report, and serve the dashboard ' +
+        'and HTTP API over the demo queue on 127.0.0.1, until Ctrl-C',
     )
+    .option('--port <n>', 'with --keep-running: dashboard port (default: any free one)', integer(0))
     .option('--signups <n>', 'distinct users to sign up; fewer make a quicker run', integer(1))
     .option('--repeats <n>', 'signups repeated for users already signed up', integer(0))
     .addHelpText('after', HELP)
@@ -30,6 +33,7 @@ export function demoCommand(): Command {
       const { runDemo } = await loadDemo();
       const { ok } = await runDemo({
         keepRunning: flags.keepRunning === true,
+        dashboardPort: flags.port,
         signups: flags.signups,
         repeats: flags.repeats,
         dbUrl: databaseUrl(command),

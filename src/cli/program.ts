@@ -7,6 +7,7 @@ import { Command } from 'commander';
 
 import { DEFAULT_URL } from '../core/defaults.js';
 import { cancelCommand } from './cancel.js';
+import { deleteCommand } from './delete.js';
 import { demoCommand } from './demo.js';
 import { enqueueCommand } from './enqueue.js';
 import { listCommand } from './list.js';
@@ -45,6 +46,7 @@ export function createProgram(): Command {
     statsCommand(),
     retryCommand(),
     cancelCommand(),
+    deleteCommand(),
     pauseCommand(),
     resumeCommand(),
     scheduleCommand(),

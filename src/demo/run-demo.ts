@@ -2,6 +2,7 @@
 // worker, all real and on 127.0.0.1. It drives signups, waits for every welcome email job to
 // end (by worker events, never by sleeping), prints the report and stops everything it started.
 // It never touches a database, port or file it did not create, except a `dbUrl` it is given.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -10,7 +11,8 @@ import { performance } from 'node:perf_hooks';
 
 import nodemailer, { type Transporter } from 'nodemailer';
 
-import { connect, ValidationError } from '../index.js';
+import { connect, ValidationError, type Queue, type Worker } from '../index.js';
+import { startServer } from '../server/server.js';
 import {
   countDeliveries,
   findProblems,
@@ -29,10 +31,13 @@ export type { DemoReport } from './demo-report.js';
 
 export interface DemoOptions {
   /**
-   * After the report, keep the app, mail server and worker up until SIGINT or SIGTERM.
+   * After the report, keep the app, mail server and worker up until SIGINT or SIGTERM, and
+   * serve the HTTP API and dashboard over the demo's queue on 127.0.0.1 with a new token.
    * Default: false.
    */
   keepRunning?: boolean;
+  /** With keepRunning: the dashboard's port. Default: 0 (any free port). */
+  dashboardPort?: number;
   /** Distinct users signed up through the queued route. Default: 200. */
   signups?: number;
   /** Repeat signups of users already signed up ("hitting refresh"). Default: 50. */
@@ -69,6 +74,7 @@ const HOST = '127.0.0.1';
 
 interface ResolvedDemoOptions {
   keepRunning: boolean;
+  dashboardPort: number;
   signups: number;
   repeats: number;
   inlineSignups: number;
@@ -86,6 +92,8 @@ interface DemoSystem {
   watch: JobWatch;
   jobIds: ReadonlySet<string>;
   enqueueCalls: () => number;
+  queue: Queue;
+  worker: Worker;
 }
 
 /**
@@ -109,7 +117,7 @@ export async function runDemo(
     const report = await measure(system, resolved, startedMs);
     system.traffic.close();
     for (const line of formatReport(report)) resolved.log(line);
-    if (resolved.keepRunning) await serveUntilStopped(system, resolved);
+    if (resolved.keepRunning) await serveUntilStopped(system, resolved, stops);
     return { ok: report.problems.length === 0, report };
   } finally {
     await stopAll(stops);
@@ -134,6 +142,7 @@ async function stopAll(stops: (() => unknown)[]): Promise<void> {
 function resolveDemoOptions(options: DemoOptions): ResolvedDemoOptions {
   return {
     keepRunning: options.keepRunning ?? false,
+    dashboardPort: count('dashboardPort', options.dashboardPort, 0, 0, 65_535),
     signups: count('signups', options.signups, DEFAULT_DEMO_SIGNUPS, 1),
     repeats: count('repeats', options.repeats, DEFAULT_DEMO_REPEATS, 0),
     inlineSignups: count('inlineSignups', options.inlineSignups, DEFAULT_DEMO_INLINE_SIGNUPS, 0),
@@ -144,13 +153,19 @@ function resolveDemoOptions(options: DemoOptions): ResolvedDemoOptions {
   };
 }
 
-function count(field: string, value: unknown, fallback: number, min: number): number {
+function count(
+  field: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max = 100_000,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 100_000) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ValidationError(
       field,
       value,
-      `runDemo(): ${field} must be an integer from ${min} to 100000, got ${String(value)}`,
+      `runDemo(): ${field} must be an integer from ${min} to ${max}, got ${String(value)}`,
     );
   }
   return value;
@@ -202,6 +217,8 @@ async function startSystem(
     watch,
     jobIds: stats.jobIds,
     enqueueCalls: () => stats.enqueueCalls,
+    queue,
+    worker,
   };
 }
 
@@ -264,8 +281,25 @@ async function measure(
   return { ...measured, problems: findProblems(measured) };
 }
 
-/** Keeps everything up until SIGINT, SIGTERM or the `signal` option. */
-async function serveUntilStopped(system: DemoSystem, options: ResolvedDemoOptions): Promise<void> {
+/**
+ * Serves the dashboard and keeps everything up until SIGINT, SIGTERM or the `signal` option.
+ * The server's stop joins `stops`, so it closes before the worker and queue it reads.
+ */
+async function serveUntilStopped(
+  system: DemoSystem,
+  options: ResolvedDemoOptions,
+  stops: (() => unknown)[],
+): Promise<void> {
+  // A token even on loopback: other users of this machine can reach 127.0.0.1 too.
+  const token = randomBytes(16).toString('hex');
+  const server = await startServer(system.queue, {
+    host: HOST,
+    port: options.dashboardPort,
+    token,
+    worker: system.worker,
+  });
+  stops.push(() => server.close());
+
   options.log('');
   options.log(
     `The app is up at ${system.baseUrl} (SMTP on ${system.mail.host}:${system.mail.port}).`,
@@ -274,6 +308,7 @@ async function serveUntilStopped(system: DemoSystem, options: ResolvedDemoOption
     `Try: curl -X POST ${system.baseUrl}/signup -H 'content-type: application/json' ` +
       `-d '{"email":"ada@example.com","name":"Ada"}'`,
   );
+  options.log(`Dashboard and HTTP API: ${server.url}/ (token: ${token})`);
   options.log('Press Ctrl+C to stop.');
 
   await new Promise<void>((resolve) => {

@@ -174,6 +174,18 @@ export class Queue {
   }
 
   /**
+   * Deletes a job that is not running, and returns it as it was; its idempotency key is free
+   * again. Throws StateError for a running job (cancel it first) and NotFoundError for none.
+   *
+   * @example
+   * await queue.deleteJob(job.id);
+   */
+  async deleteJob(id: string): Promise<Job> {
+    this.#checkOpen('deleteJob');
+    return this.store.deleteJob(checkId('deleteJob', id));
+  }
+
+  /**
    * Sets limits on a lane (queue) that hold across every worker in every process: `concurrency`
    * (most of its jobs running at once) and `rate` (most starts in any window of `per`). A field
    * left out keeps its value; `null` removes that limit. Returns the lane's settings.

@@ -179,6 +179,14 @@ export interface Store {
   retry(id: string): Promise<Job>;
 
   /**
+   * Deletes a job in any state but running, and returns it as it was. Its row goes at once, so
+   * an idempotency key it held is free for a new job. A running job is refused with StateError
+   * (cancel it first: its worker must learn of it through its lease); an unknown id throws
+   * NotFoundError. A job claimed while the delete runs is not deleted (StateError).
+   */
+  deleteJob(id: string): Promise<Job>;
+
+  /**
    * Applies a change to a lane's settings, creating them if needed, and returns them as stored.
    * Claims in every process follow the new settings from their next claim on.
    */

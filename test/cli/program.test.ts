@@ -23,6 +23,7 @@ const COMMANDS = [
   'stats',
   'retry',
   'cancel',
+  'delete',
   'pause',
   'resume',
   'schedule',

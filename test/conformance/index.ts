@@ -5,6 +5,7 @@ import { describe } from 'node:test';
 import { activityContract } from './activity.js';
 import { cancelRetryContract } from './cancel-retry.js';
 import { claimContract } from './claim.js';
+import { deleteContract } from './delete.js';
 import { enqueueContract } from './enqueue.js';
 import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
@@ -27,6 +28,7 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     leaseContract(factory);
     finishContract(factory);
     cancelRetryContract(factory);
+    deleteContract(factory);
     listStatsContract(factory);
     activityContract(factory);
     transactionContract(factory);

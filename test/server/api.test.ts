@@ -300,6 +300,46 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(bad.json.error.field, 'queue');
     });
 
+    test('/queues lists a lane with settings but no jobs, with its limits', async () => {
+      await t.queue.configure('limited', { concurrency: 3, rate: { max: 10, per: '1s' } });
+
+      const listed = await t.call('GET', '/api/v1/queues');
+
+      const lane = listed.json.queues.find((q: { name: string }) => q.name === 'limited');
+      assert.deepEqual(
+        { ...lane, counts: Object.values(lane.counts).reduce((a: number, b) => a + Number(b), 0) },
+        {
+          name: 'limited',
+          paused: false,
+          concurrency: 3,
+          rate: { max: 10, perMs: 1_000 },
+          counts: 0,
+          oldestDueAt: null,
+        },
+      );
+    });
+
+    test('DELETE /jobs/:id: 204 and the job is gone; 409 while running; 404 if none', async () => {
+      const [gone, busy] = await t.queue.enqueueMany([
+        { task: 'old', options: { queue: 'trash', key: `trash-${backend}` } },
+        { task: 'busy', options: { queue: 'held' } },
+      ]);
+      await t.queue.store.claim({ workerId: 'w', queues: ['held'], limit: 1, leaseMs: 60_000 });
+
+      const deleted = await t.call('DELETE', `/api/v1/jobs/${gone.id}`);
+      const again = await t.call('DELETE', `/api/v1/jobs/${gone.id}`);
+      const running = await t.call('DELETE', `/api/v1/jobs/${busy.id}`);
+
+      assert.equal(deleted.status, 204, deleted.text);
+      assert.equal(deleted.text, '');
+      assert.equal(await t.queue.getJob(gone.id), null);
+      assert.equal(again.status, 404);
+      assert.equal(again.json.error.code, 'E_NOT_FOUND');
+      assert.equal(running.status, 409);
+      assert.match(running.json.error.message, /cancel it first/);
+      assert.equal((await t.queue.getJob(busy.id))?.state, 'running');
+    });
+
     test('an unknown route answers 404 in the same error shape', async () => {
       const answer = await t.call('GET', '/api/v1/nothing-here');
 

@@ -123,6 +123,7 @@ describe('serve: OpenAPI document', () => {
       )
       .sort();
     assert.deepEqual(documented, [
+      'DELETE /api/v1/jobs/{id}',
       'DELETE /api/v1/schedules/{name}',
       'GET /api/v1/jobs',
       'GET /api/v1/jobs/{id}',

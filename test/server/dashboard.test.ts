@@ -1,6 +1,7 @@
 // The dashboard in a real browser (headless Chromium driven by playwright-core): sign in with the
-// token, find a failed job, retry it, and watch it complete. Skipped only when Chromium is not
-// installed at /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it).
+// token, find a failed job, retry it, and watch it complete; pause and resume a queue; delete a
+// job. Skipped only when Chromium is not installed at /usr/bin/chromium
+// (`apt-get install -y chromium`; .ci/run installs it).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -92,6 +93,58 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.match(cells[4], /2:30:00\s*AM E[SD]T/);
     assert.equal(cells[5], '-');
   });
+
+  test('pauses a queue from its row, sees it paused and its limits; resumes it', async () => {
+    await t.queue.enqueue('export-csv', { account: 1 }, { queue: 'exports', delay: '1h' });
+    await t.queue.configure('exports', { concurrency: 2, rate: { max: 30, per: '1m' } });
+    const page = await signIn();
+    const row = page.locator('#queues tr[data-queue="exports"]');
+    await row.locator('[data-lane-state="active"]').waitFor();
+    assert.equal(await row.locator('td.limits').innerText(), '2 at once, 30 per 1 min');
+
+    await row.locator('button[data-action="pause"]').click();
+    await row.locator('[data-lane-state="paused"]').waitFor();
+    const paused = (await t.queue.queueConfigs()).find((lane) => lane.name === 'exports');
+    assert.equal(paused?.paused, true);
+
+    await row.locator('button[data-action="resume"]').click();
+    await row.locator('[data-lane-state="active"]').waitFor();
+    const resumed = (await t.queue.queueConfigs()).find((lane) => lane.name === 'exports');
+    assert.equal(resumed?.paused, false);
+  });
+
+  test('deletes a job from its page after a confirm, and the list no longer shows it', async () => {
+    const job = await t.queue.enqueue(
+      'send-report',
+      { to: 'ops' },
+      { queue: 'later', delay: '1h' },
+    );
+    const page = await signIn();
+    const questions: string[] = [];
+    page.on('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void dialog.accept();
+    });
+
+    await page.goto(`${t.url}/#/jobs/${job.id}`);
+    await page.locator('#detail-state', { hasText: 'scheduled' }).waitFor();
+    await page.locator('#delete').click();
+    await page.locator('#overview').waitFor();
+    await page.locator('#jobs tbody tr').first().waitFor();
+
+    assert.deepEqual(questions, [`Delete job ${job.id}? It cannot be brought back.`]);
+    assert.equal(await page.locator(`#jobs tr[data-job-id="${job.id}"]`).count(), 0);
+    assert.equal(await t.queue.getJob(job.id), null);
+  });
+
+  async function signIn() {
+    const page = await browser.newPage();
+    await page.goto(t.url);
+    await page.locator('#token').fill(TOKEN);
+    await page.locator('#login-form button[type=submit]').click();
+    await page.locator('#overview').waitFor();
+    return page;
+  }
 
   test('a wrong token is refused and the token is kept for this tab only', async () => {
     const page = await browser.newPage();

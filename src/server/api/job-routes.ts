@@ -1,6 +1,6 @@
-// The job routes of /api/v1: enqueue (one or many, all or none), read, list, retry, cancel and
-// retry every failed job. Each is a thin call into the public Queue API; the queue validates
-// names and sizes and the answer names the body field it was about.
+// The job routes of /api/v1: enqueue (one or many, all or none), read, list, retry, cancel,
+// delete and retry every failed job. Each is a thin call into the public Queue API; the queue
+// validates names and sizes and the answer names the body field it was about.
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
 import type { BackoffOptions, EnqueueOptions } from '../../core/enqueue-options.js';
@@ -37,8 +37,6 @@ interface ListQuery {
   cursor?: string;
 }
 
-// LIMIT: there is no route to delete a job: the Store has no delete yet. Finished jobs stay
-// until the store removes them; cancel stops one that has not run.
 const ITEM_FIELDS = ['task', 'payload', 'options'];
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, ERROR_SCHEMA]));
@@ -138,6 +136,26 @@ export function registerJobRoutes(
       } as FastifySchema,
     },
     async (request) => queue.cancel(request.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/jobs/:id',
+    {
+      schema: {
+        summary: 'Delete a job that is not running (cancel a running one first)',
+        tags: ['jobs'],
+        params: JOB_ID_PARAMS,
+        response: {
+          204: { description: 'Deleted; its idempotency key is free again', type: 'null' },
+          409: { ...ERROR_SCHEMA, description: 'The job is running: cancel it first' },
+          ...errors(401, 404, 503),
+        },
+      } as FastifySchema,
+    },
+    async (request, reply) => {
+      await queue.deleteJob(request.params.id);
+      return reply.code(204).send();
+    },
   );
 
   app.post<{ Body: { queue?: string; task?: string } | undefined }>(

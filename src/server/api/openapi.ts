@@ -27,6 +27,7 @@ interface ObjectSchema {
 const STATUS_TEXT: Record<string, string> = {
   200: 'OK',
   201: 'Created',
+  204: 'No content',
   400: 'Invalid request: error.field names the field at fault',
   401: 'Missing or wrong bearer token',
   404: 'No such job',

@@ -3,6 +3,7 @@
 // Pausing and resuming a lane are here too; schedules are in schedule-routes.ts.
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
+import { emptyCounts } from '../../core/job.js';
 import type { Queue } from '../../index.js';
 import { ERROR_SCHEMA } from './errors.js';
 import {
@@ -35,7 +36,9 @@ export function registerQueueRoutes(app: FastifyInstance, queue: Queue): void {
     '/queues',
     {
       schema: {
-        summary: 'Every queue holding jobs: counts per state and when its oldest due job was due',
+        summary:
+          'Every queue holding jobs or settings: paused, limits, counts per state and when ' +
+          'its oldest due job was due',
         tags: ['queues'],
         response: { 200: QUEUES, ...failures },
       } as FastifySchema,
@@ -47,14 +50,18 @@ export function registerQueueRoutes(app: FastifyInstance, queue: Queue): void {
         queue.queueConfigs(),
       ]);
       const dueAt = new Map(oldest.map(({ queue: name, dueAtMs }) => [name, new Date(dueAtMs)]));
-      const paused = new Set(configs.filter((c) => c.paused).map((c) => c.name));
+      const settings = new Map(configs.map((config) => [config.name, config]));
+      // A lane paused or limited before it holds any job is listed too, with zero counts.
+      const names = new Set([...Object.keys(stats.queues), ...settings.keys()]);
       return {
-        queues: Object.entries(stats.queues)
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([name, counts]) => ({
+        queues: [...names]
+          .sort((a, b) => a.localeCompare(b))
+          .map((name) => ({
             name,
-            paused: paused.has(name),
-            counts,
+            paused: settings.get(name)?.paused ?? false,
+            concurrency: settings.get(name)?.concurrency ?? null,
+            rate: settings.get(name)?.rate ?? null,
+            counts: stats.queues[name] ?? emptyCounts(),
             oldestDueAt: dueAt.get(name) ?? null,
           })),
       };

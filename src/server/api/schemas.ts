@@ -178,6 +178,26 @@ export const STATS = {
   },
 } as const;
 
+const QUEUE_CONFIG_PROPERTIES = {
+  name: { type: 'string' },
+  paused: { type: 'boolean' },
+  concurrency: { type: ['integer', 'null'], description: 'Most jobs running at once.' },
+  rate: {
+    type: ['object', 'null'],
+    properties: { max: { type: 'integer' }, perMs: { type: 'integer' } },
+    description: 'At most max jobs start in any window of perMs.',
+  },
+  groupConcurrency: {
+    type: ['integer', 'null'],
+    description: 'Most jobs of one group running at once.',
+  },
+  groupRate: {
+    type: ['object', 'null'],
+    properties: { max: { type: 'integer' }, perMs: { type: 'integer' } },
+    description: 'At most max jobs of one group start in any window of perMs.',
+  },
+} as const;
+
 export const QUEUES = {
   type: 'object',
   properties: {
@@ -188,6 +208,8 @@ export const QUEUES = {
         properties: {
           name: { type: 'string' },
           paused: { type: 'boolean' },
+          concurrency: QUEUE_CONFIG_PROPERTIES.concurrency,
+          rate: QUEUE_CONFIG_PROPERTIES.rate,
           counts: COUNTS,
           oldestDueAt: {
             ...nullableTime,
@@ -208,25 +230,7 @@ export const QUEUE_NAME_PARAMS = {
 /** A lane's settings, as pause, resume and configure store them. */
 export const QUEUE_CONFIG = {
   type: 'object',
-  properties: {
-    name: { type: 'string' },
-    paused: { type: 'boolean' },
-    concurrency: { type: ['integer', 'null'], description: 'Most jobs running at once.' },
-    rate: {
-      type: ['object', 'null'],
-      properties: { max: { type: 'integer' }, perMs: { type: 'integer' } },
-      description: 'At most max jobs start in any window of perMs.',
-    },
-    groupConcurrency: {
-      type: ['integer', 'null'],
-      description: 'Most jobs of one group running at once.',
-    },
-    groupRate: {
-      type: ['object', 'null'],
-      properties: { max: { type: 'integer' }, perMs: { type: 'integer' } },
-      description: 'At most max jobs of one group start in any window of perMs.',
-    },
-  },
+  properties: QUEUE_CONFIG_PROPERTIES,
 } as const;
 
 export const THROUGHPUT_QUERY = {

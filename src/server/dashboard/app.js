@@ -135,11 +135,56 @@ function renderQueues({ queues }) {
         ),
       ),
       element('td', { class: 'count' }, formatAge(queue.oldestDueAt)),
+      element('td', { class: 'limits' }, formatLimits(queue)),
+      element('td', { class: 'lane' }, laneState(queue), ' ', laneButton(queue)),
     ),
   );
   if (rows.length === 0)
-    rows.push(element('tr', {}, element('td', { colspan: 8 }, 'No jobs yet.')));
+    rows.push(element('tr', {}, element('td', { colspan: 10 }, 'No jobs yet.')));
   $('queues').tBodies[0].replaceChildren(...rows);
+}
+
+function formatLimits({ concurrency, rate }) {
+  const limits = [];
+  if (concurrency !== null) limits.push(`${concurrency} at once`);
+  if (rate !== null) limits.push(`${rate.max} per ${formatWindow(rate.perMs)}`);
+  return limits.length === 0 ? '-' : limits.join(', ');
+}
+
+function formatWindow(ms) {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1_000 === 0) return `${ms / 1_000} s`;
+  return `${ms} ms`;
+}
+
+function laneState(queue) {
+  const state = queue.paused ? 'paused' : 'active';
+  return element('span', { class: `lane-state ${state}`, 'data-lane-state': state }, state);
+}
+
+// Pausing stops every worker of the database from starting this lane's jobs; running ones finish.
+function laneButton(queue) {
+  const action = queue.paused ? 'resume' : 'pause';
+  const button = element(
+    'button',
+    { type: 'button', class: 'lane-action', 'data-action': action },
+    queue.paused ? 'Resume' : 'Pause',
+  );
+  button.addEventListener('click', () => void setLane(queue.name, action, button));
+  return button;
+}
+
+async function setLane(name, action, button) {
+  button.disabled = true;
+  try {
+    await api('POST', `/queues/${encodeURIComponent(name)}/${action}`);
+    setStatus(`queue ${name} ${action === 'pause' ? 'paused' : 'resumed'}`);
+  } catch (error) {
+    if (error instanceof SignInNeeded) return askForToken(false);
+    setStatus(error.message, true);
+  }
+  await refresh();
 }
 
 function renderThroughput({ since, minutes }) {
@@ -311,6 +356,24 @@ function renderJob(job) {
   );
   $('retry').disabled = !['failed', 'cancelled'].includes(job.state);
   $('cancel').disabled = !['scheduled', 'available', 'running'].includes(job.state);
+  // A running job is cancelled first: its worker learns of that through its lease.
+  $('delete').disabled = job.state === 'running';
+  $('delete').title = job.state === 'running' ? 'Cancel the job first' : '';
+}
+
+async function deleteJob() {
+  const id = currentJobId();
+  if (!confirm(`Delete job ${id}? It cannot be brought back.`)) return;
+  $('action-result').textContent = '';
+  try {
+    await api('DELETE', `/jobs/${encodeURIComponent(id)}`);
+  } catch (error) {
+    if (error instanceof SignInNeeded) return askForToken(false);
+    $('action-result').textContent = error.message;
+    return;
+  }
+  setStatus(`job ${id} deleted`);
+  location.hash = '#/';
 }
 
 async function act(action) {
@@ -384,6 +447,7 @@ function start() {
   });
   $('retry').addEventListener('click', () => void act('retry'));
   $('cancel').addEventListener('click', () => void act('cancel'));
+  $('delete').addEventListener('click', () => void deleteJob());
   window.addEventListener('hashchange', () => {
     $('action-result').textContent = '';
     void refresh();

@@ -43,6 +43,7 @@ import type {
   Store,
   WakeNotice,
 } from '../store.js';
+import { FINISHED_CONDITION, isFinished, listParts } from '../list-parts.js';
 import { Listener, noticePayload, Notifier, parseNotice } from './listener.js';
 import {
   insertedToJob,
@@ -560,27 +561,10 @@ export class PostgresStore implements Store {
   }
 
   async listJobs(filter: ListFilter): Promise<JobPage> {
-    const conditions: string[] = [];
-    const values: unknown[] = [];
-    const param = (value: unknown) => {
-      values.push(value);
-      return `$${values.length}`;
-    };
-    if (filter.state === 'scheduled' || filter.state === 'available') {
-      const compare = filter.state === 'scheduled' ? '>' : '<=';
-      conditions.push(`j.state = 'pending'`, `j.run_at ${compare} statement_timestamp()`);
-    } else if (filter.state !== undefined) {
-      conditions.push(`j.state = ${param(filter.state)}`);
+    if (filter.cursor !== undefined && !ID_PATTERN.test(filter.cursor)) {
+      return { jobs: [], nextCursor: null };
     }
-    if (filter.task !== undefined) conditions.push(`j.task = ${param(filter.task)}`);
-    if (filter.queue !== undefined) conditions.push(`j.queue = ${param(filter.queue)}`);
-    if (filter.key !== undefined) conditions.push(`j.key = ${param(filter.key)}`);
-    if (filter.cursor !== undefined) {
-      if (!ID_PATTERN.test(filter.cursor)) return { jobs: [], nextCursor: null };
-      conditions.push(`j.id < ${param(filter.cursor)}`);
-    }
-    const text = this.#sql.listJobs(conditions, param(filter.limit));
-
+    const { text, values } = this.listStatement(filter);
     const result = await this.#run('listJobs', (pool) =>
       pool.query<JobRow>({ text, values, rowMode: 'array' }),
     );
@@ -590,6 +574,36 @@ export class PostgresStore implements Store {
       jobs: rows.map((row) => rowToJob(row)),
       nextCursor: last === undefined ? null : last[ROW_ID],
     };
+  }
+
+  /**
+   * The statement of a page of jobs and its values: one read in id order, or one part per
+   * state (list-parts.ts) sharing the filters' parameters. Public for the query plan tests.
+   */
+  listStatement(filter: ListFilter): { text: string; values: unknown[] } {
+    const shared: string[] = [];
+    const values: unknown[] = [];
+    const param = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (filter.task !== undefined) shared.push(`j.task = ${param(filter.task)}`);
+    if (filter.queue !== undefined) shared.push(`j.queue = ${param(filter.queue)}`);
+    if (filter.key !== undefined) shared.push(`j.key = ${param(filter.key)}`);
+    if (filter.cursor !== undefined) shared.push(`j.id < ${param(filter.cursor)}`);
+    const limit = param(filter.limit);
+
+    const parts = listParts(filter);
+    if (parts === null) return { text: this.#sql.listJobs(shared, limit), values };
+    const queries = parts.map((part) => [
+      `j.state = '${part.state}'`,
+      ...shared,
+      ...(part.due === undefined
+        ? []
+        : [`j.run_at ${part.due === 'later' ? '>' : '<='} statement_timestamp()`]),
+      ...(isFinished(part) ? [`j.${FINISHED_CONDITION}`] : []),
+    ]);
+    return { text: this.#sql.listJobsInParts(queries, limit), values };
   }
 
   async stats(): Promise<QueueStats> {
@@ -647,6 +661,20 @@ export class PostgresStore implements Store {
     this.#wake({ queue: job.queue, runAtMs: job.runAt.getTime() });
     this.#notifier.notify(job.queue, job.runAt.getTime());
     return job;
+  }
+
+  async deleteJob(id: string): Promise<Job> {
+    const [deleted] = ID_PATTERN.test(id)
+      ? await this.#query<JobRow>('deleteJob', 'deleteJob', [id])
+      : [];
+    if (deleted !== undefined) return rowToJob(deleted);
+    if ((await this.getJob(id)) === null) {
+      throw new NotFoundError(`deleteJob(${id}): no job has this id`);
+    }
+    throw new StateError(
+      `deleteJob(${id}): the job is running; cancel it first (its worker is told through its ` +
+        `lease), then delete it`,
+    );
   }
 
   async saveSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
@@ -814,7 +842,7 @@ export class PostgresStore implements Store {
   /** A named (prepared) statement returning array rows, on the pool or the caller's client. */
   async #query<Row extends unknown[]>(
     operation: string,
-    statement: Exclude<keyof Statements, 'listJobs'>,
+    statement: Exclude<keyof Statements, 'listJobs' | 'listJobsInParts'>,
     values: Values,
     client?: TransactionClient,
   ): Promise<Row[]> {

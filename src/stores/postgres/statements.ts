@@ -349,6 +349,14 @@ export function statementsFor(s: string) {
       RETURNING ${jobColumns('j')}`,
 
     /**
+     * Parameters: id. A running job is refused in the statement itself: a claim that commits
+     * first makes the row running again when this statement rechecks it, so it is kept.
+     */
+    deleteJob: `
+      DELETE FROM ${jobs} j WHERE j.id = $1 AND j.state <> 'running'
+      RETURNING ${jobColumns('j')}`,
+
+    /**
      * Removes the dead row versions that claims and finishes leave. Run by one process at a
      * time (the advisory lock), outside any transaction. Parameters of the lock: its name.
      */
@@ -379,10 +387,25 @@ export function statementsFor(s: string) {
       SELECT queue, ${ms('min(run_at)')} AS due_at_ms FROM ${jobs}
       WHERE state = 'pending' AND run_at <= ${NOW} GROUP BY queue ORDER BY queue`,
 
-    /** A page of jobs, newest first, with the filters that are set; the limit is the last $. */
+    /** A page of jobs, newest first, with the filters that are set, read in id order. */
     listJobs(filters: readonly string[], limitParam: string): string {
       const where = filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
-      return `SELECT ${jobColumns('j')} FROM ${jobs} j ${where} ORDER BY j.id DESC LIMIT ${limitParam}`;
+      return `SELECT ${jobColumns('j')} FROM ${jobs} j ${where}
+        ORDER BY j.id DESC LIMIT ${limitParam}`;
+    },
+
+    /**
+     * A page of jobs read in parts (list-parts.ts), one condition list per part, each its
+     * newest jobs, merged newest first. The planner picks each part's index.
+     */
+    listJobsInParts(parts: readonly (readonly string[])[], limitParam: string): string {
+      const reads = parts.map(
+        (filters) => `(SELECT j.id FROM ${jobs} j WHERE ${filters.join(' AND ')}
+          ORDER BY j.id DESC LIMIT ${limitParam})`,
+      );
+      return `SELECT ${jobColumns('j')} FROM ${jobs} j
+        WHERE j.id IN (${reads.join(' UNION ALL ')})
+        ORDER BY j.id DESC LIMIT ${limitParam}`;
     },
   };
 }

@@ -30,6 +30,7 @@ import {
   type StartLog,
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
+import { FINISHED_CONDITION, isFinished, listParts, type ListPart } from '../list-parts.js';
 import type {
   ClaimRequest,
   ClaimedJob,
@@ -87,6 +88,58 @@ function encodeBackoff(backoff: object): string {
   return json;
 }
 const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * The statement of a page of jobs and its parameters: one read in id order, or one part per
+ * state (list-parts.ts), each part repeating the shared filters and their parameters.
+ */
+export function listStatement(
+  filter: ListFilter,
+  nowMs: number,
+): { text: string; params: unknown[] } {
+  const shared: string[] = [];
+  const values: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    shared.push(condition);
+    values.push(value);
+  };
+  if (filter.task !== undefined) add('task = ?', filter.task);
+  if (filter.queue !== undefined) add('queue = ?', filter.queue);
+  if (filter.key !== undefined) add('key = ?', filter.key);
+  if (filter.cursor !== undefined) add('id < ?', Number(filter.cursor));
+
+  const parts = listParts(filter);
+  if (parts === null) {
+    return { text: sql.listJobs(shared, filter.limit), params: values };
+  }
+  const params: unknown[] = [];
+  const queries = parts.map((part) => {
+    const filters = [`state = '${part.state}'`, ...shared];
+    params.push(...values);
+    if (part.due !== undefined) {
+      filters.push(part.due === 'later' ? 'run_at > ?' : 'run_at <= ?');
+      params.push(nowMs);
+    }
+    if (isFinished(part)) filters.push(FINISHED_CONDITION);
+    return { index: partIndex(part, filter), filters };
+  });
+  return { text: sql.listJobsInParts(queries, filter.limit), params };
+}
+
+function partIndex(part: ListPart, filter: ListFilter): string {
+  if (part.state === 'pending') return 'ticketrail_jobs_due';
+  if (part.state === 'running') return 'ticketrail_jobs_leases';
+  if (filter.task !== undefined) return 'ticketrail_jobs_done_task';
+  if (filter.queue !== undefined) return 'ticketrail_jobs_done_queue';
+  return 'ticketrail_jobs_done';
+}
+
+function runningRefusal(id: string): StateError {
+  return new StateError(
+    `deleteJob(${id}): the job is running; cancel it first (its worker is told through its ` +
+      `lease), then delete it`,
+  );
+}
 
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
@@ -430,38 +483,9 @@ export class SqliteStore implements Store {
 
   async listJobs(filter: ListFilter): Promise<JobPage> {
     const nowMs = Date.now();
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    if (filter.state === 'scheduled' || filter.state === 'available') {
-      conditions.push(
-        `state = 'pending'`,
-        filter.state === 'scheduled' ? 'run_at > ?' : 'run_at <= ?',
-      );
-      params.push(nowMs);
-    } else if (filter.state !== undefined) {
-      conditions.push('state = ?');
-      params.push(filter.state);
-    }
-    if (filter.task !== undefined) {
-      conditions.push('task = ?');
-      params.push(filter.task);
-    }
-    if (filter.queue !== undefined) {
-      conditions.push('queue = ?');
-      params.push(filter.queue);
-    }
-    if (filter.key !== undefined) {
-      conditions.push('key = ?');
-      params.push(filter.key);
-    }
-    if (filter.cursor !== undefined) {
-      conditions.push('id < ?');
-      params.push(Number(filter.cursor));
-    }
-
-    const text = sql.listJobs(conditions);
+    const { text, params } = listStatement(filter, nowMs);
     const statement = this.#prepare(text, () => text);
-    const rows = this.#run('listJobs', () => statement.all(...params, filter.limit) as JobRow[]);
+    const rows = this.#run('listJobs', () => statement.all(...params) as JobRow[]);
     const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
     return {
       jobs: rows.map((row) => rowToJob(row, nowMs)),
@@ -516,6 +540,19 @@ export class SqliteStore implements Store {
         `retry(${id}): the job is ${job.state}; only failed or cancelled jobs can be retried`,
       );
     });
+  }
+
+  async deleteJob(id: string): Promise<Job> {
+    const remove = this.#prepare('deleteJob', () => sql.DELETE_JOB);
+    const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
+    const nowMs = Date.now();
+    const apply = this.#db.transaction(() => {
+      const row = ID_PATTERN.test(id) ? (select.get(Number(id)) as JobRow | undefined) : undefined;
+      if (row === undefined) throw new NotFoundError(`deleteJob(${id}): no job has this id`);
+      if (remove.run({ id: Number(id) }).changes === 0) throw runningRefusal(id);
+      return rowToJob(row, nowMs);
+    });
+    return this.#run('deleteJob', () => apply.immediate());
   }
 
   async saveSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {

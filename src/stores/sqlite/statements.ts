@@ -241,6 +241,10 @@ export const RETRY_JOB = `
       lease_expires_at = NULL, worker_id = NULL, progress = NULL, key_expires_at = NULL
   WHERE id = @id AND state IN ('failed', 'cancelled')`;
 
+// Running jobs are refused in the statement itself: a claim between the read and the delete
+// cannot lose a try under its worker.
+export const DELETE_JOB = `DELETE FROM ${JOBS} WHERE id = @id AND state <> 'running'`;
+
 export const COUNT_BY_STATE = `
   SELECT queue, state, (state = 'pending' AND run_at > ?) AS later, COUNT(*) AS n
   FROM ${JOBS} GROUP BY queue, state, later`;
@@ -260,8 +264,30 @@ export const OLDEST_DUE = `
   SELECT queue, MIN(run_at) AS dueAtMs FROM ${JOBS} INDEXED BY ticketrail_jobs_due
   WHERE state = 'pending' AND run_at <= ? GROUP BY queue ORDER BY queue`;
 
-/** A page of jobs, newest first, with the filters that are set. */
-export function listJobs(filters: readonly string[]): string {
+/** A page of jobs, newest first, with the filters that are set, read in id order. */
+export function listJobs(filters: readonly string[], limit: number): string {
   const where = filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
-  return `SELECT ${JOB_COLUMN_LIST} FROM ${JOBS} ${where} ORDER BY id DESC LIMIT ?`;
+  return `SELECT ${JOB_COLUMN_LIST} FROM ${JOBS} ${where} ORDER BY id DESC LIMIT ${limit}`;
+}
+
+/** One part of a page read in parts (list-parts.ts): its conditions and the index it reads. */
+export interface ListPartQuery {
+  index: string;
+  filters: readonly string[];
+}
+
+/**
+ * A page of jobs read in parts, each its newest `limit` jobs by its index, merged newest first.
+ * The indexes are forced because SQLite, without statistics, prefers to walk the whole table
+ * in id order. The limit is an integer the caller bounded, written into the text.
+ */
+export function listJobsInParts(parts: readonly ListPartQuery[], limit: number): string {
+  const reads = parts.map(
+    ({ index, filters }) => `SELECT id FROM (
+      SELECT id FROM ${JOBS} INDEXED BY ${index} WHERE ${filters.join(' AND ')}
+      ORDER BY id DESC LIMIT ${limit})`,
+  );
+  return `SELECT ${JOB_COLUMN_LIST} FROM ${JOBS}
+  WHERE id IN (${reads.join(' UNION ALL ')})
+  ORDER BY id DESC LIMIT ${limit}`;
 }

@@ -1,0 +1,52 @@
+// How every store reads a page of jobs so that it stays an index read on a table of millions.
+// A page without filters (or with a key) walks the primary key (or the key index) newest first.
+// A filtered page is read in parts, one per stored state, each from an index that holds that
+// state's jobs in id order (or, for pending and running jobs, few enough to sort); the parts'
+// first pages are merged. It never decides which jobs match: the stores' SQL does.
+import type { JobState } from '../core/job.js';
+import type { ListFilter } from './store.js';
+
+/** A state as stores keep it: scheduled and available are both pending. */
+export type StoredState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * The condition the finished-job list indexes are partial on, spelled as in both schemas: a
+ * part must repeat it word for word, as SQLite only uses a partial index whose condition the
+ * query states.
+ */
+export const FINISHED_CONDITION = `state IN ('completed', 'failed', 'cancelled')`;
+
+/** One state's share of a page. */
+export interface ListPart {
+  state: StoredState;
+  /** Pending jobs only: those due later (scheduled) or due now (available). */
+  due?: 'later' | 'now';
+}
+
+const ALL_STATES: readonly StoredState[] = [
+  'pending',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+];
+
+/** The parts of a page, or null when one read in id order serves it. */
+export function listParts(filter: ListFilter): ListPart[] | null {
+  const unfiltered =
+    filter.state === undefined && filter.task === undefined && filter.queue === undefined;
+  if (filter.key !== undefined || unfiltered) return null;
+  if (filter.state === undefined) return ALL_STATES.map((state) => ({ state }));
+  return [partOf(filter.state)];
+}
+
+/** Whether a part reads finished jobs (and so one of the finished-job indexes). */
+export function isFinished(part: ListPart): boolean {
+  return part.state !== 'pending' && part.state !== 'running';
+}
+
+function partOf(state: JobState): ListPart {
+  if (state === 'scheduled') return { state: 'pending', due: 'later' };
+  if (state === 'available') return { state: 'pending', due: 'now' };
+  return { state };
+}
