@@ -89,13 +89,21 @@ export class CancelledError extends TicketrailError {
   }
 }
 
+/** How long a throttled job waits when the wait it was given is not a usable number. */
+const RATE_LIMITED_FALLBACK_MS = 5_000;
+/** The shortest wait of a throttled job, so that "retry now" answers cannot spin a worker. */
+const RATE_LIMITED_MIN_MS = 100;
+
 /**
  * Thrown by a handler when the service it calls throttles it (an HTTP 429, a quota). The job is
- * put back to run again after `retryAfterMs` without spending a try.
+ * put back to run again after `retryAfterMs` without spending a try. A wait that is not a finite
+ * number of at least 0 ms (NaN from an unparsable header, say) becomes 5 s, and no wait is
+ * shorter than 100 ms, so that a bad value can never make a worker call the throttling service
+ * in a tight loop.
  *
  * @example
  * if (response.status === 429) {
- *   throw new RateLimitedError(Number(response.headers.get('retry-after') ?? 5) * 1000);
+ *   throw RateLimitedError.fromRetryAfter(response.headers.get('retry-after'));
  * }
  */
 export class RateLimitedError extends TicketrailError {
@@ -105,6 +113,30 @@ export class RateLimitedError extends TicketrailError {
   constructor(retryAfterMs: number, message = 'the service throttled this job') {
     super('E_RATE_LIMITED', message);
     this.retryAfterMs =
-      Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.min(retryAfterMs, 2 ** 31 - 1) : 0;
+      typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0
+        ? Math.min(Math.max(RATE_LIMITED_MIN_MS, Math.round(retryAfterMs)), 2 ** 31 - 1)
+        : RATE_LIMITED_FALLBACK_MS;
+  }
+
+  /**
+   * From an HTTP Retry-After header: seconds ("120") or an HTTP date; anything else (or no
+   * header) waits `fallbackMs`.
+   */
+  static fromRetryAfter(
+    header: string | null | undefined,
+    fallbackMs = RATE_LIMITED_FALLBACK_MS,
+  ): RateLimitedError {
+    const text = header?.trim() ?? '';
+    const seconds = /^\d+$/.test(text) ? Number(text) * 1_000 : Number.NaN;
+    const date = Number.isNaN(seconds) && text !== '' ? Date.parse(text) - Date.now() : Number.NaN;
+    const waitMs = !Number.isNaN(seconds)
+      ? seconds
+      : !Number.isNaN(date)
+        ? Math.max(0, date)
+        : fallbackMs;
+    return new RateLimitedError(
+      waitMs,
+      `the service throttled this job (Retry-After: ${text || 'none'})`,
+    );
   }
 }

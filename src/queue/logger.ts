@@ -20,5 +20,9 @@ export function createLogger(level?: string): Logger {
         `set TICKETRAIL_LOG_LEVEL or the logLevel option to one of them`,
     );
   }
-  return pino({ name: 'ticketrail', level: chosen });
+  const destination = pino.destination({ dest: 1, sync: true });
+  // When stdout's reader is gone (EPIPE, e.g. piped into `head`), drop log lines: a failed log
+  // write must never crash a worker or stop it from shutting down on a signal.
+  destination.on('error', () => undefined);
+  return pino({ name: 'ticketrail', level: chosen }, destination);
 }

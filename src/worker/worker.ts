@@ -277,9 +277,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { job, lease } = run;
     const reason = run.abortReason;
     if (reason instanceof LeaseLostError) return null;
-    if (reason instanceof ShutdownError && ending.kind !== 'returned') {
-      return { type: 'release', lease };
-    }
+    // Aborted by a shutdown: whatever the handler did next (also returning early, as a loop
+    // that checks ctx.signal does), its work is unfinished, so the job goes back as due.
+    if (reason instanceof ShutdownError) return { type: 'release', lease };
     if (ending.kind === 'abandoned') return { type: 'release', lease };
     if (ending.kind === 'threw' && ending.error instanceof RateLimitedError) {
       // The dependency throttled the call: not the job's fault, so the try is given back.

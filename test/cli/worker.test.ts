@@ -11,6 +11,7 @@ import {
   openQueue,
   runFailing,
   tempDatabase,
+  waitFor,
   waitForJob,
   type CliResult,
 } from './cli-process.js';
@@ -79,6 +80,23 @@ describe('ticketrail worker', { concurrency: CONCURRENCY }, () => {
     } finally {
       worker.kill('SIGKILL');
       await queue.close();
+    }
+  });
+
+  test('still stops on SIGTERM once nobody reads its output (a pipe into head)', async () => {
+    const { url, module } = setUp();
+    const worker = startWorker(url, module);
+    try {
+      await waitFor('the worker to log', () => worker.stdout.includes('worker started'), {
+        exited: worker.exited,
+      });
+      // Regression: the first log line after the reader left made the process hang.
+      worker.child.stdout!.destroy();
+      const result = await stopWith(worker, 'SIGTERM');
+
+      assert.equal(result.code, 0, result.stderr);
+    } finally {
+      worker.kill('SIGKILL');
     }
   });
 

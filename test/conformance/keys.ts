@@ -81,6 +81,16 @@ export function keysContract(factory: StoreFactory): void {
       assert.equal(claimed.length, 0, 'not due before its debounce ends');
     });
 
+    it('never pulls in the start of a pending job that was due later', async () => {
+      const { store } = current();
+      const [plain] = await store.enqueue([newJob('t', 1, { key: 'k', delay: '1h' })]);
+      const [debounced] = await store.enqueue([newJob('t', 2, { key: 'k', debounce: 100 })]);
+
+      assert.equal(debounced.id, plain.id);
+      assert.deepEqual(debounced.payload, 2);
+      assert.equal(debounced.runAt.getTime(), plain.runAt.getTime());
+    });
+
     it('starts a new debounced job once the previous one has started', async () => {
       const { store } = current();
       const [first] = await store.enqueue([newJob('t', 1, { key: 'k', debounce: 0 })]);

@@ -97,6 +97,8 @@ export function limitsContract(factory: StoreFactory): void {
       assert.equal(third.length, 3);
       const startedMs = third[0].job.startedAt!.getTime();
       assert.ok(startedMs - first[0].job.startedAt!.getTime() >= 300);
+      // Regression: the log swapped its old entry for the new one and was not saved.
+      assert.equal((await claimFrom(store, null)).length, 0, 'the window is full again');
     });
 
     it('keeps the other settings when one changes, and removes a limit set to null', async () => {

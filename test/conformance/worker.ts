@@ -234,6 +234,29 @@ export function workerContract(factory: StoreFactory): void {
       assert.deepEqual(stored?.errors, []);
     });
 
+    it('puts back a job whose handler returns early when shutdown aborts it', async () => {
+      let release: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (release = resolve));
+      const job = await queue.enqueue('loop');
+      const worker = queue.work(
+        {
+          // A cooperative loop: stops at the abort and returns what it got so far.
+          loop: (_payload, ctx) =>
+            new Promise((resolve) => {
+              release();
+              ctx.signal.addEventListener('abort', () => resolve('partial'));
+            }),
+        },
+        fast,
+      );
+      await started;
+      await worker.stop({ graceMs: 20 });
+      const stored = await queue.getJob(job.id);
+      assert.equal(stored?.state, 'available');
+      assert.equal(stored?.attempt, 0);
+      assert.equal(stored?.result, null);
+    });
+
     it('puts back a job whose handler ignores the abort at shutdown', async () => {
       let release: () => void = () => undefined;
       const started = new Promise<void>((resolve) => (release = resolve));

@@ -116,11 +116,13 @@ export function statementsFor(s: string) {
       UPDATE ${jobs} SET released_key = key, key = NULL WHERE key = $1 AND state <> 'pending'`,
 
     /**
-     * Debounce: the pending job of a key takes the new payload and is due `delay` from now.
-     * Parameters: key, payload, delay ms. Returns the job.
+     * Debounce: the pending job of a key takes the new payload and is due `delay` from now, or
+     * later if it already was (a debounce pushes a start, never pulls it in). Parameters: key,
+     * payload, delay ms. Returns the job.
      */
     debouncePending: `
-      UPDATE ${jobs} j SET payload = $2, run_at = ${NOW} + $3::float8 * interval '1 millisecond'
+      UPDATE ${jobs} j SET payload = $2,
+        run_at = greatest(j.run_at, ${NOW} + $3::float8 * interval '1 millisecond')
       WHERE j.key = $1 AND j.state = 'pending'
       RETURNING ${jobColumns('j')}`,
 

@@ -312,7 +312,8 @@ export class SqliteStore implements Store {
           ? this.#claimGrouped(request, config, allowed, nowMs)
           : this.#claimFree(request, [config.name], allowed, nowMs, false);
     const next = recordStarts(config, log, nowMs, rows.length);
-    if (config.rate !== null && next.length !== log.length) {
+    // Saved when it gained starts or lost old ones (both at once keep its length).
+    if (config.rate !== null && (rows.length > 0 || next.length !== log.length)) {
       this.#prepare('saveStarts', () => sql.SAVE_STARTS).run(JSON.stringify(next), config.name);
     }
     return rows;

@@ -33,9 +33,9 @@ export const RELEASE_EXPIRED_KEY = `
 export const RELEASE_STARTED_KEY = `
   UPDATE ${JOBS} SET released_key = key, key = NULL WHERE key = ? AND state <> 'pending'`;
 
-/** Debounce: the pending job of a key takes the new payload and due time. */
+/** Debounce: the pending job of a key takes the new payload, and a start no sooner. */
 export const DEBOUNCE_PENDING = `
-  UPDATE ${JOBS} SET payload = @payload, run_at = @runAt
+  UPDATE ${JOBS} SET payload = @payload, run_at = max(run_at, @runAt)
   WHERE key = @key AND state = 'pending'
   RETURNING ${JOB_COLUMN_LIST}`;
 
