@@ -1,28 +1,18 @@
 // Lane limits hold across worker processes: 4 processes share one PostgreSQL schema, and the
 // store alone keeps them within a lane's rate, concurrency and pause.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { connect } from '../../src/queue/connect.js';
 import type { Queue } from '../../src/queue/queue.js';
+import { startScript, stopScript } from '../helpers/child-processes.js';
 import { waitUntil } from '../helpers/jobs.js';
 import { adminQuery, dropSchema, storeUrl, testSchema } from '../helpers/postgres.js';
 
 const script = path.join(import.meta.dirname, '../helpers/limits-worker-process.ts');
 const PROCESSES = 4;
-
-function startWorker(url: string, schema: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, schema], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-    child.stdout!.once('data', () => resolve(child));
-  });
-}
 
 async function completedIn(schema: string, queue: string): Promise<number> {
   const [row] = await adminQuery<{ n: number }>(
@@ -46,16 +36,14 @@ describe(`lane limits across ${PROCESSES} worker processes (postgres)`, () => {
         ended_ms float8 NOT NULL)`,
     );
     children.push(
-      ...(await Promise.all(Array.from({ length: PROCESSES }, () => startWorker(url, schema)))),
+      ...(await Promise.all(
+        Array.from({ length: PROCESSES }, () => startScript(script, [url, schema])),
+      )),
     );
   });
 
   after(async () => {
-    for (const child of children) {
-      child.removeAllListeners('exit');
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    for (const child of children) await stopScript(child);
     await queue.close();
     await dropSchema(schema);
   });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { connect } from '../../src/queue/connect.js';
+import { startScript, stopScript } from '../helpers/child-processes.js';
 import { waitUntil } from '../helpers/jobs.js';
 import { adminQuery, dropSchema, storeUrl, testSchema } from '../helpers/postgres.js';
 
@@ -11,28 +12,11 @@ const script = path.join(import.meta.dirname, '../helpers/postgres-worker-proces
 const PROCESSES = 4;
 const JOBS = 20_000;
 
-function startWorker(url: string, schema: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, schema], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-    child.stdout!.once('data', () => resolve(child));
-  });
-}
-
 describe('postgres with several worker processes', () => {
   const schema = testSchema();
   const children: ChildProcess[] = [];
   after(async () => {
-    for (const child of children) {
-      if (child.exitCode === null) {
-        child.removeAllListeners('exit');
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child.once('exit', resolve));
-      }
-    }
+    for (const child of children) await stopScript(child);
     await dropSchema(schema);
   });
 
@@ -46,7 +30,9 @@ describe('postgres with several worker processes', () => {
           ended_ms float8 NOT NULL)`,
       );
       children.push(
-        ...(await Promise.all(Array.from({ length: PROCESSES }, () => startWorker(url, schema)))),
+        ...(await Promise.all(
+          Array.from({ length: PROCESSES }, () => startScript(script, [url, schema])),
+        )),
       );
 
       const started = Date.now();
@@ -63,11 +49,7 @@ describe('postgres with several worker processes', () => {
       const seconds = (Date.now() - started) / 1000;
       t.diagnostic(`${JOBS} jobs in ${seconds.toFixed(1)} s: ${Math.round(JOBS / seconds)} jobs/s`);
 
-      for (const child of children) {
-        child.removeAllListeners('exit');
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child.once('exit', resolve));
-      }
+      for (const child of children) await stopScript(child);
       const [jobs] = await adminQuery<{ completed: number; once: number }>(
         `SELECT count(*) FILTER (WHERE state = 'completed')::int AS completed,
                 count(*) FILTER (WHERE attempt = 1)::int AS once

@@ -1,11 +1,12 @@
 // Cron on PostgreSQL with three worker processes, each running the scheduler: every tick of an
 // every-second schedule becomes exactly one job, with no tick missed.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { connect } from '../../src/queue/connect.js';
+import { startScript, stopScript } from '../helpers/child-processes.js';
 import { waitUntil } from '../helpers/jobs.js';
 import { dropSchema, storeUrl, testSchema } from '../helpers/postgres.js';
 
@@ -13,30 +14,11 @@ const script = path.join(import.meta.dirname, '../helpers/schedule-worker-proces
 const PROCESSES = 3;
 const TICKS = 6;
 
-function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-    child.stdout!.once('data', () => resolve(child));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.removeAllListeners('exit');
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 describe('postgres cron with several worker processes', () => {
   const schema = testSchema();
   const children: ChildProcess[] = [];
   after(async () => {
-    await Promise.all(children.map(stop));
+    await Promise.all(children.map(stopScript));
     await dropSchema(schema);
   });
 
@@ -45,7 +27,7 @@ describe('postgres cron with several worker processes', () => {
     const queue = await connect(url, { logLevel: 'silent' });
     try {
       children.push(
-        ...(await Promise.all(Array.from({ length: PROCESSES }, () => startWorker(url)))),
+        ...(await Promise.all(Array.from({ length: PROCESSES }, () => startScript(script, [url])))),
       );
       await queue.schedule('each-second', '* * * * * *', 'tick', null, { catchUp: 'skip' });
       await waitUntil(
@@ -53,7 +35,7 @@ describe('postgres cron with several worker processes', () => {
         async () => (await queue.stats()).total.completed >= TICKS,
         { timeoutMs: 20_000, everyMs: 100 },
       );
-      await Promise.all(children.map(stop));
+      await Promise.all(children.map(stopScript));
 
       const { jobs } = await queue.listJobs({ limit: 1_000 });
       const seconds = jobs.map((job) => job.runAt.getTime() / 1_000).sort((a, b) => a - b);

@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { connect } from '../../src/queue/connect.js';
+import { startScript } from '../helpers/child-processes.js';
 import { waitUntil } from '../helpers/jobs.js';
 
 const script = path.join(import.meta.dirname, '../helpers/worker-process.ts');
-
-function startWorker(url: string, leaseMs: number, logFile: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', script, url, String(leaseMs), logFile],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout!.once('data', () => resolve(child));
-  });
-}
 
 describe('a worker process killed with SIGKILL', () => {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-crash-'));
@@ -37,14 +23,14 @@ describe('a worker process killed with SIGKILL', () => {
       Array.from({ length: 20 }, () => ({ task: 'record', payload: { ms: 300 } })),
     );
 
-    const doomed = await startWorker(url, 1_000, logFile);
+    const doomed = await startScript(script, [url, '1000', logFile]);
     await waitUntil('the doomed worker to start jobs', () =>
       readFileSync(logFile, 'utf8').includes(`${doomed.pid}`),
     );
     doomed.kill('SIGKILL');
     await new Promise((resolve) => doomed.once('exit', resolve));
 
-    const survivor = await startWorker(url, 1_000, logFile);
+    const survivor = await startScript(script, [url, '1000', logFile]);
     try {
       await waitUntil(
         'every job to complete',

@@ -5,8 +5,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 
 import type { BackoffOptions, EnqueueOptions } from '../../core/enqueue-options.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import type { JobState } from '../../core/job.js';
-import type { Queue } from '../../index.js';
+import type { ListJobsOptions, Queue } from '../../index.js';
 import type { ServerMetrics } from '../metrics.js';
 import { ERROR_SCHEMA } from './errors.js';
 import {
@@ -26,15 +25,6 @@ interface EnqueueBodyItem {
     runAt?: string;
     backoff?: BackoffOptions;
   };
-}
-
-interface ListQuery {
-  state?: JobState;
-  task?: string;
-  queue?: string;
-  key?: string;
-  limit?: number;
-  cursor?: string;
 }
 
 const ITEM_FIELDS = ['task', 'payload', 'options'];
@@ -77,7 +67,7 @@ export function registerJobRoutes(
     },
   );
 
-  app.get<{ Querystring: ListQuery }>(
+  app.get<{ Querystring: ListJobsOptions }>(
     '/jobs',
     {
       schema: {
