@@ -21,15 +21,7 @@ import {
   ValidationError,
 } from '../../core/errors.js';
 import { emptyCounts, type Job, type JobState, type QueueStats } from '../../core/job.js';
-import { isGrouped, type QueueConfig, type QueueConfigChange } from '../../core/queue-config.js';
-import { groupLogKey, interleave, MAX_GROUPS_PER_CLAIM } from '../../schedule/group-fairness.js';
-import {
-  groupLimits,
-  laneAllowance,
-  parseStartLog,
-  recordStarts,
-  type StartLog,
-} from '../../schedule/lane-limits.js';
+import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import type {
   ClaimRequest,
@@ -44,6 +36,7 @@ import type {
   WakeNotice,
 } from '../store.js';
 import { FINISHED_CONDITION, isFinished, listParts } from '../list-parts.js';
+import { LimitedClaims } from './limited-claims.js';
 import { Listener, noticePayload, Notifier, parseNotice } from './listener.js';
 import {
   insertedToJob,
@@ -52,14 +45,10 @@ import {
   ROW_LEASE_TOKEN,
   ROW_PRIORITY,
   ROW_RUN_AT,
-  ROW_GROUP,
-  ROW_STARTED_AT,
-  lockedLaneConfig,
   queueConfigFromRow,
   rowToJob,
   type InsertedRow,
   type JobRow,
-  type LimitedLaneRow,
   type QueueConfigRow,
 } from './rows.js';
 import {
@@ -73,22 +62,8 @@ import {
 import { migrate, quoteSchema, SCHEMA_PATTERN, type MigrationResult } from './schema.js';
 import { statementsFor, wakeChannel, type Statements } from './statements.js';
 
-// How long the list of limited lanes is trusted; a lane limited meanwhile by another process is
-// left out of claims (never over-served) until the next read.
-const LANES_TTL_MS = 1_000;
 // Notices on the wake channel that announce a cancel rather than work: "cancel <job id>".
 const CANCEL_PREFIX = 'cancel ';
-
-type GroupStatement =
-  | 'pendingGroups'
-  | 'countRunningByGroup'
-  | 'selectGroupStarts'
-  | 'saveGroupStarts'
-  | 'dueInGroups'
-  | 'dueWithoutGroup'
-  | 'claimByIds';
-/** A due job of a group: group (null: none), id, priority, due ms. */
-type DueRow = [group: string | null, id: string, priority: number, runAtMs: number];
 
 export interface PostgresStoreOptions {
   /** A `postgres://` URL without ticketrail's own parameters. Never logged. */
@@ -137,8 +112,10 @@ export class PostgresStore implements Store {
   readonly #ownPids = new Set<number>();
   readonly #prefix: string;
   #claimedSinceVacuum = 0;
-  #limited: string[] = [];
-  #limitedReadAtMs = -Infinity;
+  readonly #limitedClaims = new LimitedClaims(
+    (statement, values, client) => this.#query('claim', statement, values, client),
+    (step) => this.#withClient('claim', step),
+  );
   #vacuuming: Promise<void> | null = null;
   #closed = false;
 
@@ -306,8 +283,8 @@ export class PostgresStore implements Store {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
-    const limited = await this.#limitedLanes(request.queues);
-    const rows = limited.length === 0 ? [] : await this.#claimLimited(request);
+    const limited = await this.#limitedClaims.lanes(request.queues);
+    const rows = limited.length === 0 ? [] : await this.#limitedClaims.claim(request);
     const head = [request.leaseMs, request.workerId, request.limit - rows.length];
     if (request.limit > rows.length) {
       rows.push(
@@ -333,144 +310,6 @@ export class PostgresStore implements Store {
     }));
   }
 
-  /** The limited lanes among those asked for, from a list read at most once a LANES_TTL_MS. */
-  async #limitedLanes(queues: readonly string[] | null): Promise<string[]> {
-    if (Date.now() - this.#limitedReadAtMs >= LANES_TTL_MS) {
-      const rows = await this.#query<[string]>('claim', 'selectLimitedLanes', []);
-      this.#limited = rows.map((row) => row[0]);
-      this.#limitedReadAtMs = Date.now();
-    }
-    return queues === null ? this.#limited : this.#limited.filter((lane) => queues.includes(lane));
-  }
-
-  // One transaction holding the limited lanes' rows: concurrent claims of those lanes wait for
-  // it, so the running jobs and recent starts it counts cannot change before its own claim.
-  async #claimLimited(request: ClaimRequest): Promise<JobRow[]> {
-    return this.#withClient('claim', async (client) => {
-      await client.query('BEGIN');
-      try {
-        const locked = await this.#query<LimitedLaneRow>(
-          'claim',
-          'lockLimitedLanes',
-          [request.queues],
-          client,
-        );
-        const rows = locked.length === 0 ? [] : await this.#claimLocked(request, locked, client);
-        await client.query('COMMIT');
-        return rows;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
-  }
-
-  async #claimLocked(
-    request: ClaimRequest,
-    locked: LimitedLaneRow[],
-    client: pg.PoolClient,
-  ): Promise<JobRow[]> {
-    const names = locked.map((row) => row[0]);
-    const counts = await this.#query<[string, number]>('claim', 'countRunning', [names], client);
-    const running = new Map(counts);
-    const rows: JobRow[] = [];
-    for (const row of locked) {
-      const [name, , , , starts, nowMs] = row;
-      const wanted = request.limit - rows.length;
-      if (wanted <= 0) break;
-      const config = lockedLaneConfig(row);
-      const log = parseStartLog(starts);
-      const allowed = laneAllowance(config, running.get(name) ?? 0, log, nowMs, wanted);
-      const claimed =
-        allowed === 0
-          ? []
-          : isGrouped(config)
-            ? await this.#claimGrouped(request, config, allowed, nowMs, client)
-            : await this.#query<JobRow>(
-                'claim',
-                'claimFromLimitedLane',
-                [request.leaseMs, request.workerId, allowed, [name]],
-                client,
-              );
-      rows.push(...claimed);
-      // Logged at the claim's own start time, which the rate promises about.
-      const startedAtMs = claimed[0]?.[ROW_STARTED_AT] ?? nowMs;
-      const next = recordStarts(config, log, startedAtMs, claimed.length);
-      if (config.rate !== null && (claimed.length > 0 || next.length !== log.length)) {
-        await this.#query('claim', 'saveStarts', [name, JSON.stringify(next)], client);
-      }
-    }
-    return rows;
-  }
-
-  // Fair order across the lane's groups, each within its own limits (see group-fairness.ts).
-  // Runs under the lane's lock, in the claim's transaction.
-  async #claimGrouped(
-    request: ClaimRequest,
-    config: QueueConfig,
-    wanted: number,
-    nowMs: number,
-    client: pg.PoolClient,
-  ): Promise<JobRow[]> {
-    const lane = config.name;
-    const query = <Row extends unknown[]>(statement: GroupStatement, values: Values) =>
-      this.#query<Row>('claim', statement, values, client);
-    const groups = await query<[string]>('pendingGroups', [lane, MAX_GROUPS_PER_CLAIM]);
-    const running = new Map(await query<[string | null, number]>('countRunningByGroup', [lane]));
-    const starts = new Map(await query<[string, string]>('selectGroupStarts', [lane]));
-    const limits = groupLimits(config);
-
-    const logs = new Map<string | null, StartLog>();
-    const allowed = new Map<string | null, number>();
-    for (const group of [...groups.map(([name]) => name), null]) {
-      const log = parseStartLog(starts.get(groupLogKey(group)) ?? null);
-      logs.set(group, log);
-      const count = laneAllowance(limits, running.get(group) ?? 0, log, nowMs, wanted);
-      if (count > 0) allowed.set(group, count);
-    }
-    const named = [...allowed].filter(([group]) => group !== null) as [string, number][];
-    const due = [
-      ...(named.length === 0
-        ? []
-        : await query<DueRow>('dueInGroups', [
-            lane,
-            named.map(([group]) => group),
-            named.map(([, count]) => count),
-          ])),
-      ...(allowed.has(null)
-        ? await query<DueRow>('dueWithoutGroup', [lane, allowed.get(null)])
-        : []),
-    ];
-    const lists = new Map<string | null, { id: string; priority: number; runAtMs: number }[]>();
-    for (const [group, id, priority, runAtMs] of due) {
-      const list = lists.get(group) ?? [];
-      list.push({ id, priority, runAtMs });
-      lists.set(group, list);
-    }
-    const ids = interleave(
-      [...lists].map(([group, list]) => ({ running: running.get(group) ?? 0, due: list })),
-      wanted,
-    );
-    if (ids.length === 0) return [];
-
-    const rows = await query<JobRow>('claimByIds', [request.leaseMs, request.workerId, ids]);
-    if (config.groupRate !== null && rows.length > 0) {
-      const startedAtMs = rows[0][ROW_STARTED_AT] ?? nowMs;
-      const counts = new Map<string | null, number>();
-      for (const row of rows) counts.set(row[ROW_GROUP], (counts.get(row[ROW_GROUP]) ?? 0) + 1);
-      const entries = [...counts].map(([group, count]) => [
-        groupLogKey(group),
-        JSON.stringify(recordStarts(limits, logs.get(group) ?? [], startedAtMs, count)),
-      ]);
-      await query('saveGroupStarts', [
-        lane,
-        entries.map(([group]) => group),
-        entries.map(([, log]) => log),
-      ]);
-    }
-    return rows;
-  }
-
   async configureQueue(name: string, change: QueueConfigChange): Promise<QueueConfig> {
     const [row] = await this.#query<QueueConfigRow>('configureQueue', 'upsertQueueConfig', [
       name,
@@ -486,7 +325,7 @@ export class PostgresStore implements Store {
       change.groupRate === null,
       change.groupRate?.perMs ?? null,
     ]);
-    this.#limitedReadAtMs = -Infinity;
+    this.#limitedClaims.forget();
     // Resumed or loosened lanes may have work due now, in this process and the others.
     this.#wake({ queue: name, runAtMs: Date.now() });
     this.#notifier.notify(name, Date.now());
