@@ -1,6 +1,5 @@
-// `ticketrail list`: the newest jobs, as an aligned table for people or JSON lines for scripts.
-// LIMIT: there is no --cursor flag, so it shows at most the newest 1000 matching jobs; older ones
-// are reached by narrowing with --state, --task or --queue, or through queue.listJobs() pages.
+// `ticketrail list`: the newest jobs, as an aligned table for people or JSON lines for scripts,
+// a page at a time: the next page is `--cursor` with the value the previous page printed.
 import { Command, Option } from 'commander';
 
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../core/defaults.js';
@@ -15,6 +14,7 @@ interface ListFlags {
   task?: string;
   queue?: string;
   limit?: number;
+  cursor?: string;
   json?: boolean;
 }
 
@@ -43,7 +43,8 @@ export function listCommand(): Command {
       `most jobs to show, up to ${MAX_LIST_LIMIT} (default: ${DEFAULT_LIST_LIMIT})`,
       integer(1),
     )
-    .option('--json', 'one JSON line per job, for scripts')
+    .option('--cursor <cursor>', 'the next page: the cursor the previous page printed')
+    .option('--json', 'one JSON line per job, for scripts (the next cursor goes to stderr)')
     .action(async (flags: ListFlags, command: Command) => {
       const page = await withQueue(command, (queue) =>
         queue.listJobs({
@@ -51,26 +52,27 @@ export function listCommand(): Command {
           task: flags.task,
           queue: flags.queue,
           limit: flags.limit,
+          cursor: flags.cursor,
         }),
       );
       if (flags.json) {
         for (const job of page.jobs) printJson(job);
+        if (page.nextCursor !== null)
+          process.stderr.write(`next page: --cursor ${page.nextCursor}\n`);
         return;
       }
-      printTable(page.jobs, page.nextCursor !== null);
+      printTable(page.jobs, page.nextCursor);
     });
 }
 
-function printTable(jobs: readonly Job[], more: boolean): void {
+function printTable(jobs: readonly Job[], nextCursor: string | null): void {
   if (jobs.length === 0) {
     process.stdout.write('no jobs match\n');
     return;
   }
   process.stdout.write(formatTable(COLUMNS, jobs.map(row)));
-  if (more) {
-    const hint =
-      jobs.length < MAX_LIST_LIMIT ? 'raise --limit' : 'narrow with --state, --task or --queue';
-    process.stdout.write(`showing the newest ${jobs.length}; ${hint} to see more\n`);
+  if (nextCursor !== null) {
+    process.stdout.write(`showing ${jobs.length}; next page: --cursor ${nextCursor}\n`);
   }
 }
 

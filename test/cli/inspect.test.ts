@@ -90,13 +90,33 @@ describe('ticketrail show, list and stats', { concurrency: CONCURRENCY }, () => 
     assert.deepEqual(ids(byQueue.stdout), [done.id, report.id]);
   });
 
-  test('list --limit shows the newest jobs and says there are more', async () => {
-    const result = await runCli(['--db', url, 'list', '--limit', '2']);
+  test('list --limit pages through every job with the --cursor each page prints', async () => {
+    const first = await runCli(['--db', url, 'list', '--limit', '3']);
+    const lines = first.stdout.trimEnd().split('\n');
+    const cursor = /^showing 3; next page: --cursor (\S+)$/.exec(lines[4])?.[1];
+    const second = await runCli([
+      '--db',
+      url,
+      'list',
+      '--json',
+      '--limit',
+      '2',
+      '--cursor',
+      cursor!,
+    ]);
 
-    assert.equal(result.code, 0, result.stderr);
-    const lines = result.stdout.trimEnd().split('\n');
-    assert.equal(lines.length, 4);
-    assert.match(lines[3], /^showing the newest 2; raise --limit to see more$/);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(lines.length, 5);
+    assert.ok(cursor, lines[4]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(
+      second.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as Job).id),
+      [welcome.id],
+    );
+    assert.equal(second.stderr, '', 'the last page prints no next cursor');
   });
 
   test('list with no match says so', async () => {
