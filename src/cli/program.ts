@@ -7,6 +7,7 @@ import { Command } from 'commander';
 
 import { DEFAULT_URL } from '../core/defaults.js';
 import { cancelCommand } from './cancel.js';
+import { configureCommand } from './configure.js';
 import { deleteCommand } from './delete.js';
 import { demoCommand } from './demo.js';
 import { enqueueCommand } from './enqueue.js';
@@ -49,6 +50,7 @@ export function createProgram(): Command {
     deleteCommand(),
     pauseCommand(),
     resumeCommand(),
+    configureCommand(),
     scheduleCommand(),
     workerCommand(),
     serveCommand(),

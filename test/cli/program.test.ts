@@ -26,6 +26,7 @@ const COMMANDS = [
   'delete',
   'pause',
   'resume',
+  'configure',
   'schedule',
   'worker',
   'serve',
