@@ -259,6 +259,14 @@ function resolveKey(key: unknown, context: string): string {
         `got ${describe(key)}`,
     );
   }
+  if (key.includes('\u0000')) {
+    throw new ValidationError(
+      'key',
+      key,
+      `${context}: key must not contain the character U+0000 (PostgreSQL text cannot hold it); ` +
+        `remove it or encode the key`,
+    );
+  }
   return key;
 }
 

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { backoffDelayMs } from '../core/backoff.js';
 import { DEFAULT_MAX_RESULT_BYTES } from '../core/defaults.js';
 import {
+  CancelledError,
   LeaseLostError,
   RateLimitedError,
   ShutdownError,
@@ -63,6 +64,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #runs = new Map<string, JobRun>();
   // Claimed ahead of free slots (the prefetch option), oldest first; leases renewed with the rest.
   #held: ClaimedJob[] = [];
+  // Jobs of this worker announced as cancelled: their lost lease is a cancel, not a failure.
+  readonly #cancelled = new Set<string>();
   readonly #unsubscribe: () => void;
   readonly #unsubscribeCancel: () => void;
   #state: WorkerState = 'running';
@@ -109,6 +112,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // A job cancelled anywhere: a heartbeat now finds its lease gone and aborts it.
     this.#unsubscribeCancel = store.onCancel((jobId) => {
       if (this.#runs.has(jobId) || this.#held.some(({ lease }) => lease.jobId === jobId)) {
+        this.#cancelled.add(jobId);
         void this.#beat();
       }
     });
@@ -261,6 +265,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #onEnded(run: JobRun, ending: Ending): void {
     this.#runs.delete(run.lease.jobId);
+    this.#cancelled.delete(run.lease.jobId);
     if (this.#state === 'running') this.#startHeld();
     if (this.#runs.size === 0) this.#notifyIdle();
     this.#requestClaim();
@@ -276,7 +281,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #decide(run: JobRun, ending: Ending): Outcome | null {
     const { job, lease } = run;
     const reason = run.abortReason;
-    if (reason instanceof LeaseLostError) return null;
+    // The store no longer holds this try for us: there is nothing to record.
+    if (reason instanceof LeaseLostError || reason instanceof CancelledError) return null;
     // Aborted by a shutdown: whatever the handler did next (also returning early, as a loop
     // that checks ctx.signal does), its work is unfinished, so the job goes back as due.
     if (reason instanceof ShutdownError) return { type: 'release', lease };
@@ -410,20 +416,28 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const held = this.#held.findIndex(
       ({ lease }) => lease.jobId === jobId && lease.token === token,
     );
+    const cancelled = this.#cancelled.delete(jobId);
     if (held >= 0) {
       this.#held.splice(held, 1);
-      this.#logger.warn({ jobId }, 'lease of a held job lost (cancelled or expired); dropped');
+      if (cancelled) this.#logger.info({ jobId }, 'held job cancelled; dropped');
+      else this.#logger.warn({ jobId }, 'lease of a held job lost (cancelled or expired); dropped');
       return;
     }
     const run = this.#runs.get(jobId);
     if (run === undefined || run.lease.token !== token) return;
-    this.#logger.warn({ jobId, task: run.job.task }, 'lease lost (cancelled or expired); aborting');
-    run.abort(
-      new LeaseLostError(
-        `job ${jobId} is no longer held by worker ${this.id}: it was cancelled, or its lease ` +
-          `expired and another worker took it`,
-      ),
-    );
+    const fields = { jobId, task: run.job.task };
+    if (cancelled) {
+      this.#logger.info(fields, 'job cancelled; aborting');
+      run.abort(new CancelledError(jobId));
+    } else {
+      this.#logger.warn(fields, 'lease lost (cancelled or expired); aborting');
+      run.abort(
+        new LeaseLostError(
+          `job ${jobId} is no longer held by worker ${this.id}: it was cancelled, or its lease ` +
+            `expired and another worker took it`,
+        ),
+      );
+    }
     run.abandon();
   }
 

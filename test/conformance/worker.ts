@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 
-import { JobTimeoutError } from '../../src/core/errors.js';
+import { CancelledError, JobTimeoutError } from '../../src/core/errors.js';
 import type { Queue } from '../../src/queue/queue.js';
 import { newJob, waitUntil } from '../helpers/jobs.js';
 import { countEvents, nextEvent, queueOver } from '../helpers/queue.js';
@@ -301,6 +301,7 @@ export function workerContract(factory: StoreFactory): void {
         timeoutMs: 3_000,
       });
       assert.equal((await queue.getJob(job.id))?.state, 'cancelled');
+      assert.ok(aborted instanceof CancelledError, 'the signal says the job was cancelled');
     });
 
     it('aborts a cancelled job at once, long before its next heartbeat', async () => {

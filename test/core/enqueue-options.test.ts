@@ -107,6 +107,7 @@ describe('resolveEnqueue', () => {
   it('refuses bad keys and backoffs', () => {
     refuses('key', /1 to 512/, 't', {}, { key: '' });
     refuses('key', /1 to 512/, 't', {}, { key: 42 });
+    refuses('key', /U\+0000/, 't', {}, { key: 'a\u0000b' });
     refuses('backoff.type', /"exponential" or "fixed"/, 't', {}, { backoff: { type: 'linear' } });
     refuses(
       'backoff.max',
