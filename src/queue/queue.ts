@@ -259,6 +259,11 @@ export class Queue {
    */
   async retryFailed(filter: { queue?: string; task?: string } = {}): Promise<number> {
     this.#checkOpen('retryFailed');
+    const context = 'retryFailed()';
+    const given = checkObject('filter', filter, context);
+    checkKnownFields('', given, ['queue', 'task'], context);
+    if (filter.queue !== undefined) validateName('queue', filter.queue, context);
+    if (filter.task !== undefined) validateName('task', filter.task, context);
     // LIMIT: one retry per job, not one transaction: a failure part way leaves the jobs before
     // it retried, and jobs that fail while this runs may be retried too.
     let retried = 0;

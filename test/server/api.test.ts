@@ -241,6 +241,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       const unknown = await t.call('POST', '/api/v1/jobs/retry-failed', { body: { lane: 'x' } });
       assert.equal(unknown.status, 400);
       assert.equal(unknown.json.error.field, 'lane');
+      const badName = await t.call('POST', '/api/v1/jobs/retry-failed', {
+        body: { queue: 'bad name' },
+      });
+      assert.equal(badName.status, 400);
+      assert.match(badName.json.error.message, /^retryFailed\(\): queue/);
     });
 
     test('stats, queues and throughput report counts, oldest due and finished jobs', async () => {
