@@ -1,0 +1,107 @@
+// Where a chaos scenario keeps its queue and its side record of executions, one per store:
+// a SQLite file plus an append-only log in a temp folder, or a PostgreSQL schema tr_test_<hex>
+// holding the queue's tables and an executions table. Each backend removes only what it made.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
+/** The machine's PostgreSQL; TICKETRAIL_TEST_POSTGRES_URL overrides it, as in the tests. */
+export const POSTGRES_URL =
+  process.env.TICKETRAIL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Backend {
+  readonly kind: StoreKind;
+  /** The queue URL the harness and its workers connect to. */
+  readonly url: string;
+  /** Where workers note executions: the log file or the schema-qualified table. */
+  readonly recordTarget: string;
+  /** Jobs the store shows running under this worker id (read from the tables, not the API). */
+  countRunning(workerId: string): Promise<number>;
+  /** Executions noted in the side record, one entry per handler start. */
+  countExecutions(): Promise<{ executions: number; distinctJobs: number }>;
+  remove(): Promise<void>;
+}
+
+export async function openBackend(kind: StoreKind): Promise<Backend> {
+  return kind === 'sqlite' ? openSqlite() : openPostgres();
+}
+
+function openSqlite(): Backend {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-chaos-'));
+  const file = path.join(folder, 'queue.db');
+  const log = path.join(folder, 'executions.log');
+  writeFileSync(log, '');
+  const withDb = <T>(read: (db: Database.Database) => T): T => {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      return read(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    kind: 'sqlite',
+    url: `sqlite:${file}`,
+    recordTarget: log,
+    countRunning: async (workerId) =>
+      withDb(
+        (db) =>
+          db
+            .prepare(
+              `SELECT count(*) AS n FROM ticketrail_jobs WHERE state = 'running' AND worker_id = ?`,
+            )
+            .get(workerId) as { n: number },
+      ).n,
+    countExecutions: async () => {
+      const jobIds = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.split(' ')[0]);
+      return { executions: jobIds.length, distinctJobs: new Set(jobIds).size };
+    },
+    remove: async () => rmSync(folder, { recursive: true, force: true }),
+  };
+}
+
+async function openPostgres(): Promise<Backend> {
+  // The tests' naming rule: a run only ever creates and drops schemas named tr_test_<random>.
+  const schema = `tr_test_${randomBytes(6).toString('hex')}`;
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  await pool.query(`CREATE SCHEMA "${schema}"`);
+  await pool.query(
+    `CREATE TABLE "${schema}".executions (job_id bigint NOT NULL, pid int NOT NULL)`,
+  );
+  return {
+    kind: 'postgres',
+    url: `${POSTGRES_URL}?schema=${schema}&application_name=${schema}`,
+    recordTarget: `"${schema}".executions`,
+    countRunning: async (workerId) => {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${schema}".jobs WHERE state = 'running' AND worker_id = $1`,
+        [workerId],
+      );
+      return rows[0].n;
+    },
+    countExecutions: async () => {
+      const { rows } = await pool.query<{ executions: number; distinct_jobs: number }>(
+        `SELECT count(*)::int AS executions, count(DISTINCT job_id)::int AS distinct_jobs
+         FROM "${schema}".executions`,
+      );
+      return { executions: rows[0].executions, distinctJobs: rows[0].distinct_jobs };
+    },
+    remove: async () => {
+      try {
+        await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await pool.end();
+      }
+    },
+  };
+}
