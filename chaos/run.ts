@@ -1,6 +1,6 @@
 // `npm run chaos`: issue 6's scenarios 1 (kill -9) and 2 (graceful deploy) on SQLite and
-// PostgreSQL, with real worker processes; prints what survived and exits 1 if an expectation
-// failed.
+// PostgreSQL, with real worker processes, then scenarios 7 (idempotency storm), 5 (timeouts) and
+// 4 (lease expiry) in a second table; prints what survived and exits 1 if an expectation failed.
 //
 //   npm run chaos                 full: 5,000 jobs, one kill a second for 10 rounds
 //   npm run chaos -- --quick      400 jobs, 3 rounds 150 ms apart
@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 
 import type { StoreKind } from './backends.js';
+import { FOCUSED_SCENARIOS } from './focused-scenarios.js';
 import { killAllWorkers } from './worker-processes.js';
 import {
   checkExpectations,
@@ -52,9 +53,11 @@ function row(result: ScenarioResult, problems: string[]): string[] {
   ];
 }
 
-function formatTable(rows: string[][]): string {
-  const widths = COLUMNS.map((_, i) => Math.max(...[COLUMNS, ...rows].map((r) => r[i].length)));
-  return [COLUMNS, ...rows]
+const FOCUSED_COLUMNS = ['scenario', 'store', 'figures', 'seconds', 'verdict'];
+
+function formatTable(rows: string[][], columns = COLUMNS): string {
+  const widths = columns.map((_, i) => Math.max(...[columns, ...rows].map((r) => r[i].length)));
+  return [columns, ...rows]
     .map((cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  '))
     .join('\n');
 }
@@ -81,5 +84,20 @@ for (const scenario of SCENARIOS) {
   }
 }
 console.log(formatTable(rows));
+
+const focusedRows: string[][] = [];
+for (const run of FOCUSED_SCENARIOS) {
+  for (const store of STORES) {
+    const outcome = await run(store);
+    const verdict = outcome.problems.length === 0 ? 'ok' : 'FAIL';
+    const seconds = outcome.seconds.toFixed(1);
+    focusedRows.push([outcome.scenario, store, outcome.figures, seconds, verdict]);
+    failures.push(
+      ...outcome.problems.map((problem) => `${outcome.scenario} on ${store}: ${problem}`),
+    );
+  }
+}
+console.log();
+console.log(formatTable(focusedRows, FOCUSED_COLUMNS));
 for (const failure of failures) console.log(`FAIL ${failure}`);
 process.exitCode = failures.length === 0 ? 0 : 1;

@@ -1,8 +1,9 @@
 // One chaos worker in its own process: `node --import tsx chaos/worker-process.ts <store-url>
 // <worker-id> <lease-ms> <concurrency> <record-target>`. Its one task, "sleep", notes each
 // execution in a side record the queue knows nothing about (an append-only file for SQLite, a
-// table in the test schema for PostgreSQL) before it sleeps payload.ms. Prints "ready" once it
-// works; SIGTERM stops it gracefully. SIGKILL is the point of the exercise.
+// table in the test schema for PostgreSQL) before it sleeps payload.ms, and returns its pid and
+// attempt. Prints "ready" once it works; SIGTERM stops it gracefully. SIGKILL is the point of the
+// exercise.
 import { appendFileSync } from 'node:fs';
 
 import pg from 'pg';
@@ -33,6 +34,8 @@ queue.work(
     sleep: async ({ ms }: { ms: number }, ctx) => {
       await record(ctx.job.id);
       await new Promise((resolve) => setTimeout(resolve, ms));
+      // Says who finished which try, so that a scenario can tell whose outcome the store kept.
+      return { pid: process.pid, attempt: ctx.attempt };
     },
   },
   { workerId, lease: Number(leaseMs), concurrency: Number(concurrency), pollInterval: 100 },
