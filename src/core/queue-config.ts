@@ -111,3 +111,11 @@ export function newQueueConfig(name: string): QueueConfig {
 export function isGrouped(config: QueueConfig): boolean {
   return config.groupConcurrency !== null || config.groupRate !== null;
 }
+
+/** A rate as stores keep it, in two columns; null unless both are set. */
+export function rateFromColumns(
+  max: number | null,
+  perMs: number | null,
+): { max: number; perMs: number } | null {
+  return max === null || perMs === null ? null : { max, perMs };
+}

@@ -10,7 +10,7 @@ import {
   type JobState,
   type TryError,
 } from '../../core/job.js';
-import type { QueueConfig } from '../../core/queue-config.js';
+import { rateFromColumns, type QueueConfig } from '../../core/queue-config.js';
 
 /** The database's time of the current statement, as the store uses it everywhere. */
 export const NOW = 'statement_timestamp()';
@@ -179,9 +179,9 @@ export function queueConfigFromRow(row: QueueConfigRow): QueueConfig {
     name,
     paused,
     concurrency,
-    rate: toRate(rateMax, ratePerMs),
+    rate: rateFromColumns(rateMax, ratePerMs),
     groupConcurrency,
-    groupRate: toRate(row[6], row[7]),
+    groupRate: rateFromColumns(row[6], row[7]),
   };
 }
 
@@ -192,12 +192,8 @@ export function lockedLaneConfig(row: LimitedLaneRow): QueueConfig {
     name,
     paused: false,
     concurrency,
-    rate: toRate(rateMax, ratePerMs),
+    rate: rateFromColumns(rateMax, ratePerMs),
     groupConcurrency,
-    groupRate: toRate(row[7], row[8]),
+    groupRate: rateFromColumns(row[7], row[8]),
   };
-}
-
-function toRate(max: number | null, perMs: number | null): QueueConfig['rate'] {
-  return max === null || perMs === null ? null : { max, perMs };
 }

@@ -9,7 +9,7 @@ import {
   type JobState,
   type TryError,
 } from '../../core/job.js';
-import type { QueueConfig } from '../../core/queue-config.js';
+import { rateFromColumns, type QueueConfig } from '../../core/queue-config.js';
 
 export const JOB_COLUMNS = [
   'id',
@@ -131,13 +131,9 @@ export function queueConfigFromRow(row: QueueConfigRow): StoredQueueConfig {
     name,
     paused: paused === 1,
     concurrency,
-    rate: toRate(rateMax, ratePerMs),
+    rate: rateFromColumns(rateMax, ratePerMs),
     groupConcurrency,
-    groupRate: toRate(row[7], row[8]),
+    groupRate: rateFromColumns(row[7], row[8]),
     starts,
   };
-}
-
-function toRate(max: number | null, perMs: number | null): QueueConfig['rate'] {
-  return max === null || perMs === null ? null : { max, perMs };
 }
