@@ -3,6 +3,7 @@
 import { describe } from 'node:test';
 
 import { activityContract } from './activity.js';
+import { batchesContract } from './batches.js';
 import { cancelRetryContract } from './cancel-retry.js';
 import { claimContract } from './claim.js';
 import { deleteContract } from './delete.js';
@@ -38,5 +39,6 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     workerContract(factory);
     prefetchContract(factory);
     scheduleContract(factory);
+    batchesContract(factory);
   });
 }

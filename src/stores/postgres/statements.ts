@@ -2,6 +2,7 @@
 // are always bound parameters; the only text spliced in is the schema name, validated and quoted
 // by quoteSchema(). Each operation is one statement (one round trip), batches included.
 import { MAX_KEPT_ERRORS } from '../../core/defaults.js';
+import { countInBatches, endedChanges } from './batch-counters.js';
 import { fromMs, jobColumns, ms, NOW } from './rows.js';
 
 /** The LISTEN/NOTIFY channel of a schema; quoted as an identifier for LISTEN. */
@@ -23,12 +24,12 @@ const appendError = (errors: string, error: string) =>
 const leaseIsCurrent = (alias: string, id: string, token: string) =>
   `${alias}.id = ${id} AND ${alias}.lease_token = ${token} AND ${alias}.state = 'running'`;
 
-const INSERT_COLUMNS =
+export const INSERT_COLUMNS =
   'task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff, ' +
   'created_at, key_ttl_ms, group_key';
 
 // The columns of a batch insert, one array parameter each, in input order (n).
-const INSERT_INPUT = `
+export const INSERT_INPUT = `
   unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[], $7::int[],
          $8::text[], $9::int[], $10::text[], $11::float8[], $12::text[])
     WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms, max_attempts, key,
@@ -283,11 +284,15 @@ export function statementsFor(s: string) {
       RETURNING j.id`,
 
     /**
-     * Records a batch of outcomes of every kind in one statement. Parameters: ids, tokens,
-     * kinds (complete | retry | fail | release), results, error records, retry delays in ms,
-     * last progress values (null: keep). Returns the ids it applied to.
+     * Records a batch of outcomes of every kind in one statement, and moves the counters of
+     * the batches of jobs that ended. Parameters: ids, tokens, kinds (complete | retry | fail |
+     * release), results, error records, retry delays in ms, last progress values (null: keep),
+     * and whether to end jobs that have children (false: such an ending is left unapplied, for
+     * the caller to apply in a transaction that settles the children). Returns a row per
+     * applied id (id, state, has children), and one per callback made due (its lane last).
      */
     finish: `
+      WITH finished AS (
       UPDATE ${jobs} j SET
         state = CASE o.kind WHEN 'complete' THEN 'completed' WHEN 'fail' THEN 'failed'
                 ELSE 'pending' END,
@@ -309,14 +314,23 @@ export function statementsFor(s: string) {
                   $7::text[])
         AS o(id, token, kind, result, error, retry_ms, progress)
       WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
-      RETURNING j.id`,
+        AND (o.kind IN ('retry', 'release') OR NOT j.has_children OR $8::boolean)
+      RETURNING j.id, j.state, j.batch_id, j.has_children),
+      ${countInBatches(s, endedChanges('finished'))}
+      SELECT id::text, state, has_children, NULL::text FROM finished
+      UNION ALL SELECT NULL, NULL, NULL, queue FROM released`,
 
     /** Parameters: id, token, progress JSON. */
     setProgress: `
       UPDATE ${jobs} j SET progress = $3 WHERE ${leaseIsCurrent('j', '$1', '$2')}`,
 
-    /** Expired leases become due again, counting the try; no tries left means failed. */
+    /**
+     * Expired leases become due again, counting the try; no tries left means failed (and
+     * counted in its batch). Returns lane, id, state and has children per job, and the lane of
+     * each batch callback made due (id null).
+     */
     reclaimExpired: `
+      WITH reclaimed AS (
       UPDATE ${jobs} SET
         state = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
         finished_at = CASE WHEN attempt >= max_attempts THEN ${NOW} END,
@@ -333,14 +347,26 @@ export function statementsFor(s: string) {
             'stack', NULL, 'atMs', ${ms(NOW)})::text`,
         )}
       WHERE state = 'running' AND lease_expires_at < ${NOW}
-      RETURNING queue`,
+      RETURNING id, queue, state, batch_id, has_children),
+      ${countInBatches(s, endedChanges('reclaimed'))}
+      SELECT queue, id::text, state, has_children FROM reclaimed
+      UNION ALL SELECT queue, NULL, NULL, NULL FROM released`,
 
-    /** Parameters: id. */
+    /**
+     * Parameters: id. Returns the job, then whether it has children, and counts it in its
+     * batch. A callback it makes due is not returned: the store wakes every lane instead.
+     */
     cancel: `
-      UPDATE ${jobs} j SET state = 'cancelled', finished_at = ${NOW}, lease_expires_at = NULL,
-        ${keyExpiry('j.')}
-      WHERE j.id = $1 AND j.state IN ('pending', 'running')
-      RETURNING ${jobColumns('j')}`,
+      WITH cancelled AS (
+        UPDATE ${jobs} j SET state = 'cancelled', finished_at = ${NOW}, lease_expires_at = NULL,
+          ${keyExpiry('j.')}
+        WHERE j.id = $1 AND j.state IN ('waiting', 'pending', 'running')
+        RETURNING ${jobColumns('j')}, j.has_children, j.batch_id AS batch, j.state AS stored),
+      ${countInBatches(
+        s,
+        endedChanges('(SELECT batch AS batch_id, stored AS state FROM cancelled) AS ended'),
+      )}
+      SELECT * FROM cancelled`,
 
     /** Parameters: id. */
     retry: `

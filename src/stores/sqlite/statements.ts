@@ -228,12 +228,13 @@ export const RECLAIM_EXPIRED = `
           'attempt', attempt, 'name', 'LeaseExpiredError',
           'message', 'the lease expired: the worker stopped renewing it (it crashed, froze or ' ||
             'lost the database) before the try ended', 'stack', NULL, 'atMs', @now))
-  WHERE state = 'running' AND lease_expires_at < @now`;
+  WHERE state = 'running' AND lease_expires_at < @now
+  RETURNING id, state`;
 
 export const CANCEL_JOB = `
   UPDATE ${JOBS}
   SET state = 'cancelled', finished_at = @now, lease_expires_at = NULL, ${KEY_EXPIRY}
-  WHERE id = @id AND state IN ('pending', 'running')`;
+  WHERE id = @id AND state IN ('waiting', 'pending', 'running')`;
 
 export const RETRY_JOB = `
   UPDATE ${JOBS}
