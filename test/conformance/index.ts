@@ -7,6 +7,7 @@ import { batchesContract } from './batches.js';
 import { cancelRetryContract } from './cancel-retry.js';
 import { claimContract } from './claim.js';
 import { deleteContract } from './delete.js';
+import { dependenciesContract } from './dependencies.js';
 import { enqueueContract } from './enqueue.js';
 import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
@@ -40,5 +41,6 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     prefetchContract(factory);
     scheduleContract(factory);
     batchesContract(factory);
+    dependenciesContract(factory);
   });
 }
