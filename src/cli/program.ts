@@ -18,7 +18,7 @@ import { hideSecrets, oneLine } from './report-failure.js';
 import { retryCommand } from './retry.js';
 import { scheduleCommand } from './schedule.js';
 import { serveCommand } from './serve.js';
-import { showCommand } from './show.js';
+import { batchCommand, showCommand } from './show.js';
 import { statsCommand } from './stats.js';
 import { workerCommand } from './worker.js';
 
@@ -43,6 +43,7 @@ export function createProgram(): Command {
   for (const command of [
     enqueueCommand(),
     showCommand(),
+    batchCommand(),
     listCommand(),
     statsCommand(),
     retryCommand(),
