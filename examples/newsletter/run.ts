@@ -38,7 +38,7 @@ export interface NewsletterRun {
   /** Messages the SMTP sink accepted, and the recipients that got more than one. */
   delivered: number;
   duplicates: number;
-  /** Peak resident memory of this process, in MiB. */
+  /** Peak resident memory of this process until the report ran, in MiB. */
   peakRssMiB: number;
   ok: boolean;
 }
@@ -83,6 +83,8 @@ export async function runNewsletter(options: {
     const enqueueMs = Date.now() - startedMs;
     await done;
     const totalMs = Date.now() - startedMs;
+    // Before the check below, which reads every send job back.
+    const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
     await worker.stop();
     const mostStartsInOneSecond = await mostStartsInAnySecond(queue);
 
@@ -98,7 +100,7 @@ export async function runNewsletter(options: {
       reports,
       delivered: mail.delivered,
       duplicates,
-      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      peakRssMiB,
       ok:
         reports.length === 1 &&
         report.batch.total === options.subscribers &&
