@@ -112,13 +112,17 @@ export interface Store {
    * With `tx`, the jobs are inserted through that client, inside the caller's open transaction:
    * they exist (and wake workers) only if that transaction commits. A store that cannot do this
    * throws NotSupportedError naming itself and the alternative.
+   *
+   * A job with `dependsOn` is `waiting` until every parent completed, and is inserted in the
+   * same transaction as a lock on each parent row: a parent that finishes at the same moment
+   * either sees the child (and releases or ends it) or is seen finished by it. Unknown parents
+   * throw NotFoundError naming them, and nothing is inserted. A parent already completed counts
+   * as done; one already failed or cancelled applies the child's onParentFailure at once. When
+   * a job ends for good, in the same transaction: its completed children count it done (due
+   * when it was their last parent), or, if it failed or was cancelled, its waiting descendants
+   * fail or are cancelled, each by its own onParentFailure.
    */
   enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]>;
-  // A job with `dependsOn` is inserted in the same transaction as a lock on each parent row:
-  // a parent that finishes at the same moment either sees the child (and releases or fails
-  // it) or is seen finished by it. Unknown parents throw NotFoundError naming them, and
-  // nothing is inserted. A parent already completed counts as done; one already failed or
-  // cancelled applies the child's onParentFailure at once.
 
   /**
    * Inserts a batch in one transaction (all or none): its callback job as `waiting`, then its
