@@ -3,7 +3,7 @@
 // dashboard. Records are cumulative per run, so the newest line of a run and route wins.
 import { appendFile, readFile } from 'node:fs/promises';
 
-import { ValidationError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import { OUTBOUND_KINDS } from './request-trace.js';
 import type { RouteRecord, StoredHistogram } from './route-stats.js';
 
@@ -15,8 +15,9 @@ export async function appendRecords(file: string, records: readonly RouteRecord[
 }
 
 /**
- * Reads the file and keeps the newest record of each run and route. Throws a ValidationError
- * naming the file and line when a line is not an audit record.
+ * Reads the file and keeps the newest record of each run and route. Throws NotFoundError when
+ * the file is missing, and a ValidationError naming the file and line when a line is not a
+ * record.
  */
 export async function readRecords(file: string): Promise<RouteRecord[]> {
   let text: string;
@@ -25,9 +26,7 @@ export async function readRecords(file: string): Promise<RouteRecord[]> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new ValidationError(
-        'file',
-        file,
+      throw new NotFoundError(
         `audit report: ${file} does not exist; turn the audit on in the app ` +
           `(createAudit({ enabled: true, file })) and send it some requests first`,
       );

@@ -211,7 +211,8 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 /**
  * The report of an audit file, merging every process that wrote to it. `thresholdMs` default:
- * 300. Throws ValidationError when the file is missing or holds a line that is not a record.
+ * 300. Throws NotFoundError when the file is missing, ValidationError when it holds a line
+ * that is not a record.
  *
  * @example
  * const report = await readAuditReport('./ticketrail-audit.jsonl');

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 
 import { createAudit, readAuditReport } from '../../src/audit/audit.js';
 import { resolveAuditOptions } from '../../src/audit/audit-options.js';
-import { ValidationError } from '../../src/index.js';
+import { NotFoundError, ValidationError } from '../../src/index.js';
 import { runCli } from '../cli/cli-process.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-audit-options-'));
@@ -106,8 +106,7 @@ describe('audit file', () => {
   it('reports a missing file with what to do', async () => {
     const file = path.join(folder, 'missing.jsonl');
     await assert.rejects(readAuditReport(file), (error: unknown) => {
-      assert.ok(error instanceof ValidationError);
-      assert.equal(error.field, 'file');
+      assert.ok(error instanceof NotFoundError);
       assert.match(error.message, /does not exist; turn the audit on in the app/);
       return true;
     });
