@@ -1,7 +1,8 @@
 // Measures what the route audit costs per request: the same Fastify app (overhead-app.ts) in its
 // own process, audit off then on, loaded by autocannon from this process, in alternating rounds
-// so that drift on a shared machine hits both alike. Prints req/s, mean latency and the server
-// time per request the audit adds (1/rps_on - 1/rps_off, the app's one core being saturated).
+// so that drift on a shared machine hits both alike. Prints the app's CPU time per request (read
+// from the app before and after each run: what the audit costs, little moved by other load on
+// the machine), and req/s and mean latency (which other load moves a lot).
 //
 //   npx tsx bench/audit/overhead.ts                 5 s per round, 3 rounds per mode
 //   npx tsx bench/audit/overhead.ts --seconds 10 --rounds 5
@@ -28,6 +29,7 @@ const APP = new URL('./overhead-app.ts', import.meta.url).pathname;
 interface Round {
   requestsPerSecond: number;
   latencyMs: number;
+  cpuUsPerRequest: number;
 }
 
 const receiver = http.createServer((_request, response) => response.end('{}'));
@@ -58,16 +60,27 @@ async function measure(scenario: string, mode: 'off' | 'on'): Promise<Round> {
     const url = await firstLine(app);
     // A short warm-up, so that JIT and lazy loading (undici) are not measured.
     await autocannon({ url: `${url}/items/1`, connections: CONNECTIONS, duration: 1 });
+    const cpuBefore = await cpuUs(url);
     const result = await autocannon({
       url: `${url}/items/42`,
       connections: CONNECTIONS,
       duration: SECONDS,
     });
-    return { requestsPerSecond: result.requests.average, latencyMs: result.latency.average };
+    const cpuAfter = await cpuUs(url);
+    return {
+      requestsPerSecond: result.requests.average,
+      latencyMs: result.latency.average,
+      cpuUsPerRequest: (cpuAfter - cpuBefore) / result.requests.total,
+    };
   } finally {
     app.kill('SIGTERM');
     await once(app, 'exit');
   }
+}
+
+async function cpuUs(url: string): Promise<number> {
+  const response = await fetch(`${url}/cpu`);
+  return ((await response.json()) as { cpuUs: number }).cpuUs;
 }
 
 async function firstLine(child: ChildProcess): Promise<string> {
@@ -85,16 +98,19 @@ function median(values: number[]): number {
 }
 
 function report(scenario: string, rounds: Record<'off' | 'on', Round[]>): void {
-  const off = median(rounds.off.map((round) => round.requestsPerSecond));
-  const on = median(rounds.on.map((round) => round.requestsPerSecond));
-  const addedUs = (1 / on - 1 / off) * 1e6;
-  const latency = (mode: 'off' | 'on') =>
-    median(rounds[mode].map((round) => round.latencyMs)).toFixed(2);
+  const figure = (mode: 'off' | 'on', pick: (round: Round) => number) =>
+    median(rounds[mode].map(pick));
+  const cpuOff = figure('off', (round) => round.cpuUsPerRequest);
+  const cpuOn = figure('on', (round) => round.cpuUsPerRequest);
+  const all = (mode: 'off' | 'on') =>
+    rounds[mode].map((round) => round.cpuUsPerRequest.toFixed(0)).join(', ');
   process.stdout.write(
-    `${scenario}: off ${Math.round(off)} req/s (${latency('off')} ms mean), ` +
-      `on ${Math.round(on)} req/s (${latency('on')} ms mean); ` +
-      `${addedUs.toFixed(1)} us of server time added per request ` +
-      `(rounds off: ${rounds.off.map((r) => Math.round(r.requestsPerSecond)).join(', ')}; ` +
-      `on: ${rounds.on.map((r) => Math.round(r.requestsPerSecond)).join(', ')})\n`,
+    `${scenario}: CPU per request off ${cpuOff.toFixed(0)} us, on ${cpuOn.toFixed(0)} us ` +
+      `(+${(cpuOn - cpuOff).toFixed(0)} us, +${(((cpuOn - cpuOff) / cpuOff) * 100).toFixed(0)}%; ` +
+      `rounds off ${all('off')}, on ${all('on')}); ` +
+      `req/s off ${Math.round(figure('off', (round) => round.requestsPerSecond))}, ` +
+      `on ${Math.round(figure('on', (round) => round.requestsPerSecond))}; ` +
+      `mean latency off ${figure('off', (round) => round.latencyMs).toFixed(2)} ms, ` +
+      `on ${figure('on', (round) => round.latencyMs).toFixed(2)} ms\n`,
   );
 }

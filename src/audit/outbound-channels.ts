@@ -67,6 +67,7 @@ export function watchOutbound(current: CurrentTrace, smtpPorts: ReadonlySet<numb
       'http.client.response.finish',
       (message) => {
         // Node 20 publishes this when the response's headers arrive; the body is still coming.
+        // A body never read never closes: the span then counts up to the route's response.
         const { request, response } = message as { request: object; response: IncomingMessage };
         const span = httpSpans.get(request);
         if (span) response.once('close', () => endSpan(span));
@@ -92,6 +93,9 @@ export function watchOutbound(current: CurrentTrace, smtpPorts: ReadonlySet<numb
  * has no request/response boundary the audit could see, so its span is the socket's life; the
  * part after the route's response started does not count (see RequestTrace.finish).
  */
+// LIMIT: SMTP is told by port, and only on sockets of net.connect(): Node 20 publishes nothing
+// for tls.connect(), so implicit TLS (465) is unseen (STARTTLS begins on a plain socket and is
+// seen). A pooled connection counts for the request that opened it, not those reusing it.
 function watchSocket(trace: RequestTrace, socket: Socket, smtpPorts: ReadonlySet<number>): void {
   let connectFromMs = performance.now();
   // LIMIT: Node 20 publishes no channel for dns itself; lookups made directly (dns.lookup,
