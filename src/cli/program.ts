@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 
 import { DEFAULT_URL } from '../core/defaults.js';
+import { auditCommand } from './audit.js';
 import { cancelCommand } from './cancel.js';
 import { configureCommand } from './configure.js';
 import { deleteCommand } from './delete.js';
@@ -30,7 +31,8 @@ Examples:
   $ ticketrail list --state failed
   $ ticketrail schedule add nightly '30 2 * * *' send-report --timezone Europe/Berlin
   $ ticketrail --db sqlite:/var/lib/app/jobs.db stats
-  $ ticketrail --db postgres://app@db:5432/app migrate`;
+  $ ticketrail --db postgres://app@db:5432/app migrate
+  $ ticketrail audit report --file ./ticketrail-audit.jsonl`;
 
 /** Builds the `ticketrail` command with all its subcommands. */
 export function createProgram(): Command {
@@ -56,6 +58,7 @@ export function createProgram(): Command {
     serveCommand(),
     migrateCommand(),
     demoCommand(),
+    auditCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -75,3 +75,12 @@ export const DEFAULT_SCHEDULER_TICK_MS = 1_000;
 export const SCHEDULE_ON_TIME_MS = 60_000;
 /** Whether a worker runs the cron scheduler. */
 export const DEFAULT_RUN_SCHEDULES = true;
+
+/** Route audit: the file its figures are appended to. */
+export const DEFAULT_AUDIT_FILE = './ticketrail-audit.jsonl';
+/** Route audit: how often the figures are written to the file, in ms (and on close). */
+export const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 30_000;
+/** Route audit: ports whose sockets count as SMTP (submission, SMTPS, relay, the common alt). */
+export const DEFAULT_AUDIT_SMTP_PORTS: readonly number[] = Object.freeze([25, 465, 587, 2525]);
+/** Route audit: a side-effect call waiting this long (p50, ms) makes a background-job candidate. */
+export const DEFAULT_AUDIT_THRESHOLD_MS = 300;

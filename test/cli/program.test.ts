@@ -32,6 +32,7 @@ const COMMANDS = [
   'serve',
   'migrate',
   'demo',
+  'audit',
 ];
 
 describe('ticketrail', { concurrency: CONCURRENCY }, () => {
