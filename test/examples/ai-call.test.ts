@@ -162,7 +162,7 @@ describe('example: AI model call', () => {
   });
 
   it('runs as documented: npx tsx examples/ai-call/main.ts', async () => {
-    const { code, stdout, stderr } = await runExample('ai-call', [
+    const { code, stdout, stderr } = await runExample('ai-call/main.ts', [
       '--scale',
       '0.01',
       '--prompts',
@@ -176,7 +176,7 @@ describe('example: AI model call', () => {
   });
 
   it('refuses a bad --scale with a usage message', async () => {
-    const { code, stderr } = await runExample('ai-call', ['--scale', 'fast']);
+    const { code, stderr } = await runExample('ai-call/main.ts', ['--scale', 'fast']);
     assert.equal(code, 2);
     assert.match(stderr, /--scale must be a number above 0/);
   });

@@ -1,5 +1,5 @@
-// Runs an example's documented command (`npx tsx examples/<name>/main.ts ...`) as a child
-// process from the repository root, and resolves with its exit code and output.
+// Runs an example's documented command (`npx tsx examples/<script> ...`) as a child process from
+// the repository root, and resolves with its exit code and output.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -11,13 +11,13 @@ export interface ExampleResult {
   stderr: string;
 }
 
-/** Runs `examples/<name>/main.ts` under tsx with `args`; kills it after `timeoutMs`. */
+/** Runs `examples/<script>` under tsx with `args`; kills it after `timeoutMs`. */
 export function runExample(
-  name: string,
+  script: string,
   args: readonly string[] = [],
   timeoutMs = 60_000,
 ): Promise<ExampleResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}/main.ts`, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', `examples/${script}`, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

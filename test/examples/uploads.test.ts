@@ -175,7 +175,7 @@ describe('example: upload processing', () => {
   }
 
   it('runs as documented: npx tsx examples/uploads/main.ts', async () => {
-    const { code, stdout, stderr } = await runExample('uploads');
+    const { code, stdout, stderr } = await runExample('uploads/main.ts');
     assert.equal(code, 0, stderr);
     assert.match(stdout, /large {2}1024x683 /);
     assert.match(stdout, /medium 512x341 /);
