@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { verifyWebhook } from './signing.js';
+import { HEADERS, verifyWebhook } from './signing.js';
 
 export interface ReceiverOptions {
   secret: string;
@@ -38,7 +38,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const seen = new Set<string>();
 
   const server = createServer((request, response) => {
-    const record = { deliveryId: header(request, 'webhook-id'), status: 0 };
+    const record = { deliveryId: header(request, HEADERS.id), status: 0 };
     requests.push(record);
     const answer = (status: number, text: string) => {
       record.status = status;

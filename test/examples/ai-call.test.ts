@@ -112,7 +112,7 @@ describe('example: AI model call', () => {
     assert.equal(hung.outcome, 'hang');
     const heldMs = hung.endedAtMs! - hung.startedAtMs;
     // The server saw the client hang up: the fetch was aborted (an ignored signal never ends).
-    assert.ok(heldMs >= TIMEOUT_MS - 50 && heldMs < TIMEOUT_MS + 1_000, `held ${heldMs} ms`);
+    assert.ok(heldMs >= TIMEOUT_MS / 2 && heldMs < TIMEOUT_MS + 1_000, `held ${heldMs} ms`);
     assert.equal(next.outcome, 'answer');
     const job = await queue.getJob(jobs[4].id);
     assert.equal(job?.attempt, 2);
