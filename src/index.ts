@@ -17,6 +17,7 @@ export {
   LeaseLostError,
   NotFoundError,
   NotSupportedError,
+  PermanentError,
   RateLimitedError,
   ShutdownError,
   StateError,

@@ -17,6 +17,7 @@ import { migrateCommand } from './migrate.js';
 import { pauseCommand, resumeCommand } from './pause.js';
 import { hideSecrets, oneLine } from './report-failure.js';
 import { retryCommand } from './retry.js';
+import { retryFailedCommand } from './retry-failed.js';
 import { scheduleCommand } from './schedule.js';
 import { serveCommand } from './serve.js';
 import { showCommand } from './show.js';
@@ -29,6 +30,7 @@ Examples:
   $ ticketrail worker ./handlers.mjs --concurrency 10
   $ ticketrail serve --port 7464 --worker ./handlers.mjs
   $ ticketrail list --state failed
+  $ ticketrail retry-failed --task send-welcome-email
   $ ticketrail schedule add nightly '30 2 * * *' send-report --timezone Europe/Berlin
   $ ticketrail --db sqlite:/var/lib/app/jobs.db stats
   $ ticketrail --db postgres://app@db:5432/app migrate
@@ -48,6 +50,7 @@ export function createProgram(): Command {
     listCommand(),
     statsCommand(),
     retryCommand(),
+    retryFailedCommand(),
     cancelCommand(),
     deleteCommand(),
     pauseCommand(),

@@ -22,6 +22,7 @@ const COMMANDS = [
   'list',
   'stats',
   'retry',
+  'retry-failed',
   'cancel',
   'delete',
   'pause',
