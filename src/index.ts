@@ -18,6 +18,7 @@ export {
   LeaseLostError,
   NotFoundError,
   NotSupportedError,
+  PermanentError,
   RateLimitedError,
   ShutdownError,
   StateError,

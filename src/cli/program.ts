@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 
 import { DEFAULT_URL } from '../core/defaults.js';
+import { auditCommand } from './audit.js';
 import { cancelCommand } from './cancel.js';
 import { configureCommand } from './configure.js';
 import { deleteCommand } from './delete.js';
@@ -16,6 +17,7 @@ import { migrateCommand } from './migrate.js';
 import { pauseCommand, resumeCommand } from './pause.js';
 import { hideSecrets, oneLine } from './report-failure.js';
 import { retryCommand } from './retry.js';
+import { retryFailedCommand } from './retry-failed.js';
 import { scheduleCommand } from './schedule.js';
 import { serveCommand } from './serve.js';
 import { batchCommand, showCommand } from './show.js';
@@ -28,9 +30,11 @@ Examples:
   $ ticketrail worker ./handlers.mjs --concurrency 10
   $ ticketrail serve --port 7464 --worker ./handlers.mjs
   $ ticketrail list --state failed
+  $ ticketrail retry-failed --task send-welcome-email
   $ ticketrail schedule add nightly '30 2 * * *' send-report --timezone Europe/Berlin
   $ ticketrail --db sqlite:/var/lib/app/jobs.db stats
-  $ ticketrail --db postgres://app@db:5432/app migrate`;
+  $ ticketrail --db postgres://app@db:5432/app migrate
+  $ ticketrail audit report --file ./ticketrail-audit.jsonl`;
 
 /** Builds the `ticketrail` command with all its subcommands. */
 export function createProgram(): Command {
@@ -47,6 +51,7 @@ export function createProgram(): Command {
     listCommand(),
     statsCommand(),
     retryCommand(),
+    retryFailedCommand(),
     cancelCommand(),
     deleteCommand(),
     pauseCommand(),
@@ -57,6 +62,7 @@ export function createProgram(): Command {
     serveCommand(),
     migrateCommand(),
     demoCommand(),
+    auditCommand(),
   ]) {
     program.addCommand(command);
   }

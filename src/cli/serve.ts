@@ -28,6 +28,7 @@ interface ServeFlags {
   bodyLimit?: number;
   worker?: string;
   concurrency?: number;
+  auditFile?: string;
 }
 
 const EXAMPLES = `
@@ -64,6 +65,7 @@ export function serveCommand(): Command {
       `with --worker: handlers running at once (default: ${DEFAULT_CONCURRENCY})`,
       integer(1),
     )
+    .option('--audit-file <path>', "show this route audit file on the dashboard's audit page")
     .addHelpText('after', EXAMPLES)
     .action(async (flags: ServeFlags, command: Command) => {
       const handlers = flags.worker === undefined ? undefined : await loadHandlers(flags.worker);
@@ -83,6 +85,7 @@ export function serveCommand(): Command {
           ...(flags.port === undefined ? {} : { port: flags.port }),
           ...(flags.host === undefined ? {} : { host: flags.host }),
           ...(flags.bodyLimit === undefined ? {} : { bodyLimitBytes: flags.bodyLimit }),
+          ...(flags.auditFile === undefined ? {} : { auditFile: flags.auditFile }),
           ...tokenOption(flags.token),
         });
       } catch (error) {

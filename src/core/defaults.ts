@@ -82,3 +82,12 @@ export const MAX_DEPENDS_ON = 100;
 export const DEFAULT_PARENT_FAILURE = 'cancel';
 /** Jobs a batch inserts per statement: bounds the memory an enqueueBatch holds at once. */
 export const BATCH_CHUNK_SIZE = 2_000;
+
+/** Route audit: the file its figures are appended to. */
+export const DEFAULT_AUDIT_FILE = './ticketrail-audit.jsonl';
+/** Route audit: how often the figures are written to the file, in ms (and on close). */
+export const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 30_000;
+/** Route audit: ports whose sockets count as SMTP (submission, SMTPS, relay, the common alt). */
+export const DEFAULT_AUDIT_SMTP_PORTS: readonly number[] = Object.freeze([25, 465, 587, 2525]);
+/** Route audit: a side-effect call waiting this long (p50, ms) makes a background-job candidate. */
+export const DEFAULT_AUDIT_THRESHOLD_MS = 300;

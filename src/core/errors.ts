@@ -89,6 +89,25 @@ export class CancelledError extends TicketrailError {
   }
 }
 
+/**
+ * Thrown by a handler when trying again cannot help: the input is corrupt, the other side
+ * answered "never" (an HTTP 400, 404 or 410), a record the job needs is gone. The job becomes
+ * `failed` at once, whatever tries it has left, and this error is stored as its last try's, so
+ * that nobody waits hours of backoff for the same answer. Pass the underlying error as `cause`.
+ *
+ * @example
+ * try {
+ *   await sharp(file).metadata();
+ * } catch (error) {
+ *   throw new PermanentError(`upload ${id} is not an image sharp can read`, { cause: error });
+ * }
+ */
+export class PermanentError extends TicketrailError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_PERMANENT', message, options);
+  }
+}
+
 /** How long a throttled job waits when the wait it was given is not a usable number. */
 const RATE_LIMITED_FALLBACK_MS = 5_000;
 /** The shortest wait of a throttled job, so that "retry now" answers cannot spin a worker. */

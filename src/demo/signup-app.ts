@@ -1,6 +1,8 @@
 // The demo's web app (fastify). POST /signup stores the user, enqueues the welcome email and
 // answers at once; POST /signup-inline does the same work but sends the email during the
 // request, which is what the queue saves users from. The app never sends mail from /signup.
+// GET /users/:id reads one row. Given a route audit, the app reports to it, and times its
+// database calls by hand (better-sqlite3 publishes no diagnostics).
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -9,6 +11,7 @@ import Fastify, {
 } from 'fastify';
 import type { Transporter } from 'nodemailer';
 
+import type { Audit } from '../audit/audit.js';
 import type { Queue } from '../index.js';
 import type { UserStore } from './user-store.js';
 import {
@@ -24,6 +27,8 @@ export interface SignupAppDependencies {
   users: UserStore;
   queue: Queue;
   mailer: Transporter;
+  /** A route audit to report to. Default: none. */
+  audit?: Audit;
 }
 
 /** Counters of the queued route, read by the demo report. */
@@ -62,13 +67,16 @@ export function buildSignupApp(deps: SignupAppDependencies): {
   app: FastifyInstance;
   stats: SignupStats;
 } {
-  const { users, queue, mailer } = deps;
+  const { users, queue, mailer, audit } = deps;
   const stats: SignupStats = { enqueueCalls: 0, jobIds: new Set() };
   const app = Fastify({ logger: false });
   app.setErrorHandler(answerError);
+  if (audit !== undefined) void app.register(audit.fastify());
+  const usersDb = <T>(read: () => T): T =>
+    audit === undefined ? read() : audit.span('db', read, { target: 'demo-users' });
 
   app.post<{ Body: SignupBody }>('/signup', { schema: SIGNUP_SCHEMA }, async (request, reply) => {
-    const { user, created } = users.signUp(request.body.email, request.body.name);
+    const { user, created } = usersDb(() => users.signUp(request.body.email, request.body.name));
     const payload: WelcomeEmailPayload = { userId: user.id };
     // A repeat signup reuses the user, so the key is the same and the existing job comes back.
     // Enqueueing on every signup, not only the first, also heals a crash that came between
@@ -86,7 +94,7 @@ export function buildSignupApp(deps: SignupAppDependencies): {
     '/signup-inline',
     { schema: SIGNUP_SCHEMA },
     async (request, reply) => {
-      const { user, created } = users.signUp(request.body.email, request.body.name);
+      const { user, created } = usersDb(() => users.signUp(request.body.email, request.body.name));
       try {
         await mailer.sendMail(welcomeMessage(user));
       } catch (error) {
@@ -100,6 +108,16 @@ export function buildSignupApp(deps: SignupAppDependencies): {
       return reply.code(201).send({ userId: user.id, created, sent: true });
     },
   );
+
+  app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
+    const user = usersDb(() => users.find(request.params.id));
+    if (user === null) {
+      return reply
+        .code(404)
+        .send({ error: 'not_found', message: `no user has the id ${request.params.id}` });
+    }
+    return { id: user.id, name: user.name, createdAt: user.createdAt };
+  });
 
   return { app, stats };
 }

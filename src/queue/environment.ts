@@ -17,3 +17,9 @@ export function tokenFromEnvironment(): string | undefined {
   const token = process.env.TICKETRAIL_TOKEN;
   return token === undefined || token.trim() === '' ? undefined : token.trim();
 }
+
+/** Whether TICKETRAIL_AUDIT turns the route audit on ("1", "true" or "on"). */
+export function auditFromEnvironment(): boolean {
+  const value = process.env.TICKETRAIL_AUDIT?.trim().toLowerCase();
+  return value === '1' || value === 'true' || value === 'on';
+}

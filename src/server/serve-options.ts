@@ -21,6 +21,11 @@ export interface ServeOptions {
   token?: string;
   /** Largest request body in bytes; larger ones get 413. Default: 1 MiB. */
   bodyLimitBytes?: number;
+  /**
+   * Route audit file (JSON lines written by `createAudit()`) that `GET /api/v1/audit` and the
+   * dashboard's audit page read. Default: none, and the audit page says how to set it.
+   */
+  auditFile?: string;
 }
 
 export interface ResolvedServeOptions {
@@ -28,9 +33,10 @@ export interface ResolvedServeOptions {
   port: number;
   token: string | null;
   bodyLimitBytes: number;
+  auditFile: string | null;
 }
 
-const OPTION_NAMES = ['host', 'port', 'token', 'bodyLimitBytes'];
+const OPTION_NAMES = ['host', 'port', 'token', 'bodyLimitBytes', 'auditFile'];
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 // Printable ASCII without spaces: what an Authorization header can carry unchanged.
 const TOKEN_PATTERN = /^[\x21-\x7e]{16,512}$/;
@@ -67,6 +73,7 @@ export function resolveServeOptions(options: ServeOptions = {}): Readonly<Resolv
       given.bodyLimitBytes === undefined
         ? DEFAULT_BODY_LIMIT_BYTES
         : checkInteger('bodyLimitBytes', given.bodyLimitBytes, context, 1_024, 256 * 1_048_576),
+    auditFile: given.auditFile === undefined ? null : checkAuditFile(given.auditFile),
   });
 }
 
@@ -93,4 +100,16 @@ function checkHost(host: unknown): string {
     );
   }
   return host;
+}
+
+function checkAuditFile(file: unknown): string {
+  if (typeof file !== 'string' || file.trim() === '') {
+    throw new ValidationError(
+      'auditFile',
+      file,
+      `serve: auditFile must be the path of a route audit file such as ` +
+        `./ticketrail-audit.jsonl, got ${describe(file)}`,
+    );
+  }
+  return file;
 }

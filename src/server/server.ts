@@ -14,6 +14,7 @@ import {
 } from 'fastify';
 
 import type { Queue, Worker } from '../index.js';
+import { registerAuditRoutes } from './api/audit-routes.js';
 import { errorHandler } from './api/errors.js';
 import { registerJobRoutes } from './api/job-routes.js';
 import { OpenApiBuilder } from './api/openapi.js';
@@ -141,6 +142,7 @@ async function buildApp(
         registerJobRoutes(api, queue, metrics);
         registerQueueRoutes(api, queue);
         registerScheduleRoutes(api, queue);
+        registerAuditRoutes(api, options.auditFile);
       },
       { prefix: '/api/v1' },
     );

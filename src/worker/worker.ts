@@ -16,6 +16,7 @@ import { DEFAULT_MAX_RESULT_BYTES } from '../core/defaults.js';
 import {
   CancelledError,
   LeaseLostError,
+  PermanentError,
   RateLimitedError,
   ShutdownError,
   ValidationError,
@@ -304,11 +305,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const error = new ValidationError('result', undefined, `task "${job.task}": ${reason}`);
       return this.#failure(job, lease, toTryError(error, job.task, job.attempt));
     }
-    return this.#failure(job, lease, toTryError(ending.error, job.task, job.attempt));
+    // A PermanentError says another try would fail the same way: no tries left, whatever count.
+    const permanent = ending.error instanceof PermanentError;
+    return this.#failure(job, lease, toTryError(ending.error, job.task, job.attempt), permanent);
   }
 
-  #failure(job: Job, lease: ClaimedJob['lease'], error: TryError): Outcome {
-    if (job.attempt < job.maxAttempts) {
+  #failure(job: Job, lease: ClaimedJob['lease'], error: TryError, permanent = false): Outcome {
+    if (!permanent && job.attempt < job.maxAttempts) {
       return { type: 'retry', lease, error, retryInMs: backoffDelayMs(job.backoff, job.attempt) };
     }
     return { type: 'fail', lease, error };
@@ -352,7 +355,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       case 'fail': {
         const error = toJobError(outcome.error);
-        this.#logger.warn({ ...fields, err: error }, 'job failed; no tries left');
+        const why = job.attempt < job.maxAttempts ? 'permanent error' : 'no tries left';
+        this.#logger.warn({ ...fields, err: error }, `job failed; ${why}`);
         this.#notify(
           'failed',
           { ...job, state: 'failed', finishedAt: now, errors: [...job.errors, error] },

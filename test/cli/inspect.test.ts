@@ -1,4 +1,4 @@
-// `ticketrail show`, `list`, `stats`, `retry` and `cancel` over databases the tests fill.
+// `ticketrail show`, `list`, `stats`, `retry`, `retry-failed` and `cancel` over test databases.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -241,5 +241,56 @@ describe('ticketrail retry and cancel', { concurrency: CONCURRENCY }, () => {
       /^error: retry\(\d+\): the job is available; only failed or cancelled/,
     );
     assert.match(cancel.line, /^error: cancel\(\d+\): the job is completed; only scheduled/);
+  });
+});
+
+describe('ticketrail retry-failed', { concurrency: 1 }, () => {
+  const { url } = tempDatabase();
+  let queue: Queue;
+  let reports: Job[];
+  let emails: Job[];
+
+  before(async () => {
+    queue = await openQueue(url);
+    reports = await Promise.all(
+      [1, 2].map((n) => queue.enqueue('report', { n }, { queue: 'reports', attempts: 1 })),
+    );
+    emails = [await queue.enqueue('send-email', null, { queue: 'emails', attempts: 1 })];
+    const worker = queue.work(
+      {
+        report: () => {
+          throw new Error('out of paper');
+        },
+        'send-email': () => {
+          throw new Error('mailbox full');
+        },
+      },
+      { queues: ['reports', 'emails'], pollInterval: 10 },
+    );
+    for (const job of [...reports, ...emails]) {
+      await waitForJob(queue, job.id, (stored) => stored.state === 'failed', 'failed');
+    }
+    await worker.stop();
+  });
+
+  after(() => queue.close());
+
+  test('retries the failed jobs of one task, then every failed job, printing how many', async () => {
+    const byTask = await runCli(['--db', url, 'retry-failed', '--task', 'report']);
+    assert.equal(byTask.code, 0, byTask.stderr);
+    assert.deepEqual(JSON.parse(byTask.stdout), { retried: 2 });
+    for (const job of reports) assert.equal((await queue.getJob(job.id))?.state, 'available');
+    assert.equal((await queue.getJob(emails[0].id))?.state, 'failed', 'another task is left');
+
+    const byQueue = await runCli(['--db', url, 'retry-failed', '--queue', 'reports']);
+    assert.deepEqual(JSON.parse(byQueue.stdout), { retried: 0 });
+    const all = await runCli(['--db', url, 'retry-failed']);
+    assert.deepEqual(JSON.parse(all.stdout), { retried: 1 });
+    assert.equal((await queue.getJob(emails[0].id))?.state, 'available');
+  });
+
+  test('refuses a task name that cannot exist, naming the flag value', async () => {
+    const { line } = await runFailing(['--db', url, 'retry-failed', '--task', 'bad name!']);
+    assert.match(line, /^error: retryFailed\(\): task "bad name!"/);
   });
 });

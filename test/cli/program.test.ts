@@ -23,6 +23,7 @@ const COMMANDS = [
   'list',
   'stats',
   'retry',
+  'retry-failed',
   'cancel',
   'delete',
   'pause',
@@ -33,6 +34,7 @@ const COMMANDS = [
   'serve',
   'migrate',
   'demo',
+  'audit',
 ];
 
 describe('ticketrail', { concurrency: CONCURRENCY }, () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 
-import { CancelledError, JobTimeoutError } from '../../src/core/errors.js';
+import { CancelledError, JobTimeoutError, PermanentError } from '../../src/core/errors.js';
 import type { Queue } from '../../src/queue/queue.js';
 import { newJob, waitUntil } from '../helpers/jobs.js';
 import { countEvents, nextEvent, queueOver } from '../helpers/queue.js';
@@ -84,6 +84,30 @@ export function workerContract(factory: StoreFactory): void {
       assert.equal(stored?.state, 'failed');
       assert.equal(stored?.errors.length, 2);
       assert.equal(stored?.errors[1].name, 'TypeError');
+    });
+
+    it('fails a job at once, with tries left, when its handler throws PermanentError', async () => {
+      const job = await queue.enqueue('corrupt', {}, { attempts: 5 });
+      let calls = 0;
+      const worker = queue.work(
+        {
+          corrupt: async () => {
+            calls += 1;
+            throw new PermanentError('input 7 is not an image', { cause: new Error('bad header') });
+          },
+        },
+        fast,
+      );
+      const failed = await nextEvent(worker, 'failed', job.id);
+      const stored = await queue.getJob(job.id);
+      assert.equal(calls, 1);
+      assert.equal(failed.attempt, 1);
+      assert.equal(stored?.state, 'failed');
+      assert.equal(stored?.attempt, 1);
+      assert.deepEqual(
+        stored?.errors.map(({ name, message }) => ({ name, message })),
+        [{ name: 'PermanentError', message: 'input 7 is not an image' }],
+      );
     });
 
     it('aborts a try at its timeout and frees the slot for other work', async () => {

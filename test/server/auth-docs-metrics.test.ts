@@ -125,6 +125,7 @@ describe('serve: OpenAPI document', () => {
     assert.deepEqual(documented, [
       'DELETE /api/v1/jobs/{id}',
       'DELETE /api/v1/schedules/{name}',
+      'GET /api/v1/audit',
       'GET /api/v1/batches/{id}',
       'GET /api/v1/jobs',
       'GET /api/v1/jobs/{id}',

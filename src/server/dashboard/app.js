@@ -66,7 +66,7 @@ function formatAge(value) {
 }
 
 function showOnly(section) {
-  for (const id of ['login', 'overview', 'detail']) $(id).hidden = id !== section;
+  for (const id of ['login', 'overview', 'detail', 'audit']) $(id).hidden = id !== section;
 }
 
 function setStatus(message, failed = false) {
@@ -416,9 +416,69 @@ function currentJobId() {
   return match ? decodeURIComponent(match[1]) : null;
 }
 
+// --- the route audit -------------------------------------------------------------------------
+
+const AUDIT_KINDS = ['http', 'smtp', 'dns', 'db'];
+
+function formatMs(ms) {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 10) return `${Math.round(ms)} ms`;
+  return `${ms.toFixed(1)} ms`;
+}
+
+function renderAuditRoutes({ file, routes }) {
+  $('audit-file').textContent = file;
+  const rows = routes.map((route) =>
+    element(
+      'tr',
+      { 'data-route': `${route.method} ${route.route}`, 'data-verdict': route.verdict },
+      element('td', {}, `${route.method} ${route.route}`),
+      element('td', { class: 'count' }, String(route.requests)),
+      element('td', { class: 'count' }, formatMs(route.p50Ms)),
+      element('td', { class: 'count' }, formatMs(route.p95Ms)),
+      ...AUDIT_KINDS.map((kind) => {
+        const share = route.shares[kind];
+        return element(
+          'td',
+          { class: 'count' },
+          share === undefined ? '-' : `${Math.round(share * 100)}%`,
+        );
+      }),
+      element(
+        'td',
+        { class: route.reasons.length > 0 ? 'verdict candidate' : 'verdict' },
+        route.verdict,
+      ),
+    ),
+  );
+  if (rows.length === 0)
+    rows.push(element('tr', {}, element('td', { colspan: 9 }, 'No requests audited yet.')));
+  $('audit-routes').tBodies[0].replaceChildren(...rows);
+  const reasons = routes.flatMap((route) =>
+    route.reasons.map((reason) => element('li', {}, `${route.method} ${route.route}: ${reason}`)),
+  );
+  if (reasons.length === 0) reasons.push(element('li', {}, 'No route is a candidate.'));
+  $('audit-reasons').replaceChildren(...reasons);
+}
+
+async function renderAudit() {
+  showOnly('audit');
+  $('audit-problem').textContent = '';
+  try {
+    renderAuditRoutes(await api('GET', '/audit'));
+  } catch (error) {
+    if (error instanceof SignInNeeded) throw error;
+    // No file configured or written yet: say so on the page, which stays usable.
+    $('audit-problem').textContent = error.message;
+    $('audit-routes').tBodies[0].replaceChildren();
+    $('audit-reasons').replaceChildren();
+  }
+}
+
 // --- refreshing -------------------------------------------------------------------------------
 
 async function render() {
+  if (location.hash === '#/audit') return renderAudit();
   const id = currentJobId();
   if (id === null) return renderOverview();
   return renderJob(await api('GET', `/jobs/${encodeURIComponent(id)}`));
