@@ -1,4 +1,5 @@
-// The public surface of ticketrail: connect() and the types users meet.
+// The public surface of ticketrail: connect(), the transaction and shutdown helpers, and the types
+// users meet. The web framework adapters have entry points of their own (src/integrations/).
 export { connect, migrate, type ConnectOptions } from './queue/connect.js';
 export {
   withTransaction,
@@ -8,7 +9,6 @@ export {
   type TransactionWork,
 } from './integrations/transaction.js';
 export {
-  FORCED_EXIT_CODE,
   shutdown,
   shutdownOnSignal,
   type HttpServer,

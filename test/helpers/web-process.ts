@@ -1,6 +1,7 @@
 // A process stopped by shutdownOnSignal, for the shutdown tests: `node --import tsx web-process.ts
 // <db-url> <mode>`, where mode "web" runs an Express app and a worker, and "worker" a worker only.
-// Environment: GRACE_MS (the worker's shutdownGrace), REQUEST_GRACE_MS, LEASE_MS.
+// Environment: GRACE_MS (the worker's shutdownGrace), REQUEST_GRACE_MS, LEASE_MS, and
+// FAIL_CLEANUP (worker mode: its cleanup step throws).
 // The task "slow" prints "started <job id>", then waits payload.ms, honouring ctx.signal unless
 // payload.ignoreSignal. Routes: GET /slow?ms= answers after ms; POST /jobs {ms, ignoreSignal}
 // enqueues "slow" through req.queue; /slow prints "request slow <ms>" when it starts. Prints "ready <port>" once it works; logs are pino lines.
@@ -54,6 +55,9 @@ if (mode === 'web') {
   void shutdownOnSignal({ server, worker, queue, requestGrace: number('REQUEST_GRACE_MS') });
   process.stdout.write(`ready ${(server.address() as AddressInfo).port}\n`);
 } else {
-  void shutdownOnSignal({ worker, queue });
+  const cleanup = () => {
+    if (process.env.FAIL_CLEANUP) throw new Error('cleanup failed on purpose');
+  };
+  void shutdownOnSignal({ worker, queue, cleanup });
   process.stdout.write('ready 0\n');
 }

@@ -142,6 +142,20 @@ describe('shutdownOnSignal() in a real process', () => {
     await runToCompletion(queue, job.id);
   });
 
+  it('exits 1 and logs the failure when a step fails, after the others ran', async () => {
+    const workerProcess = await start('worker', { FAIL_CLEANUP: '1' });
+    const job = await queue.enqueue('slow', { ms: 300 });
+    await workerProcess.waitFor(new RegExp(`^started ${job.id}$`, 'm'));
+
+    workerProcess.kill('SIGTERM');
+    const { code, stdout } = await workerProcess.exited;
+
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, /"msg":"shutdown failed"/);
+    assert.match(stdout, /cleanup failed on purpose/);
+    assert.equal((await queue.getJob(job.id))?.state, 'completed');
+  });
+
   it('closes connections still busy after requestGrace, and exits 0', async () => {
     const web = await start('web', { REQUEST_GRACE_MS: '200' });
     const stuck = fetch(`http://127.0.0.1:${web.port}/slow?ms=60000`);

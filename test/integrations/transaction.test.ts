@@ -101,6 +101,23 @@ describe('withTransaction()', () => {
     assert.deepEqual(await saved('cy@example.com'), { users: 0, jobs: 0 });
   });
 
+  it('rejects with the error of a COMMIT that fails, and saves nothing', async () => {
+    const deferred = `"${schema}".referrals`;
+    await pool.query(
+      `CREATE TABLE IF NOT EXISTS ${deferred} (email text REFERENCES ${users} (email)
+       DEFERRABLE INITIALLY DEFERRED)`,
+    );
+    await assert.rejects(
+      withTransaction(queue, pool, async (tx) => {
+        await tx.enqueue('welcome', {}, { key: 'welcome:late-check@example.com' });
+        // Checked only at COMMIT: no such user.
+        await tx.client.query(`INSERT INTO ${deferred} (email) VALUES ('late-check@example.com')`);
+      }),
+      { code: '23503' },
+    );
+    assert.deepEqual(await saved('late-check@example.com'), { users: 0, jobs: 0 });
+  });
+
   it('rolls back when an enqueue was not awaited, and says to await it', async () => {
     await assert.rejects(
       withTransaction(queue, pool, async (tx) => {
