@@ -1,5 +1,20 @@
-// The public surface of ticketrail: connect() and the types users meet.
+// The public surface of ticketrail: connect(), the transaction and shutdown helpers, and the types
+// users meet. The web framework adapters have entry points of their own (src/integrations/).
 export { connect, migrate, type ConnectOptions } from './queue/connect.js';
+export {
+  withTransaction,
+  type QueueTransaction,
+  type TransactionEnqueueItem,
+  type TransactionEnqueueOptions,
+  type TransactionWork,
+} from './integrations/transaction.js';
+export {
+  shutdown,
+  shutdownOnSignal,
+  type HttpServer,
+  type ShutdownTargets,
+  type SignalOptions,
+} from './integrations/shutdown.js';
 export type { MigrationResult } from './stores/postgres/schema.js';
 export type { EnqueueItem, Handlers, ListJobsOptions, Queue } from './queue/queue.js';
 export type { Worker, WorkerEvents, StopOptions } from './worker/worker.js';

@@ -34,6 +34,8 @@ export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_POLL_INTERVAL_MS = 500;
 /** How long `worker.stop()` lets running jobs finish before aborting them. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** On shutdown, how long HTTP requests in flight may take before their connections close. */
+export const DEFAULT_REQUEST_GRACE_MS = 10_000;
 /** After aborting, how long to wait for handlers to settle before putting their jobs back. */
 export const DEFAULT_ABORT_SETTLE_MS = 1_000;
 /** Most jobs claimed in one round trip. */
