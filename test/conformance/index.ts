@@ -16,6 +16,7 @@ import { limitsContract } from './limits.js';
 import { listStatsContract } from './list-stats.js';
 import { prefetchContract } from './prefetch.js';
 import { resultsContract } from './results.js';
+import { retentionContract } from './retention.js';
 import { scheduleContract } from './schedule.js';
 import type { StoreFactory } from './store-factory.js';
 import { transactionContract } from './transaction.js';
@@ -42,5 +43,6 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     scheduleContract(factory);
     eventsContract(factory);
     resultsContract(factory);
+    retentionContract(factory);
   });
 }

@@ -7,6 +7,7 @@ import {
   type RetentionChange,
   type RetentionRecord,
 } from '../../core/retention.js';
+import { FINISHED_CONDITION as FINISHED } from '../list-parts.js';
 import type { PruneEventsRequest, PruneJobsRequest } from '../store.js';
 import { createEvents } from './events.js';
 import { NOW } from './rows.js';
@@ -22,7 +23,6 @@ export const createEventsAndRetention = (s: string) => `
   );
   `;
 
-const FINISHED = `state IN ('completed', 'failed', 'cancelled')`;
 const STATES = ['completed', 'failed', 'cancelled'] as const;
 
 const age = (param: string) => `${NOW} - ${param}::float8 * interval '1 millisecond'`;

@@ -9,6 +9,7 @@ import {
   type RetentionChange,
   type RetentionRecord,
 } from '../../core/retention.js';
+import { FINISHED_CONDITION as FINISHED } from '../list-parts.js';
 import type { PruneEventsRequest, PruneJobsRequest } from '../store.js';
 
 const JOBS = 'ticketrail_jobs';
@@ -46,8 +47,6 @@ const UPSERT_RETENTION = `
 
 const LIST_RETENTION = `SELECT queue, keep_completed, keep_failed FROM ${RETENTION} ORDER BY queue`;
 
-const FINISHED = `state IN ('completed', 'failed', 'cancelled')`;
-
 // The lanes holding finished jobs, by one seek each in the index of finished jobs by lane.
 const FINISHED_LANES = `
   WITH RECURSIVE lanes(name) AS (
@@ -59,16 +58,18 @@ const FINISHED_LANES = `
     FROM lanes WHERE lanes.name IS NOT NULL)
   SELECT name FROM lanes WHERE name IS NOT NULL`;
 
-// The state is written into the text (one of three known words) so that the planner can prove
-// the partial index usable. Which jobs go: finished before @cutoff, or at most id @lastId.
+// The state is written into the text (one of three known words), and the index's own
+// condition repeated, so that the planner can prove the partial index usable. Which jobs go: finished before @cutoff, or at most id @lastId.
 const doomedJobs = (state: string) => `
   SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_done_queue
-  WHERE queue = @queue AND state = '${state}' AND (finished_at < @cutoff OR id <= @lastId)`;
+  WHERE ${FINISHED} AND queue = @queue AND state = '${state}'
+    AND (finished_at < @cutoff OR id <= @lastId)`;
 
 /** The id of the newest job of a lane and state that is past the newest @keep. */
 const lastPastCount = (state: string) => `
   SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_done_queue
-  WHERE queue = @queue AND state = '${state}' ORDER BY id DESC LIMIT 1 OFFSET @keep`;
+  WHERE ${FINISHED} AND queue = @queue AND state = '${state}'
+  ORDER BY id DESC LIMIT 1 OFFSET @keep`;
 
 // Events are read oldest first, @limit at a time, so that a delete never walks the whole log.
 // Ids grow with time, so the oldest rows are the ones that age out.
