@@ -27,6 +27,7 @@ const COMMANDS = [
   'pause',
   'resume',
   'configure',
+  'prune',
   'schedule',
   'worker',
   'serve',
