@@ -35,10 +35,20 @@ export function retentionStatementsFor(s: string) {
   const lastPastCount = (state: string) => `
     SELECT id FROM ${jobs} WHERE queue = $1 AND state = '${state}'
     ORDER BY id DESC OFFSET $2 LIMIT 1`;
-  // Parameters: queue, age ms or null, last id or null.
-  const doomed = (state: string) => `
-    SELECT id FROM ${jobs} WHERE queue = $1 AND state = '${state}'
-      AND (finished_at < ${age('$2')} OR id <= $3::bigint)`;
+  // Jobs of a lane and state at most id $2: a range of the lane's finished jobs.
+  const pastCount = (state: string) => `
+    SELECT id FROM ${jobs} WHERE ${FINISHED} AND queue = $1 AND state = '${state}'
+      AND id <= $2::bigint`;
+  // Jobs of a lane and state finished longer ago than $2 ms: completed and failed ones by the
+  // index of finish times (a lane with nothing old costs one seek), cancelled ones by the lane.
+  const pastAge = (state: string) => `
+    SELECT id FROM ${jobs}
+    WHERE ${state === 'cancelled' ? FINISHED : `state IN ('completed', 'failed')`}
+      AND queue = $1 AND state = '${state}' AND finished_at < ${age('$2')}`;
+  // The state is checked again on each row: a job retried while the delete waited for its lock
+  // is kept. Parameters: queue, bound, limit.
+  const remove = (select: string, state: string) => `
+    DELETE FROM ${jobs} j WHERE j.state = '${state}' AND j.id IN (${select} LIMIT $3)`;
   const perState = <T>(make: (state: string) => T) =>
     Object.fromEntries(STATES.map((state) => [state, make(state)])) as Record<
       (typeof STATES)[number],
@@ -66,16 +76,15 @@ export function retentionStatementsFor(s: string) {
         FROM lanes WHERE lanes.name IS NOT NULL)
       SELECT name FROM lanes WHERE name IS NOT NULL`,
     lastPastCount: perState(lastPastCount),
-    countJobs: perState((state) => `SELECT count(*)::float8 FROM (${doomed(state)}) d`),
-    /**
-     * Parameters: queue, age ms, last id, limit. The state is checked again on each row: a job
-     * retried while the delete waited for its lock is kept.
-     */
-    pruneJobs: perState(
-      (state) => `
-      DELETE FROM ${jobs} j WHERE j.state = '${state}' AND j.id IN (
-        ${doomed(state)} ORDER BY id LIMIT $4)`,
+    /** Parameters: queue, last id or null, age ms or null. */
+    countJobs: perState(
+      (state) => `SELECT count(*)::float8 FROM (
+        ${pastCount(state)} UNION ${pastAge(state).replaceAll('$2', '$3')}) d`,
     ),
+    /** Parameters: queue, last id, limit. */
+    pruneByCount: perState((state) => remove(pastCount(state), state)),
+    /** Parameters: queue, age ms, limit. */
+    pruneByAge: perState((state) => remove(pastAge(state), state)),
     newestEvent: `SELECT max(id)::text FROM ${events}`,
     /** Parameters: age ms or null, last id or null. */
     countEvents: `
@@ -164,23 +173,36 @@ export class PostgresRetention {
       lastId = rows[0]?.[0] ?? null;
     }
     if (lastId === null && request.olderThanMs === null) return 0;
-    const values = [queue, request.olderThanMs, lastId];
     if (request.dryRun) {
       const { rows } = await this.#run<[number]>(
         'pruneJobs',
         `countJobs:${state}`,
         this.#sql.countJobs[state],
-        values,
+        [queue, lastId, request.olderThanMs],
       );
       return rows[0][0];
     }
-    const { rowCount } = await this.#run(
-      'pruneJobs',
-      `pruneJobs:${state}`,
-      this.#sql.pruneJobs[state],
-      [...values, request.limit],
-    );
-    return rowCount;
+    // Past the count first, then past the age, together at most `limit` rows.
+    let removed = 0;
+    if (lastId !== null) {
+      const { rowCount } = await this.#run(
+        'pruneJobs',
+        `pruneByCount:${state}`,
+        this.#sql.pruneByCount[state],
+        [queue, lastId, request.limit],
+      );
+      removed += rowCount;
+    }
+    if (request.olderThanMs !== null && removed < request.limit) {
+      const { rowCount } = await this.#run(
+        'pruneJobs',
+        `pruneByAge:${state}`,
+        this.#sql.pruneByAge[state],
+        [queue, request.olderThanMs, request.limit - removed],
+      );
+      removed += rowCount;
+    }
+    return removed;
   }
 
   async pruneEvents(request: PruneEventsRequest): Promise<number> {

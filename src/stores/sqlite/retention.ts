@@ -58,12 +58,26 @@ const FINISHED_LANES = `
     FROM lanes WHERE lanes.name IS NOT NULL)
   SELECT name FROM lanes WHERE name IS NOT NULL`;
 
-// The state is written into the text (one of three known words), and the index's own
-// condition repeated, so that the planner can prove the partial index usable. Which jobs go: finished before @cutoff, or at most id @lastId.
-const doomedJobs = (state: string) => `
+// The state is written into the text (one of three known words), and each index's own
+// condition repeated, so that the planner can prove the partial index usable.
+
+/** Jobs of a lane and state at most id @lastId: a range of the lane's finished jobs. */
+const pastCount = (state: string) => `
   SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_done_queue
-  WHERE ${FINISHED} AND queue = @queue AND state = '${state}'
-    AND (finished_at < @cutoff OR id <= @lastId)`;
+  WHERE ${FINISHED} AND queue = @queue AND state = '${state}' AND id <= @lastId`;
+
+/**
+ * Jobs of a lane and state finished before @cutoff. Completed and failed ones are read from the
+ * index of finish times, so a lane with nothing old costs one seek, not a walk of its jobs;
+ * cancelled ones (not in it, and few) from the lane's index.
+ */
+const pastAge = (state: string) =>
+  state === 'cancelled'
+    ? `SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_done_queue
+       WHERE ${FINISHED} AND queue = @queue AND state = 'cancelled' AND finished_at < @cutoff`
+    : `SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_finished
+       WHERE state IN ('completed', 'failed') AND finished_at < @cutoff AND queue = @queue
+         AND state = '${state}'`;
 
 /** The id of the newest job of a lane and state that is past the newest @keep. */
 const lastPastCount = (state: string) => `
@@ -119,15 +133,27 @@ export class SqliteRetention {
           )?.[0] ?? null);
     const cutoff = request.olderThanMs === null ? null : nowMs - request.olderThanMs;
     if (lastId === null && cutoff === null) return 0;
-    const params = { queue, cutoff, lastId };
     if (request.dryRun) {
-      const count = `SELECT count(*) FROM (${doomedJobs(state)})`;
-      return (this.#prepare(count).get(params) as [number])[0];
+      const parts = [
+        lastId === null ? null : pastCount(state),
+        cutoff === null ? null : pastAge(state),
+      ];
+      const count = `SELECT count(*) FROM (${parts.filter((part) => part !== null).join(' UNION ')})`;
+      return (this.#prepare(count).get({ queue, cutoff, lastId }) as [number])[0];
     }
-    // The state is checked again by the delete itself, though no other writer can run between.
-    const remove = `DELETE FROM ${JOBS} WHERE state = '${state}' AND id IN (
-      ${doomedJobs(state)} ORDER BY id LIMIT @limit)`;
-    return this.#prepare(remove).run({ ...params, limit: request.limit }).changes;
+    // Past the count first, then past the age, together at most `limit` rows.
+    let removed = 0;
+    if (lastId !== null)
+      removed += this.#remove(pastCount(state), { queue, lastId }, request.limit);
+    if (cutoff !== null && removed < request.limit) {
+      removed += this.#remove(pastAge(state), { queue, cutoff }, request.limit - removed);
+    }
+    return removed;
+  }
+
+  #remove(select: string, params: Record<string, unknown>, limit: number): number {
+    const remove = `DELETE FROM ${JOBS} WHERE id IN (${select} LIMIT @limit)`;
+    return this.#prepare(remove).run({ ...params, limit }).changes;
   }
 
   pruneEvents(request: PruneEventsRequest, nowMs: number): number {
