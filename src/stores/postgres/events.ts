@@ -105,25 +105,32 @@ export function eventStatementsFor(s: string) {
     /** The current snapshot: events of transactions it does not see are "after now". */
     head: `SELECT txid_current_snapshot()::text`,
     /**
-     * Events after (xid, id) below the horizon, leaving out those the snapshot (if any) saw.
+     * Events after (xid, id) below the horizon, leaving out those the snapshot (if any) saw,
+     * and whether events wait above the horizon (a transaction that began before them is still
+     * open), both against one snapshot: one row of nulls carries the flag when none are below.
      * Parameters: xid, id, snapshot or null, limit.
      */
     read: `
-      SELECT e.id::text, e.xid::text, e.job_id::text, e.queue, e.task, e.type, ${ms('e.at')},
-        e.data
-      FROM ${s}.events e
-      WHERE (e.xid, e.id) > ($1::bigint, $2::bigint) AND e.xid < ${horizon}
-        AND ($3::txid_snapshot IS NULL OR NOT txid_visible_in_snapshot(e.xid, $3::txid_snapshot))
-      ORDER BY e.xid, e.id LIMIT $4`,
-    /** Whether events exist past the horizon (a transaction that began before them is open). */
-    pending: `SELECT EXISTS (SELECT 1 FROM ${s}.events WHERE xid >= ${horizon})`,
+      WITH horizon AS (SELECT ${horizon} AS xmin),
+      page AS (
+        SELECT e.id, e.xid, e.job_id, e.queue, e.task, e.type, e.at, e.data
+        FROM ${s}.events e, horizon h
+        WHERE (e.xid, e.id) > ($1::bigint, $2::bigint) AND e.xid < h.xmin
+          AND ($3::txid_snapshot IS NULL
+               OR NOT txid_visible_in_snapshot(e.xid, $3::txid_snapshot))
+        ORDER BY e.xid, e.id LIMIT $4)
+      SELECT p.id::text, p.xid::text, p.job_id::text, p.queue, p.task, p.type, ${ms('p.at')},
+        p.data,
+        EXISTS (SELECT 1 FROM ${s}.events e, horizon h WHERE e.xid >= h.xmin) AS pending
+      FROM (SELECT 1) AS one LEFT JOIN page p ON true
+      ORDER BY p.xid, p.id`,
   };
 }
 
 export type EventStatements = ReturnType<typeof eventStatementsFor>;
 
 type EventRow = [
-  id: string,
+  id: string | null,
   xid: string,
   jobId: string,
   queue: string,
@@ -131,6 +138,7 @@ type EventRow = [
   type: StoredEvent['type'],
   atMs: number,
   data: string | null,
+  pending: boolean,
 ];
 
 /** Where a reader stands: after (xid, id), and, from a head, not in what `snapshot` saw. */
@@ -194,10 +202,12 @@ export function readValues(cursor: string, limit: number): unknown[] {
 }
 
 /** The batch read from `cursor`: each event carries the cursor that resumes after it. */
-export function toEventBatch(cursor: string, rows: EventRow[], pending: boolean): EventBatch {
+export function toEventBatch(cursor: string, rows: EventRow[]): EventBatch {
   const { snapshot } = parseCursor(cursor);
-  const events = rows.map(([id, xid, jobId, queue, task, type, atMs, data]): StoredEvent => ({
-    cursor: formatCursor({ xid: BigInt(xid), id: BigInt(id), snapshot }),
+  const pending = rows[0]?.[8] ?? false;
+  const found = rows.filter((row) => row[0] !== null);
+  const events = found.map(([id, xid, jobId, queue, task, type, atMs, data]): StoredEvent => ({
+    cursor: formatCursor({ xid: BigInt(xid), id: BigInt(id!), snapshot }),
     type,
     jobId,
     queue,

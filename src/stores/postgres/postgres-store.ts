@@ -611,11 +611,7 @@ export class PostgresStore implements Store {
   async readEvents(cursor: string, limit: number): Promise<EventBatch> {
     const values = readValues(cursor, limit);
     const { rows } = await this.#named('readEvents', 'readEvents', this.#eventSql.read, values);
-    const pending =
-      rows.length < limit &&
-      (await this.#named<[boolean]>('readEvents', 'eventsPending', this.#eventSql.pending, []))
-        .rows[0][0];
-    return toEventBatch(cursor, rows as Parameters<typeof toEventBatch>[1], pending);
+    return toEventBatch(cursor, rows as Parameters<typeof toEventBatch>[1]);
   }
 
   onEvents(listener: (jobIds: readonly string[] | null) => void): () => void {
