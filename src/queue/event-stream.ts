@@ -89,7 +89,8 @@ export async function* streamEvents(
       } catch (error) {
         // A database outage: read again later from the same cursor. Anything else (a cursor
         // the store refuses) is the caller's to see.
-        if (!(error instanceof StoreError) || stopped()) throw error;
+        if (stopped()) return; // the queue closed under the read
+        if (!(error instanceof StoreError)) throw error;
         options.logger.warn(
           { err: error, retryInMs: failureRetryMs },
           'cannot read events; will retry',

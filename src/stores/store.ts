@@ -166,19 +166,25 @@ export interface Store {
   heartbeat(leases: readonly Lease[], leaseMs: number): Promise<Lease[]>;
 
   /**
-   * Records how tries ended, in one transaction. Returns, per outcome, whether it was applied:
-   * false means the lease was no longer current and nothing was written for it.
+   * Records how tries ended, in one transaction, with their events (`progress` for a stored
+   * progress value, then `completed`, `retrying` or `failed`; none for a release). Returns, per
+   * outcome, whether it was applied: false means the lease was no longer current and nothing
+   * was written for it, no event either.
    */
   finish(outcomes: readonly Outcome[]): Promise<boolean[]>;
 
   /**
    * Jobs whose lease ran out (their worker died or froze) become due again at once; the try
    * counts and an error saying so is recorded. A job without tries left becomes `failed`.
-   * Returns how many jobs were reclaimed.
+   * Logs a `retrying` or `failed` event per job in the same transaction. Returns how many jobs
+   * were reclaimed.
    */
   reclaimExpired(): Promise<number>;
 
-  /** Stores a progress value for a running job. False if the lease is no longer current. */
+  /**
+   * Stores a progress value for a running job, with its `progress` event. False (and no event)
+   * if the lease is no longer current.
+   */
   setProgress(lease: Lease, progressJson: string): Promise<boolean>;
 
   getJob(id: string): Promise<Job | null>;
@@ -201,8 +207,8 @@ export interface Store {
 
   /**
    * Cancels a scheduled, available or running job (a running one loses its lease, so its
-   * worker's outcome is refused and its heartbeat aborts it). Cancelling a cancelled job returns
-   * it unchanged. Throws NotFoundError, or StateError for a completed or failed job.
+   * worker's outcome is refused and its heartbeat aborts it), with its `cancelled` event.
+   * Cancelling a cancelled job returns it unchanged. Throws NotFoundError, or StateError for a completed or failed job.
    */
   cancel(id: string): Promise<Job>;
 
