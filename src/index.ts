@@ -16,7 +16,25 @@ export {
   type SignalOptions,
 } from './integrations/shutdown.js';
 export type { MigrationResult } from './stores/postgres/schema.js';
-export type { EnqueueItem, Handlers, ListJobsOptions, Queue } from './queue/queue.js';
+export type {
+  EnqueueItem,
+  EventsOptions,
+  Handlers,
+  LaneSettings,
+  ListJobsOptions,
+  PruneOptions,
+  PruneResult,
+  Queue,
+  WaitForOptions,
+} from './queue/queue.js';
+export type { JobEventListener } from './queue/event-listeners.js';
+export type { JobEvent, JobEventType } from './core/events.js';
+export type {
+  QueueRetention,
+  Retention,
+  RetentionOptions,
+  RetentionRecord,
+} from './core/retention.js';
 export type { Worker, WorkerEvents, StopOptions } from './worker/worker.js';
 export type { Handler, JobContext } from './worker/job-run.js';
 export type { EnqueueOptions, BackoffOptions } from './core/enqueue-options.js';
@@ -28,6 +46,8 @@ export type { Backoff, Job, JobError, JobState, QueueStats, StateCounts } from '
 export type { FinishedCount, JobPage, OldestDue } from './stores/store.js';
 export {
   CancelledError,
+  JobCancelledError,
+  JobFailedError,
   JobTimeoutError,
   LeaseLostError,
   NotFoundError,
@@ -39,4 +59,5 @@ export {
   StoreError,
   TicketrailError,
   ValidationError,
+  WaitTimeoutError,
 } from './core/errors.js';

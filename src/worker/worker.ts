@@ -24,6 +24,7 @@ import {
 import { toJobError, type Job, type JobError } from '../core/job.js';
 import { encodeJson, exceedsBytes } from '../core/json.js';
 import type { ResolvedWorkerOptions } from '../core/worker-options.js';
+import { Pruner } from '../retention/pruner.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { ClaimedJob, Outcome, Store, TryError, WakeNotice } from '../stores/store.js';
 import { JobRun, type Ending, type Handler, type RunServices } from './job-run.js';
@@ -86,6 +87,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #debug: boolean;
   // Fires due cron schedules (unless the schedules option is false); stopped first on stop().
   readonly #scheduler: Scheduler | null;
+  // Removes finished jobs and events past their retention (unless the prune option is false).
+  readonly #pruner: Pruner | null;
 
   constructor(
     store: Store,
@@ -120,6 +123,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#heartbeatTimer = setInterval(() => void this.#beat(), Math.max(50, options.leaseMs / 3));
     this.#scheduler = options.schedules ? new Scheduler(store, this.#logger) : null;
     this.#scheduler?.start();
+    this.#pruner = options.prune ? new Pruner(store, this.#logger) : null;
+    this.#pruner?.start();
     this.#logger.info(
       {
         concurrency: options.concurrency,
@@ -451,7 +456,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     clearTimeout(this.#pollTimer);
     clearTimeout(this.#wakeTimer);
     this.#unsubscribe();
-    await Promise.all([this.#claiming, this.#scheduler?.stop()]);
+    await Promise.all([this.#claiming, this.#scheduler?.stop(), this.#pruner?.stop()]);
     // Held jobs never started: back as due at once, for other workers, without spending a try.
     for (const { lease } of this.#held) void this.#writer.write({ type: 'release', lease });
     this.#held = [];

@@ -28,6 +28,7 @@ const COMMANDS = [
   'pause',
   'resume',
   'configure',
+  'prune',
   'schedule',
   'worker',
   'serve',

@@ -7,6 +7,7 @@ import { cancelRetryContract } from './cancel-retry.js';
 import { claimContract } from './claim.js';
 import { deleteContract } from './delete.js';
 import { enqueueContract } from './enqueue.js';
+import { eventsContract } from './events.js';
 import { finishContract } from './finish.js';
 import { leaseContract } from './lease.js';
 import { groupsContract } from './groups.js';
@@ -14,6 +15,8 @@ import { keysContract } from './keys.js';
 import { limitsContract } from './limits.js';
 import { listStatsContract } from './list-stats.js';
 import { prefetchContract } from './prefetch.js';
+import { resultsContract } from './results.js';
+import { retentionContract } from './retention.js';
 import { scheduleContract } from './schedule.js';
 import type { StoreFactory } from './store-factory.js';
 import { transactionContract } from './transaction.js';
@@ -38,5 +41,8 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     workerContract(factory);
     prefetchContract(factory);
     scheduleContract(factory);
+    eventsContract(factory);
+    resultsContract(factory);
+    retentionContract(factory);
   });
 }

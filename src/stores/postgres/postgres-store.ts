@@ -22,19 +22,35 @@ import {
 } from '../../core/errors.js';
 import { emptyCounts, type Job, type JobState, type QueueStats } from '../../core/job.js';
 import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js';
+import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import type {
   ClaimRequest,
   ClaimedJob,
+  EventBatch,
   FinishedCount,
   JobPage,
   Lease,
   ListFilter,
   OldestDue,
   Outcome,
+  PruneEventsRequest,
+  PruneJobsRequest,
   Store,
   WakeNotice,
 } from '../store.js';
+import {
+  EVENTS_PREFIX,
+  EventSignal,
+  eventStatementsFor,
+  headCursor,
+  parseEventNotice,
+  readValues,
+  toEventBatch,
+  withEvents,
+  type EventStatements,
+} from './events.js';
+import { PostgresRetention } from './retention.js';
 import { FINISHED_CONDITION, isFinished, listParts } from '../list-parts.js';
 import { LimitedClaims } from './limited-claims.js';
 import { Listener, noticePayload, Notifier, parseNotice } from './listener.js';
@@ -106,6 +122,9 @@ export class PostgresStore implements Store {
   readonly #channel: string;
   readonly #listener: Listener;
   readonly #notifier: Notifier;
+  readonly #eventSignal: EventSignal;
+  readonly #eventSql: EventStatements;
+  readonly #retention: PostgresRetention;
   readonly #emitter = new EventEmitter();
   readonly #logger: Logger;
   // Backends of this store's pool: their notices were already delivered in process.
@@ -121,7 +140,8 @@ export class PostgresStore implements Store {
 
   private constructor(options: PostgresStoreOptions, logger: Logger) {
     this.schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
-    this.#sql = statementsFor(quoteSchema(this.schema));
+    this.#sql = withEvents(statementsFor(quoteSchema(this.schema)), quoteSchema(this.schema));
+    this.#eventSql = eventStatementsFor(quoteSchema(this.schema));
     this.#scheduleSql = scheduleStatementsFor(quoteSchema(this.schema));
     this.#channel = wakeChannel(this.schema);
     this.#prefix = `tr:${this.schema}:`;
@@ -154,19 +174,33 @@ export class PostgresStore implements Store {
       {
         notice: (payload, senderPid) => {
           if (this.#ownPids.has(senderPid)) return;
-          if (payload.startsWith(CANCEL_PREFIX)) {
+          if (payload.startsWith(EVENTS_PREFIX)) {
+            this.#emitter.emit('events', parseEventNotice(payload));
+          } else if (payload.startsWith(CANCEL_PREFIX)) {
             this.#emitter.emit('cancel', payload.slice(CANCEL_PREFIX.length));
           } else {
             this.#wake(parseNotice(payload));
           }
         },
-        listening: () => this.#wake({ queue: '', runAtMs: Date.now() }),
+        listening: () => {
+          this.#wake({ queue: '', runAtMs: Date.now() });
+          // Event notices sent while it was not listening were lost too.
+          this.#emitter.emit('events', null);
+        },
       },
       this.#logger,
     );
     this.#notifier = new Notifier(
       (payloads) => this.#query('notify', 'notify', [this.#channel, payloads]),
       this.#logger,
+    );
+    this.#eventSignal = new EventSignal(
+      (payloads) => this.#query('notify', 'notify', [this.#channel, payloads]),
+      this.#logger,
+    );
+    this.#retention = new PostgresRetention(
+      quoteSchema(this.schema),
+      (operation, name, text, values) => this.#named(operation, name, text, values),
     );
   }
 
@@ -369,12 +403,19 @@ export class PostgresStore implements Store {
       outcomes.map((outcome) => outcome.progressJson ?? null),
     ]);
     const applied = new Set(rows.map((row) => row[0]));
+    this.#announce(
+      outcomes
+        .filter((outcome) => outcome.type !== 'release' || outcome.progressJson !== undefined)
+        .map((outcome) => outcome.lease.jobId)
+        .filter((id) => applied.has(id)),
+    );
     // Each applied id counts once, should a batch name one job twice.
     return outcomes.map((outcome) => applied.delete(outcome.lease.jobId));
   }
 
   async reclaimExpired(): Promise<number> {
-    const rows = await this.#query<[string]>('reclaimExpired', 'reclaimExpired', []);
+    const rows = await this.#query<[string, string]>('reclaimExpired', 'reclaimExpired', []);
+    this.#announce(rows.map((row) => row[1]));
     for (const queue of new Set(rows.map((row) => row[0]))) {
       this.#wake({ queue, runAtMs: Date.now() });
     }
@@ -390,7 +431,9 @@ export class PostgresStore implements Store {
         values: [lease.jobId, lease.token, progressJson],
       }),
     );
-    return (result.rowCount ?? 0) > 0;
+    const saved = (result.rowCount ?? 0) > 0;
+    if (saved) this.#announce([lease.jobId]);
+    return saved;
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -485,6 +528,7 @@ export class PostgresStore implements Store {
     });
     // Workers in every process hear of it at once; a lost notice costs a heartbeat's wait.
     this.#emitter.emit('cancel', job.id);
+    this.#announce([job.id]);
     await this.#query('notify', 'notify', [this.#channel, [`${CANCEL_PREFIX}${job.id}`]]).catch(
       (error: unknown) => this.#logger.warn({ err: error }, 'cannot announce a cancel'),
     );
@@ -554,11 +598,54 @@ export class PostgresStore implements Store {
     return () => this.#emitter.off('cancel', listener);
   }
 
+  async eventsHead(): Promise<string> {
+    const { rows } = await this.#named<[string]>(
+      'eventsHead',
+      'eventsHead',
+      this.#eventSql.head,
+      [],
+    );
+    return headCursor(rows[0][0]);
+  }
+
+  async readEvents(cursor: string, limit: number): Promise<EventBatch> {
+    const values = readValues(cursor, limit);
+    const { rows } = await this.#named('readEvents', 'readEvents', this.#eventSql.read, values);
+    return toEventBatch(cursor, rows as Parameters<typeof toEventBatch>[1]);
+  }
+
+  onEvents(listener: (jobIds: readonly string[] | null) => void): () => void {
+    this.#emitter.on('events', listener);
+    if (!this.#closed) this.#listener.start();
+    return () => this.#emitter.off('events', listener);
+  }
+
+  async configureRetention(name: string, change: RetentionChange): Promise<RetentionRecord> {
+    return this.#retention.configure(name, change);
+  }
+
+  async listRetention(): Promise<RetentionRecord[]> {
+    return this.#retention.list();
+  }
+
+  async finishedLanes(): Promise<string[]> {
+    return this.#retention.finishedLanes();
+  }
+
+  async pruneJobs(request: PruneJobsRequest): Promise<number> {
+    return this.#retention.pruneJobs(request);
+  }
+
+  async pruneEvents(request: PruneEventsRequest): Promise<number> {
+    return this.#retention.pruneEvents(request);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     const notices = this.#notifier.close();
+    const eventNotices = this.#eventSignal.close();
     this.#closed = true;
-    await notices;
+    await Promise.all([notices, eventNotices]);
     await this.#vacuuming;
     await this.#listener.close();
     await this.#pool.end();
@@ -588,6 +675,26 @@ export class PostgresStore implements Store {
 
   #wake(notice: WakeNotice): void {
     this.#emitter.emit('wake', notice);
+  }
+
+  /** Events were committed for these jobs: listeners here now, other processes by NOTIFY. */
+  #announce(jobIds: readonly string[]): void {
+    if (jobIds.length === 0) return;
+    this.#emitter.emit('events', jobIds);
+    this.#eventSignal.notify(jobIds);
+  }
+
+  /** A named statement from outside statements.ts (events, retention), as array rows. */
+  async #named<Row extends unknown[]>(
+    operation: string,
+    name: string,
+    text: string,
+    values: Values,
+  ): Promise<{ rows: Row[]; rowCount: number }> {
+    const result = await this.#run(operation, (pool) =>
+      pool.query<Row>({ name: this.#prefix + name, text, values, rowMode: 'array' }),
+    );
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
 
   #insertOneValues(job: NewJob): Values {

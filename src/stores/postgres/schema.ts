@@ -5,6 +5,7 @@
 import type pg from 'pg';
 
 import { StoreError } from '../../core/errors.js';
+import { createEventsAndRetention } from './retention.js';
 import { createSchedules } from './schedules.js';
 
 /** Letters, digits and _, starting with a letter or _: safe to quote as an identifier. */
@@ -126,6 +127,9 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     WHERE state IN ('completed', 'failed', 'cancelled');
   DROP INDEX ${s}.jobs_dead;
   `,
+  // 8: the event log (events.ts), written by the statement of each transition it reports, and
+  // retention settings per lane (retention.ts).
+  createEventsAndRetention,
 ];
 
 /** The newest schema version this build knows. */

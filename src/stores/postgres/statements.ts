@@ -285,7 +285,8 @@ export function statementsFor(s: string) {
     /**
      * Records a batch of outcomes of every kind in one statement. Parameters: ids, tokens,
      * kinds (complete | retry | fail | release), results, error records, retry delays in ms,
-     * last progress values (null: keep). Returns the ids it applied to.
+     * last progress values (null: keep). Returns the ids it applied to, then what the event
+     * log (events.ts) copies.
      */
     finish: `
       UPDATE ${jobs} j SET
@@ -309,11 +310,13 @@ export function statementsFor(s: string) {
                   $7::text[])
         AS o(id, token, kind, result, error, retry_ms, progress)
       WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
-      RETURNING j.id`,
+      RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
+        j.errors[cardinality(j.errors)] AS last_error`,
 
     /** Parameters: id, token, progress JSON. */
     setProgress: `
-      UPDATE ${jobs} j SET progress = $3 WHERE ${leaseIsCurrent('j', '$1', '$2')}`,
+      UPDATE ${jobs} j SET progress = $3 WHERE ${leaseIsCurrent('j', '$1', '$2')}
+      RETURNING j.id, j.queue, j.task, j.progress`,
 
     /** Expired leases become due again, counting the try; no tries left means failed. */
     reclaimExpired: `
@@ -333,7 +336,7 @@ export function statementsFor(s: string) {
             'stack', NULL, 'atMs', ${ms(NOW)})::text`,
         )}
       WHERE state = 'running' AND lease_expires_at < ${NOW}
-      RETURNING queue`,
+      RETURNING queue, id, task, state, errors[cardinality(errors)] AS last_error`,
 
     /** Parameters: id. */
     cancel: `

@@ -2,6 +2,7 @@
 // adds: existing jobs survive every upgrade.
 import type Database from 'better-sqlite3';
 
+import { CREATE_EVENTS_AND_RETENTION } from './retention.js';
 import { CREATE_SCHEDULES } from './schedules.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -104,6 +105,10 @@ const MIGRATIONS: readonly string[] = [
     WHERE state IN ('completed', 'failed', 'cancelled');
   DROP INDEX ticketrail_jobs_dead;
   `,
+  // 8: the event log (events.ts), written with each transition it reports, and retention
+  // settings per lane (retention.ts). The log has only its id index, so a finish pays one row
+  // and one index entry per event.
+  CREATE_EVENTS_AND_RETENTION,
 ];
 
 /** The newest schema version this build knows. */

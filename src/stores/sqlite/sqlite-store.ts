@@ -31,15 +31,19 @@ import {
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import { FINISHED_CONDITION, isFinished, listParts, type ListPart } from '../list-parts.js';
+import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type {
   ClaimRequest,
   ClaimedJob,
+  EventBatch,
   FinishedCount,
   JobPage,
   Lease,
   ListFilter,
   OldestDue,
   Outcome,
+  PruneEventsRequest,
+  PruneJobsRequest,
   Store,
   WakeNotice,
 } from '../store.js';
@@ -55,6 +59,8 @@ import {
   rowToJob,
   type JobRow,
 } from './rows.js';
+import { SqliteEvents } from './events.js';
+import { SqliteRetention } from './retention.js';
 import * as schedules from './schedules.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
@@ -153,7 +159,12 @@ export class SqliteStore implements Store {
   readonly #enqueueMany: Database.Transaction<
     (jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]) => Job[]
   >;
-  readonly #finishMany: (outcomes: readonly Outcome[], nowMs: number) => boolean[];
+  readonly #finishMany: (
+    outcomes: readonly Outcome[],
+    nowMs: number,
+  ) => { applied: boolean[]; logged: string[] };
+  readonly #events: SqliteEvents;
+  readonly #retention: SqliteRetention;
   #closed = false;
   // Lanes holding pending jobs, read at most once a LANES_TTL_MS; enqueues in this process add
   // theirs at once, those of other processes are found by the next read.
@@ -201,9 +212,12 @@ export class SqliteStore implements Store {
       (jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]) =>
         jobs.map((job) => this.#insertOne(job, nowMs, added)),
     );
-    this.#finishMany = this.#db.transaction((outcomes: readonly Outcome[], nowMs: number) =>
-      outcomes.map((outcome) => this.#finishOne(outcome, nowMs)),
-    );
+    this.#events = new SqliteEvents(this.#db, this.#emitter);
+    this.#retention = new SqliteRetention(this.#db);
+    this.#finishMany = this.#db.transaction((outcomes: readonly Outcome[], nowMs: number) => {
+      const applied = outcomes.map((outcome) => this.#finishOne(outcome, nowMs));
+      return { applied, logged: this.#events.logOutcomes(outcomes, applied, nowMs) };
+    });
   }
 
   async enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]> {
@@ -448,7 +462,8 @@ export class SqliteStore implements Store {
   async finish(outcomes: readonly Outcome[]): Promise<boolean[]> {
     if (outcomes.length === 0) return [];
     const nowMs = Date.now();
-    const applied = this.#run('finish', () => this.#finishMany(outcomes, nowMs));
+    const { applied, logged } = this.#run('finish', () => this.#finishMany(outcomes, nowMs));
+    this.#events.announce(logged);
     // Jobs due again (a retry after its backoff, a release at once) wake idle workers then.
     outcomes.forEach((outcome, index) => {
       if (!applied[index]) return;
@@ -464,15 +479,29 @@ export class SqliteStore implements Store {
   async reclaimExpired(): Promise<number> {
     const reclaim = this.#prepare('reclaim', () => sql.RECLAIM_EXPIRED);
     const nowMs = Date.now();
-    const { changes } = this.#run('reclaimExpired', () => reclaim.run({ now: nowMs }));
-    if (changes > 0) this.#emitter.emit('wake', { queue: '', runAtMs: nowMs });
-    return changes;
+    const reclaimAll = this.#db.transaction(() => {
+      const rows = reclaim.all({ now: nowMs }) as [number, string][];
+      const entries = rows.map(
+        ([id, state]) => [id, state === 'failed' ? 'failed' : 'retrying'] as const,
+      );
+      return this.#events.log(entries, nowMs);
+    });
+    const logged = this.#run('reclaimExpired', () => reclaimAll.immediate());
+    this.#events.announce(logged);
+    if (logged.length > 0) this.#emitter.emit('wake', { queue: '', runAtMs: nowMs });
+    return logged.length;
   }
 
   async setProgress(lease: Lease, progressJson: string): Promise<boolean> {
     const update = this.#prepare('progress', () => sql.SET_PROGRESS);
     const params = { id: Number(lease.jobId), token: lease.token, progress: progressJson };
-    return this.#run('setProgress', () => update.run(params).changes > 0);
+    const nowMs = Date.now();
+    const save = this.#db.transaction(() =>
+      update.run(params).changes > 0 ? this.#events.log([[lease.jobId, 'progress']], nowMs) : [],
+    );
+    const logged = this.#run('setProgress', () => save());
+    this.#events.announce(logged);
+    return logged.length > 0;
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -606,9 +635,44 @@ export class SqliteStore implements Store {
     return () => this.#emitter.off('cancel', listener);
   }
 
+  async eventsHead(): Promise<string> {
+    return this.#run('eventsHead', () => this.#events.head());
+  }
+
+  async readEvents(cursor: string, limit: number): Promise<EventBatch> {
+    return this.#run('readEvents', () => this.#events.read(cursor, limit));
+  }
+
+  onEvents(listener: (jobIds: readonly string[] | null) => void): () => void {
+    return this.#events.subscribe(listener);
+  }
+
+  async configureRetention(name: string, change: RetentionChange): Promise<RetentionRecord> {
+    return this.#run('configureRetention', () =>
+      this.#retention.configure(name, change, Date.now()),
+    );
+  }
+
+  async listRetention(): Promise<RetentionRecord[]> {
+    return this.#run('listRetention', () => this.#retention.list());
+  }
+
+  async finishedLanes(): Promise<string[]> {
+    return this.#run('finishedLanes', () => this.#retention.finishedLanes());
+  }
+
+  async pruneJobs(request: PruneJobsRequest): Promise<number> {
+    return this.#run('pruneJobs', () => this.#retention.pruneJobs(request, Date.now()));
+  }
+
+  async pruneEvents(request: PruneEventsRequest): Promise<number> {
+    return this.#run('pruneEvents', () => this.#retention.pruneEvents(request, Date.now()));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#events.close();
     const channel = channels.get(this.#channelKey);
     this.#emitter.off('wake', this.#learnLane);
     if (channel && --channel.users === 0) channels.delete(this.#channelKey);
@@ -757,9 +821,11 @@ export class SqliteStore implements Store {
       if (update.run({ id: Number(id), now: nowMs }).changes === 0) {
         return refuse(rowToJob(row, nowMs));
       }
+      if (operation === 'cancel') this.#events.log([[id, 'cancelled']], nowMs);
       return rowToJob(select.get(Number(id)) as JobRow, nowMs);
     });
     const job = this.#run(operation, () => change.immediate());
+    if (operation === 'cancel' && job.state === 'cancelled') this.#events.announce([job.id]);
     if (operation === 'retry') this.#emitter.emit('wake', { queue: job.queue, runAtMs: nowMs });
     return job;
   }

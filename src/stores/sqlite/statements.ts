@@ -228,7 +228,8 @@ export const RECLAIM_EXPIRED = `
           'attempt', attempt, 'name', 'LeaseExpiredError',
           'message', 'the lease expired: the worker stopped renewing it (it crashed, froze or ' ||
             'lost the database) before the try ended', 'stack', NULL, 'atMs', @now))
-  WHERE state = 'running' AND lease_expires_at < @now`;
+  WHERE state = 'running' AND lease_expires_at < @now
+  RETURNING id, state`;
 
 export const CANCEL_JOB = `
   UPDATE ${JOBS}
