@@ -141,6 +141,12 @@ export function workerContract(factory: StoreFactory): void {
           for (let i = 0; i < 10_000; i++) deep = [deep];
           return deep;
         },
+        // Regression: `instanceof RateLimitedError` on it threw and ended the worker's process.
+        'throws-revoked-proxy': () => {
+          const { proxy, revoke } = Proxy.revocable({}, {});
+          revoke();
+          throw proxy;
+        },
         'returns-throwing-getter': () => ({
           get broken(): never {
             throw new Error('getter exploded');
@@ -167,6 +173,7 @@ export function workerContract(factory: StoreFactory): void {
       assert.match(messages.get('returns-nested-bigint')!, /result\.deep\[0\]\.n is a BigInt/);
       assert.match(messages.get('returns-10000-deep')!, /result is nested too deeply/);
       assert.match(messages.get('returns-throwing-getter')!, /getter exploded/);
+      assert.match(messages.get('throws-revoked-proxy')!, /task "throws-revoked-proxy" threw/);
       // Stopped first: it has no "ok" handler and could otherwise take the job and fail it.
       await worker.stop();
       const after = await queue.enqueue('ok');
