@@ -25,6 +25,13 @@ export interface Backend {
   countRunning(workerId: string): Promise<number>;
   /** Executions noted in the side record, one entry per handler start. */
   countExecutions(): Promise<{ executions: number; distinctJobs: number }>;
+  /** Jobs holding each of these idempotency keys (keys without a job are left out). */
+  countByKey(keys: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * PostgreSQL: the application_name of every queue connection of the run (its schema name, a
+   * random tr_test_<hex>), by which the run finds its own backends and no one else's.
+   */
+  readonly applicationName: string;
   remove(): Promise<void>;
 }
 
@@ -59,6 +66,17 @@ function openSqlite(): Backend {
             )
             .get(workerId) as { n: number },
       ).n,
+    countByKey: async (keys) =>
+      withDb((db) => {
+        const count = db.prepare(`SELECT count(*) AS n FROM ticketrail_jobs WHERE key = ?`);
+        const counts = new Map<string, number>();
+        for (const key of keys) {
+          const { n } = count.get(key) as { n: number };
+          if (n > 0) counts.set(key, n);
+        }
+        return counts;
+      }),
+    applicationName: '',
     countExecutions: async () => {
       const jobIds = readFileSync(log, 'utf8')
         .split('\n')
@@ -89,6 +107,14 @@ async function openPostgres(): Promise<Backend> {
       );
       return rows[0].n;
     },
+    countByKey: async (keys) => {
+      const { rows } = await pool.query<{ key: string; n: number }>(
+        `SELECT key, count(*)::int AS n FROM "${schema}".jobs WHERE key = ANY($1) GROUP BY key`,
+        [keys],
+      );
+      return new Map(rows.map((row) => [row.key, row.n]));
+    },
+    applicationName: schema,
     countExecutions: async () => {
       const { rows } = await pool.query<{ executions: number; distinct_jobs: number }>(
         `SELECT count(*)::int AS executions, count(DISTINCT job_id)::int AS distinct_jobs
