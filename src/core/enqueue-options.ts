@@ -117,6 +117,8 @@ const MAX_PRIORITY = 2_147_483_647;
 // setTimeout fires at once past this many milliseconds, so no per-try limit may exceed it.
 const MAX_TIMEOUT_MS = 2_147_483_647;
 const MAX_KEY_TTL_MS = 10 * 365 * 86_400_000;
+/** 0001-01-01T00:00:00Z: earlier times are refused (PostgreSQL cannot hold all of them). */
+const EARLIEST_RUN_AT_MS = Date.parse('0001-01-01T00:00:00Z');
 // In a /u pattern a surrogate pair reads as one character, so this finds only lone halves.
 const LONE_SURROGATE = /\p{Surrogate}/u;
 const DEFAULT_BACKOFF: Backoff = Object.freeze({
@@ -207,6 +209,15 @@ function resolveRunAt(
         'runAt',
         runAt,
         `${context}: runAt must be a valid Date, got ${describe(runAt)}`,
+      );
+    }
+    if (runAt.getTime() < EARLIEST_RUN_AT_MS) {
+      // PostgreSQL refused such dates with a StoreError while SQLite stored them.
+      throw new ValidationError(
+        'runAt',
+        runAt,
+        `${context}: runAt ${runAt.toISOString()} is before the year 1; give a time from ` +
+          `0001-01-01 on (any past time runs at once)`,
       );
     }
     return { runAtMs: runAt.getTime(), delayMs: 0 };

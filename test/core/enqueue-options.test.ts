@@ -114,6 +114,9 @@ describe('resolveEnqueue', () => {
     refuses('delay', /not both/, 't', {}, { delay: 5, runAt: new Date() });
     refuses('runAt', /valid Date/, 't', {}, { runAt: '2030-01-01' });
     refuses('runAt', /valid Date/, 't', {}, { runAt: new Date('nonsense') });
+    // Regression: PostgreSQL failed with "timestamp out of range" where SQLite stored it.
+    refuses('runAt', /before the year 1/, 't', {}, { runAt: new Date(-8.64e15) });
+    assert.equal(resolve('t', {}, { runAt: new Date(8.64e15) }).runAtMs, 8.64e15);
   });
 
   it('refuses bad keys and backoffs', () => {
