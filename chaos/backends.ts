@@ -40,6 +40,21 @@ export interface Backend {
   remove(): Promise<void>;
 }
 
+/** The database versions a run used, e.g. "SQLite 3.53.2, PostgreSQL 15.20". */
+export async function describeDatabases(): Promise<string> {
+  const memory = new Database(':memory:');
+  const sqlite = (memory.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  memory.close();
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return `SQLite ${sqlite}, PostgreSQL ${rows[0].server_version.split(' ')[0]}`;
+  } finally {
+    await client.end();
+  }
+}
+
 export async function openBackend(kind: StoreKind): Promise<Backend> {
   return kind === 'sqlite' ? openSqlite() : openPostgres();
 }

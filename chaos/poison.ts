@@ -45,6 +45,8 @@ export interface PoisonResult {
   /** Payload cases refused at enqueue as expected, and those accepted and echoed exactly. */
   payloadsRefused: number;
   payloadsEchoed: number;
+  /** Poison jobs that failed, as all but "returns-undefined" must. */
+  failedAsExpected: number;
   /** The longest stored error message, in characters. */
   longestMessage: number;
   /** Worker processes that exited before they were stopped. */
@@ -89,11 +91,13 @@ async function runOn(
 
   let lost = 0;
   let longestMessage = 0;
+  let failedAsExpected = 0;
   for (const [id, expectation] of poison) {
     const job = await queue.getJob(id);
     const problem = checkPoisonJob(job, expectation);
     if (problem === 'lost') lost++;
     else if (problem) wrongRecords.push(problem);
+    else if (job?.state === 'failed') failedAsExpected++;
     for (const error of job?.errors ?? []) {
       longestMessage = Math.max(longestMessage, error.message.length);
     }
@@ -113,6 +117,7 @@ async function runOn(
     wrongRecords,
     payloadsRefused: Object.values(PAYLOAD_CASES).filter((c) => c.refused).length,
     payloadsEchoed: payloads.size,
+    failedAsExpected,
     longestMessage,
     workersDied,
     seconds: (Date.now() - startedMs) / 1000,
