@@ -293,7 +293,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // that checks ctx.signal does), its work is unfinished, so the job goes back as due.
     if (reason instanceof ShutdownError) return { type: 'release', lease };
     if (ending.kind === 'abandoned') return { type: 'release', lease };
-    if (ending.kind === 'threw' && ending.error instanceof RateLimitedError) {
+    if (ending.kind === 'threw' && isRateLimited(ending.error)) {
       // The dependency throttled the call: not the job's fault, so the try is given back.
       return { type: 'release', lease, delayMs: ending.error.retryAfterMs };
     }
@@ -500,5 +500,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const waiter of waiters) waiter();
+  }
+}
+
+/**
+ * Whether a handler threw RateLimitedError. `instanceof` itself throws on some values (a revoked
+ * Proxy); here that means no, since a throw out of the worker's bookkeeping ended its process.
+ */
+function isRateLimited(thrown: unknown): thrown is RateLimitedError {
+  try {
+    return thrown instanceof RateLimitedError;
+  } catch {
+    return false;
   }
 }
