@@ -1,7 +1,7 @@
 // Where a chaos scenario keeps its queue and its side record of executions, one per store:
 // a SQLite file plus an append-only log in a temp folder, or a PostgreSQL schema tr_test_<hex>
 // holding the queue's tables and an executions table. Each backend removes only what it made.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,34 @@ export interface Backend {
   countRunning(workerId: string): Promise<number>;
   /** Executions noted in the side record, one entry per handler start. */
   countExecutions(): Promise<{ executions: number; distinctJobs: number }>;
+  /**
+   * The store's tables as text: each table's name and definition, its row count and a digest
+   * of its rows. Two equal snapshots mean nothing was added, changed, dropped or truncated.
+   */
+  snapshot(): Promise<string>;
+  /** Jobs holding each of these idempotency keys (keys without a job are left out). */
+  countByKey(keys: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * PostgreSQL: the application_name of every queue connection of the run (its schema name, a
+   * random tr_test_<hex>), by which the run finds its own backends and no one else's.
+   */
+  readonly applicationName: string;
   remove(): Promise<void>;
+}
+
+/** The database versions a run used, e.g. "SQLite 3.53.2, PostgreSQL 15.20". */
+export async function describeDatabases(): Promise<string> {
+  const memory = new Database(':memory:');
+  const sqlite = (memory.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  memory.close();
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return `SQLite ${sqlite}, PostgreSQL ${rows[0].server_version.split(' ')[0]}`;
+  } finally {
+    await client.end();
+  }
 }
 
 export async function openBackend(kind: StoreKind): Promise<Backend> {
@@ -59,6 +86,30 @@ function openSqlite(): Backend {
             )
             .get(workerId) as { n: number },
       ).n,
+    countByKey: async (keys) =>
+      withDb((db) => {
+        const count = db.prepare(`SELECT count(*) AS n FROM ticketrail_jobs WHERE key = ?`);
+        const counts = new Map<string, number>();
+        for (const key of keys) {
+          const { n } = count.get(key) as { n: number };
+          if (n > 0) counts.set(key, n);
+        }
+        return counts;
+      }),
+    applicationName: '',
+    snapshot: async () =>
+      withDb((db) => {
+        const objects = db
+          .prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY type, name`)
+          .all() as { type: string; name: string; sql: string | null }[];
+        return objects
+          .map(({ type, name, sql }) => {
+            if (type !== 'table') return `${type} ${name}: ${sql}`;
+            const rows = db.prepare(`SELECT * FROM "${name}"`).raw().all();
+            return `table ${name}: ${sql}; ${rows.length} rows, ${digestOf(rows)}`;
+          })
+          .join('\n');
+      }),
     countExecutions: async () => {
       const jobIds = readFileSync(log, 'utf8')
         .split('\n')
@@ -89,6 +140,36 @@ async function openPostgres(): Promise<Backend> {
       );
       return rows[0].n;
     },
+    countByKey: async (keys) => {
+      const { rows } = await pool.query<{ key: string; n: number }>(
+        `SELECT key, count(*)::int AS n FROM "${schema}".jobs WHERE key = ANY($1) GROUP BY key`,
+        [keys],
+      );
+      return new Map(rows.map((row) => [row.key, row.n]));
+    },
+    applicationName: schema,
+    snapshot: async () => {
+      const { rows: objects } = await pool.query<{ kind: string; name: string }>(
+        `SELECT 'table' AS kind, table_name AS name FROM information_schema.tables
+           WHERE table_schema = $1
+         UNION ALL SELECT 'index', indexname FROM pg_indexes WHERE schemaname = $1
+         ORDER BY 1, 2`,
+        [schema],
+      );
+      const lines: string[] = [];
+      for (const { kind, name } of objects) {
+        if (kind !== 'table') {
+          lines.push(`${kind} ${name}`);
+          continue;
+        }
+        const { rows } = await pool.query<{ n: number; digest: string | null }>(
+          `SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest
+           FROM "${schema}"."${name}" t`,
+        );
+        lines.push(`table ${name}: ${rows[0].n} rows, ${rows[0].digest}`);
+      }
+      return lines.join('\n');
+    },
     countExecutions: async () => {
       const { rows } = await pool.query<{ executions: number; distinct_jobs: number }>(
         `SELECT count(*)::int AS executions, count(DISTINCT job_id)::int AS distinct_jobs
@@ -104,4 +185,14 @@ async function openPostgres(): Promise<Backend> {
       }
     },
   };
+}
+
+/** A digest of rows in any order (some tables have no rowid to sort by). */
+function digestOf(rows: unknown[]): string {
+  const lines = rows.map((row) =>
+    JSON.stringify(row, (_key, value: unknown) =>
+      typeof value === 'bigint' ? String(value) : value,
+    ),
+  );
+  return createHash('sha256').update(lines.sort().join('\n')).digest('hex').slice(0, 16);
 }

@@ -3,12 +3,13 @@
 // execution in a side record the queue knows nothing about (an append-only file for SQLite, a
 // table in the test schema for PostgreSQL) before it sleeps payload.ms, and returns its pid and
 // attempt. Prints "ready" once it works; SIGTERM stops it gracefully. SIGKILL is the point of the
-// exercise.
+// exercise. The tasks "poison" and "echo" (scenario 6) note their executions the same way.
 import { appendFileSync } from 'node:fs';
 
 import pg from 'pg';
 
 import { connect } from '../src/queue/connect.js';
+import { digest, POISON_CASES } from './poison-cases.js';
 
 const [url, workerId, leaseMs, concurrency, target] = process.argv.slice(2);
 
@@ -36,6 +37,14 @@ queue.work(
       await new Promise((resolve) => setTimeout(resolve, ms));
       // Says who finished which try, so that a scenario can tell whose outcome the store kept.
       return { pid: process.pid, attempt: ctx.attempt };
+    },
+    poison: async ({ kind }: { kind: string }, ctx) => {
+      await record(ctx.job.id);
+      return POISON_CASES[kind].run();
+    },
+    echo: async (payload: unknown, ctx) => {
+      await record(ctx.job.id);
+      return { digest: digest(payload) };
     },
   },
   { workerId, lease: Number(leaseMs), concurrency: Number(concurrency), pollInterval: 100 },

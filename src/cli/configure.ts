@@ -1,10 +1,11 @@
-// `ticketrail configure <queue>`: sets a lane's limits for every worker of the database, the
-// way queue.configure() does; `none` removes a limit. Without flags, prints the settings.
+// `ticketrail configure <queue>`: sets a lane's limits and retention for every worker of the
+// database, the way queue.configure() does; `none` removes a limit, `default` a retention
+// setting. "*" sets the default retention of every lane. Without flags, prints the settings.
 import { Command, InvalidArgumentError } from 'commander';
 
 import { newQueueConfig } from '../core/queue-config.js';
 import type { QueueConfigOptions, RateOptions } from '../index.js';
-import { integer } from './flags.js';
+import { integer, retention, type RetentionFlag } from './flags.js';
 import { printJson } from './output.js';
 import { withQueue } from './with-queue.js';
 
@@ -16,6 +17,8 @@ interface ConfigureFlags {
   rate?: RateOptions | typeof NONE;
   groupConcurrency?: number | typeof NONE;
   groupRate?: RateOptions | typeof NONE;
+  keepCompleted?: RetentionFlag;
+  keepFailed?: RetentionFlag;
 }
 
 const RATE_PATTERN = /^(\d+)\/(\S+)$/;
@@ -23,15 +26,25 @@ const RATE_PATTERN = /^(\d+)\/(\S+)$/;
 /** Builds the `configure` command. */
 export function configureCommand(): Command {
   return new Command('configure')
-    .description("set a queue's limits across every worker; without flags, print its settings")
-    .argument('<queue>', 'queue (lane) name')
+    .description(
+      "set a queue's limits and retention across every worker; without flags, print its settings",
+    )
+    .argument('<queue>', 'queue (lane) name, or "*" for the default retention of every lane')
     .option('--concurrency <n|none>', 'most of its jobs running at once', limit)
     .option('--rate <max/per|none>', 'most starts in any window, e.g. 100/1s', rate)
     .option('--group-concurrency <n|none>', 'most jobs of one group running at once', limit)
     .option('--group-rate <max/per|none>', 'most starts of one group in any window', rate)
+    .option(
+      '--keep-completed <rule>',
+      'keep completed jobs: age=7d, count=1000, both (age=7d,count=1000), all, or default',
+      retention,
+    )
+    .option('--keep-failed <rule>', 'the same, for failed and cancelled jobs', retention)
     .addHelpText(
       'after',
-      '\nExample:\n  $ ticketrail configure emails --rate 100/1s --concurrency 5',
+      '\nExamples:\n  $ ticketrail configure emails --rate 100/1s --concurrency 5\n' +
+        '  $ ticketrail configure emails --keep-completed age=1d,count=10000\n' +
+        "  $ ticketrail configure '*' --keep-completed age=3d --keep-failed age=30d",
     )
     .action(async (name: string, flags: ConfigureFlags, command: Command) => {
       const options: QueueConfigOptions = {};
@@ -39,10 +52,18 @@ export function configureCommand(): Command {
         const value = flags[field];
         if (value !== undefined) Object.assign(options, { [field]: value === NONE ? null : value });
       }
+      for (const field of ['keepCompleted', 'keepFailed'] as const) {
+        const value = flags[field];
+        if (value !== undefined) options[field] = value === 'default' ? null : value;
+      }
       const settings = await withQueue(command, async (queue) => {
         if (Object.keys(options).length > 0) return queue.configure(name, options);
+        if (name === '*') {
+          const stored = (await queue.retentionSettings()).find((record) => record.name === '*');
+          return stored ?? { name, keepCompleted: null, keepFailed: null };
+        }
         const known = (await queue.queueConfigs()).find((config) => config.name === name);
-        return known ?? newQueueConfig(name);
+        return known ?? { ...newQueueConfig(name), keepCompleted: null, keepFailed: null };
       });
       printJson(settings);
     });

@@ -52,3 +52,28 @@ export function isoDate(raw: string): Date {
 export function collect(raw: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), raw];
 }
+
+/** What a retention flag gave: a rule, `all` (keep every one) or `default` (the lane's default). */
+export type RetentionFlag = { age?: string; count?: number } | 'default';
+
+const RETENTION_ITEM = /^(age|count)=(.+)$/;
+
+/**
+ * Parses a retention flag: `age=7d`, `count=1000`, both as `age=7d,count=1000`, `all` (keep
+ * them all) or `default` (remove the lane's own setting). The age is checked by the library.
+ */
+export function retention(raw: string): RetentionFlag {
+  const text = raw.trim();
+  if (text === 'default') return 'default';
+  if (text === 'all') return {};
+  const rule: { age?: string; count?: number } = {};
+  for (const item of text.split(',')) {
+    const match = RETENTION_ITEM.exec(item.trim());
+    if (match === null || (match[1] === 'age' ? rule.age : rule.count) !== undefined) {
+      throw new InvalidArgumentError('Give age=7d, count=1000, both as age=7d,count=1000, or all.');
+    }
+    if (match[1] === 'age') rule.age = match[2];
+    else rule.count = integer(0)(match[2]);
+  }
+  return rule;
+}

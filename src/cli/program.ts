@@ -15,6 +15,7 @@ import { enqueueCommand } from './enqueue.js';
 import { listCommand } from './list.js';
 import { migrateCommand } from './migrate.js';
 import { pauseCommand, resumeCommand } from './pause.js';
+import { pruneCommand } from './prune.js';
 import { hideSecrets, oneLine } from './report-failure.js';
 import { retryCommand } from './retry.js';
 import { retryFailedCommand } from './retry-failed.js';
@@ -31,6 +32,7 @@ Examples:
   $ ticketrail serve --port 7464 --worker ./handlers.mjs
   $ ticketrail list --state failed
   $ ticketrail retry-failed --task send-welcome-email
+  $ ticketrail prune --dry-run
   $ ticketrail schedule add nightly '30 2 * * *' send-report --timezone Europe/Berlin
   $ ticketrail --db sqlite:/var/lib/app/jobs.db stats
   $ ticketrail --db postgres://app@db:5432/app migrate
@@ -57,6 +59,7 @@ export function createProgram(): Command {
     pauseCommand(),
     resumeCommand(),
     configureCommand(),
+    pruneCommand(),
     scheduleCommand(),
     workerCommand(),
     serveCommand(),

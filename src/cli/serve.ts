@@ -12,14 +12,14 @@ import {
   DEFAULT_SERVE_HOST,
   DEFAULT_SERVE_PORT,
 } from '../core/defaults.js';
-import { connect, type Queue, type Worker } from '../index.js';
+import { connect, shutdownOnSignal, type Queue, type Worker } from '../index.js';
 import { logLevelFromEnvironment, tokenFromEnvironment } from '../queue/environment.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { integer } from './flags.js';
 import { loadHandlers } from './handlers-module.js';
 import { reportFailure } from './report-failure.js';
 import { databaseUrl } from './with-queue.js';
-import { FORCED_EXIT_CODE, firstSignal, WORKER_LOG_LEVEL } from './worker.js';
+import { WORKER_LOG_LEVEL } from './worker.js';
 
 interface ServeFlags {
   port?: number;
@@ -101,26 +101,19 @@ function tokenOption(flag: string | undefined): { token?: string } {
   return token === undefined ? {} : { token };
 }
 
-async function runUntilSignal(
+// The first signal stops the server and the worker together, then closes the queue
+// (shutdownOnSignal); errors then are one line on stderr, as for every command.
+function runUntilSignal(
   queue: Queue,
   server: RunningServer,
   worker: Worker | undefined,
   url: string | undefined,
 ): Promise<never> {
-  const logger = queue.logger.child({ component: 'cli' });
-  const signal = await firstSignal(() => {
-    logger.warn('second signal; exiting without waiting');
-    process.exit(FORCED_EXIT_CODE);
-  });
-  logger.info({ signal }, 'signal received; stopping gracefully');
-  try {
-    await server.close();
-    await worker?.stop();
-    await queue.close();
-  } catch (error) {
-    reportFailure(error, url);
-    process.exit(1);
-  }
-  logger.info('serve stopped');
-  process.exit(0);
+  return shutdownOnSignal(
+    { server: server.app, ...(worker === undefined ? {} : { worker }), queue },
+    {
+      logger: queue.logger.child({ component: 'cli' }),
+      onError: (error) => reportFailure(error, url),
+    },
+  );
 }

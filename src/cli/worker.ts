@@ -12,7 +12,13 @@ import {
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
 } from '../core/defaults.js';
-import { connect, type Queue, type Worker, type WorkerOptions } from '../index.js';
+import {
+  connect,
+  shutdownOnSignal,
+  type Queue,
+  type Worker,
+  type WorkerOptions,
+} from '../index.js';
 import { logLevelFromEnvironment } from '../queue/environment.js';
 import { collect, duration, integer } from './flags.js';
 import { loadHandlers } from './handlers-module.js';
@@ -21,9 +27,6 @@ import { databaseUrl } from './with-queue.js';
 
 /** The worker logs its lifecycle (start, stop, retries) unless TICKETRAIL_LOG_LEVEL says else. */
 export const WORKER_LOG_LEVEL = 'info';
-
-/** Exit code after a second signal, as shells report an interrupted command (128 + SIGINT). */
-export const FORCED_EXIT_CODE = 130;
 
 interface WorkerFlags {
   concurrency?: number;
@@ -111,39 +114,14 @@ function workerOptions(flags: WorkerFlags): WorkerOptions {
   return options;
 }
 
-async function runUntilSignal(
-  queue: Queue,
-  worker: Worker,
-  url: string | undefined,
-): Promise<never> {
-  const logger = queue.logger.child({ component: 'cli' });
-  const signal = await firstSignal(() => {
-    logger.warn('second signal; exiting without waiting for running jobs');
-    process.exit(FORCED_EXIT_CODE);
-  });
-  logger.info({ signal, running: worker.running }, 'signal received; stopping gracefully');
-  try {
-    await worker.stop();
-    await queue.close();
-  } catch (error) {
-    reportFailure(error, url);
-    process.exit(1);
-  }
-  // A handler that ignored its abort may still hold timers that would keep the process alive;
-  // its job is already back in the queue, so exiting now loses nothing.
-  process.exit(0);
-}
-
-/** Resolves on the first SIGTERM or SIGINT; every later one calls `onAnother`. */
-export function firstSignal(onAnother: () => void): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let received = false;
-    const listener = (signal: NodeJS.Signals): void => {
-      if (received) return onAnother();
-      received = true;
-      resolve(signal);
-    };
-    process.on('SIGTERM', listener);
-    process.on('SIGINT', listener);
-  });
+// The first signal stops the worker and closes the queue (shutdownOnSignal); errors then are one
+// line on stderr, as for every command.
+function runUntilSignal(queue: Queue, worker: Worker, url: string | undefined): Promise<never> {
+  return shutdownOnSignal(
+    { worker, queue },
+    {
+      logger: queue.logger.child({ component: 'cli' }),
+      onError: (error) => reportFailure(error, url),
+    },
+  );
 }

@@ -34,6 +34,8 @@ export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_POLL_INTERVAL_MS = 500;
 /** How long `worker.stop()` lets running jobs finish before aborting them. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** On shutdown, how long HTTP requests in flight may take before their connections close. */
+export const DEFAULT_REQUEST_GRACE_MS = 10_000;
 /** After aborting, how long to wait for handlers to settle before putting their jobs back. */
 export const DEFAULT_ABORT_SETTLE_MS = 1_000;
 /** Most jobs claimed in one round trip. */
@@ -91,3 +93,19 @@ export const DEFAULT_AUDIT_FLUSH_INTERVAL_MS = 30_000;
 export const DEFAULT_AUDIT_SMTP_PORTS: readonly number[] = Object.freeze([25, 465, 587, 2525]);
 /** Route audit: a side-effect call waiting this long (p50, ms) makes a background-job candidate. */
 export const DEFAULT_AUDIT_THRESHOLD_MS = 300;
+/** Events: how often readers look at the log when no notice came (other SQLite processes). */
+export const DEFAULT_EVENTS_POLL_INTERVAL_MS = 500;
+/** waitFor(): how often waiters read their jobs again should a notice have been lost. */
+export const DEFAULT_WAIT_RECHECK_MS = 10_000;
+/** Retention: completed jobs of lanes without a setting of their own are kept this long. */
+export const DEFAULT_KEEP_COMPLETED_AGE_MS = 7 * 86_400_000;
+/** Retention: failed and cancelled jobs of lanes without a setting are kept this long. */
+export const DEFAULT_KEEP_FAILED_AGE_MS = 30 * 86_400_000;
+/** Retention: events are kept this long, and at most this many (the newest). */
+export const DEFAULT_KEEP_EVENTS_AGE_MS = 86_400_000;
+export const DEFAULT_KEEP_EVENTS_COUNT = 1_000_000;
+/** Retention: how often each worker prunes, and how many rows one delete statement removes. */
+export const DEFAULT_PRUNE_INTERVAL_MS = 60_000;
+export const PRUNE_BATCH = 500;
+/** Whether a worker prunes finished jobs and old events in the background. */
+export const DEFAULT_RUN_PRUNER = true;

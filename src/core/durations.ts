@@ -4,8 +4,15 @@ import ms from 'ms';
 import { ValidationError } from './errors.js';
 
 /**
+ * The longest duration any option takes: 100 years. Past it, now + the duration no longer makes
+ * a time that every store and `Date` can hold (1e300 ms made an "Invalid Date" due time).
+ */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
+/**
  * Parses a duration given as milliseconds or as a string such as "250ms", "10s", "5m", "2h",
- * "1d". Returns whole milliseconds. Throws a ValidationError naming `field` otherwise.
+ * "1d", at most 100 years. Returns whole milliseconds. Throws a ValidationError naming `field`
+ * otherwise.
  */
 export function parseDuration(field: string, value: unknown, context: string): number {
   if (typeof value === 'number') {
@@ -17,7 +24,7 @@ export function parseDuration(field: string, value: unknown, context: string): n
           `string such as "10s"`,
       );
     }
-    return Math.round(value);
+    return checkCeiling(field, value, value, context);
   }
   if (typeof value === 'string') {
     const parsed = value.trim() === '' ? undefined : ms(value as ms.StringValue);
@@ -29,13 +36,25 @@ export function parseDuration(field: string, value: unknown, context: string): n
           `a string such as "10s", "5m" or "2h"`,
       );
     }
-    return Math.round(parsed);
+    return checkCeiling(field, value, parsed, context);
   }
   throw new ValidationError(
     field,
     value,
     `${context}: ${field} must be milliseconds or a string such as "10s", got ${describe(value)}`,
   );
+}
+
+function checkCeiling(field: string, given: unknown, valueMs: number, context: string): number {
+  if (valueMs > MAX_DURATION_MS) {
+    throw new ValidationError(
+      field,
+      given,
+      `${context}: ${field} ${valueMs} ms is longer than 100 years (${MAX_DURATION_MS} ms); ` +
+        `give a shorter duration, or a date where the option takes one (runAt)`,
+    );
+  }
+  return Math.round(valueMs);
 }
 
 /** A short, safe description of any value for error messages. */

@@ -140,6 +140,10 @@ const MAX_PRIORITY = 2_147_483_647;
 // setTimeout fires at once past this many milliseconds, so no per-try limit may exceed it.
 const MAX_TIMEOUT_MS = 2_147_483_647;
 const MAX_KEY_TTL_MS = 10 * 365 * 86_400_000;
+/** 0001-01-01T00:00:00Z: earlier times are refused (PostgreSQL cannot hold all of them). */
+const EARLIEST_RUN_AT_MS = Date.parse('0001-01-01T00:00:00Z');
+// In a /u pattern a surrogate pair reads as one character, so this finds only lone halves.
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const DEFAULT_BACKOFF: Backoff = Object.freeze({
   type: 'exponential',
   delayMs: DEFAULT_BACKOFF_DELAY_MS,
@@ -287,6 +291,15 @@ function resolveRunAt(
         `${context}: runAt must be a valid Date, got ${describe(runAt)}`,
       );
     }
+    if (runAt.getTime() < EARLIEST_RUN_AT_MS) {
+      // PostgreSQL refused such dates with a StoreError while SQLite stored them.
+      throw new ValidationError(
+        'runAt',
+        runAt,
+        `${context}: runAt ${runAt.toISOString()} is before the year 1; give a time from ` +
+          `0001-01-01 on (any past time runs at once)`,
+      );
+    }
     return { runAtMs: runAt.getTime(), delayMs: 0 };
   }
   if (given.delay !== undefined) {
@@ -345,6 +358,15 @@ function resolveKey(key: unknown, context: string): string {
       key,
       `${context}: key must not contain the character U+0000 (PostgreSQL text cannot hold it); ` +
         `remove it or encode the key`,
+    );
+  }
+  if (LONE_SURROGATE.test(key)) {
+    // The database drivers write a lone surrogate as U+FFFD, so two different keys would meet.
+    throw new ValidationError(
+      'key',
+      key,
+      `${context}: key has a lone UTF-16 surrogate (half of a character such as an emoji, cut ` +
+        `off); keys are stored as UTF-8 text, so give whole characters or encode the key`,
     );
   }
   return key;

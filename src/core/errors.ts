@@ -159,3 +159,54 @@ export class RateLimitedError extends TicketrailError {
     );
   }
 }
+
+/**
+ * `queue.waitFor()`: the job failed for good (no tries left). `job` is the job as stored and
+ * `lastError` the error of its last try.
+ */
+export class JobFailedError extends TicketrailError {
+  readonly jobId: string;
+  readonly lastError: { attempt: number; name: string; message: string } | null;
+
+  constructor(
+    jobId: string,
+    task: string,
+    lastError: { attempt: number; name: string; message: string } | null,
+  ) {
+    super(
+      'E_JOB_FAILED',
+      `job ${jobId} ("${task}") failed` +
+        (lastError === null
+          ? ''
+          : ` at try ${lastError.attempt}: ${lastError.name}: ${lastError.message}`),
+    );
+    this.jobId = jobId;
+    this.lastError = lastError;
+  }
+}
+
+/** `queue.waitFor()`: the job was cancelled before it completed. */
+export class JobCancelledError extends TicketrailError {
+  readonly jobId: string;
+
+  constructor(jobId: string, task: string) {
+    super('E_JOB_CANCELLED', `job ${jobId} ("${task}") was cancelled before it completed`);
+    this.jobId = jobId;
+  }
+}
+
+/** `queue.waitFor()`: the job did not finish within the given timeout; it keeps going. */
+export class WaitTimeoutError extends TicketrailError {
+  readonly jobId: string;
+  readonly timeoutMs: number;
+
+  constructor(jobId: string, timeoutMs: number, state: string) {
+    super(
+      'E_WAIT_TIMEOUT',
+      `waitFor(${jobId}): the job did not finish within ${timeoutMs} ms (it is ${state}); ` +
+        `it keeps going: wait again, or cancel it`,
+    );
+    this.jobId = jobId;
+    this.timeoutMs = timeoutMs;
+  }
+}

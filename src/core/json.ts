@@ -1,6 +1,7 @@
 // Payloads and results are stored as JSON text. JSON.stringify silently drops functions and
 // turns NaN into null; here such values are refused instead, with the path to the culprit, so
-// that what a handler reads back is exactly what was stored.
+// that what a handler reads back is exactly what was stored. Encoding never throws: a value
+// nested too deeply, or whose getter or toJSON throws, is refused with a reason too.
 
 class UnencodableValue extends Error {}
 
@@ -42,15 +43,35 @@ export type JsonEncoding = { ok: true; json: string } | { ok: false; reason: str
  */
 export function encodeJson(value: unknown, name: string): JsonEncoding {
   if (value === undefined) return { ok: true, json: 'null' };
+  let failure: unknown;
   try {
     const json = JSON.stringify(value, strictReplacer);
     if (json === undefined) return { ok: false, reason: `${name} is not JSON` };
     return { ok: true, json };
   } catch (error) {
+    failure = error;
+  }
+  if (failure instanceof RangeError) {
+    // LIMIT: the depth JSON.stringify reaches is bounded by V8's stack (a few thousand levels
+    // of nesting), not by a fixed number; deeper values are refused here.
+    return { ok: false, reason: `${name} is nested too deeply to encode as JSON; flatten it` };
+  }
+  try {
     const reason = findUnencodable(value, name, new Set());
     if (reason) return { ok: false, reason: `${reason}; it cannot be stored as JSON` };
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, reason: `${name} cannot be stored as JSON: ${detail}` };
+  } catch {
+    // A getter threw again while looking for the culprit: report the first failure below.
+  }
+  return { ok: false, reason: `${name} cannot be stored as JSON: ${describeFailure(failure)}` };
+}
+
+/** The message of whatever encoding threw, read without ever throwing itself. */
+function describeFailure(error: unknown): string {
+  try {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  } catch {
+    return 'reading it threw an error that cannot be read either';
   }
 }
 

@@ -4,6 +4,7 @@ import { checkInteger, checkKnownFields, checkObject } from './check.js';
 import { describe, parseDuration } from './durations.js';
 import { ValidationError } from './errors.js';
 import { validateName } from './names.js';
+import { RETENTION_FIELDS, type RetentionOptions } from './retention.js';
 
 /** A start rate: at most `max` jobs start in any window of `per` (ms or "1s"). */
 export interface RateOptions {
@@ -24,6 +25,14 @@ export interface QueueConfigOptions {
   groupConcurrency?: number | null;
   /** Most jobs of one group started in any window of `per`. Also makes the order fair. */
   groupRate?: RateOptions | null;
+  /**
+   * How long completed jobs of the lane are kept: `{ age: '1d', count: 1000 }` removes those
+   * finished over a day ago or past the newest 1,000; `{}` keeps them all; `null` returns to
+   * the default (`configure('*', ...)`, else 7 days).
+   */
+  keepCompleted?: RetentionOptions | null;
+  /** As keepCompleted, for failed and cancelled jobs. Built-in default: 30 days. */
+  keepFailed?: RetentionOptions | null;
 }
 
 /** A lane's settings as stored. */
@@ -45,6 +54,9 @@ export interface QueueConfigChange {
   groupRate?: { max: number; perMs: number } | null;
 }
 
+/** The options of configure() that limit a lane (the others are retention). */
+export const LIMIT_FIELDS = ['concurrency', 'rate', 'groupConcurrency', 'groupRate'] as const;
+
 const MAX_LIMIT = 1_000_000;
 const MAX_WINDOW_MS = 24 * 3_600_000;
 
@@ -56,7 +68,7 @@ export function resolveQueueConfig(
   const context = 'configure()';
   const lane = validateName('queue', name, context);
   const given = checkObject('options', options, context);
-  checkKnownFields('', given, ['concurrency', 'rate', 'groupConcurrency', 'groupRate'], context);
+  checkKnownFields('', given, [...LIMIT_FIELDS, ...RETENTION_FIELDS], context);
   const change: QueueConfigChange = {};
   for (const field of ['concurrency', 'groupConcurrency'] as const) {
     if (given[field] !== undefined) {
@@ -69,12 +81,13 @@ export function resolveQueueConfig(
       change[field] = given[field] === null ? null : rate(field, given[field]);
     }
   }
-  if (Object.keys(change).length === 0) {
+  const retention = RETENTION_FIELDS.some((field) => given[field] !== undefined);
+  if (Object.keys(change).length === 0 && !retention) {
     throw new ValidationError(
       'options',
       options,
-      `${context}: give concurrency, rate, groupConcurrency or groupRate, e.g. ` +
-        `{ rate: { max: 100, per: '1s' } }`,
+      `${context}: give concurrency, rate, groupConcurrency, groupRate, keepCompleted or ` +
+        `keepFailed, e.g. { rate: { max: 100, per: '1s' } }`,
     );
   }
   return { name: lane, change };

@@ -8,6 +8,7 @@ import {
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_PREFETCH,
   DEFAULT_PROGRESS_INTERVAL_MS,
+  DEFAULT_RUN_PRUNER,
   DEFAULT_RUN_SCHEDULES,
   DEFAULT_SHUTDOWN_GRACE_MS,
 } from './defaults.js';
@@ -42,6 +43,12 @@ export interface WorkerOptions {
    * once however many workers do this, so leaving it on everywhere is safe. Default: true.
    */
   schedules?: boolean;
+  /**
+   * Whether this worker also removes finished jobs and old events past their retention
+   * (`configure(lane, { keepCompleted, keepFailed })`), in small batches about once a minute.
+   * Default: true.
+   */
+  prune?: boolean;
 }
 
 export interface ResolvedWorkerOptions {
@@ -56,6 +63,7 @@ export interface ResolvedWorkerOptions {
   progressIntervalMs: number;
   workerId: string | null;
   schedules: boolean;
+  prune: boolean;
 }
 
 const NAMES = [
@@ -68,6 +76,7 @@ const NAMES = [
   'prefetch',
   'workerId',
   'schedules',
+  'prune',
 ] as const;
 
 const MIN_LEASE_MS = 100;
@@ -117,6 +126,8 @@ export function resolveWorkerOptions(options: unknown): Readonly<ResolvedWorkerO
       given.schedules === undefined
         ? DEFAULT_RUN_SCHEDULES
         : checkBoolean('schedules', given.schedules, context),
+    prune:
+      given.prune === undefined ? DEFAULT_RUN_PRUNER : checkBoolean('prune', given.prune, context),
   });
 
   function duration(field: string, value: unknown): number {

@@ -3,24 +3,45 @@
 import type { Logger } from 'pino';
 
 import { resolveBatch, type Batch, type BatchItem, type BatchOptions } from '../core/batch.js';
-import { checkInteger, checkKnownFields, checkObject } from '../core/check.js';
+import { checkBoolean, checkInteger, checkKnownFields, checkObject } from '../core/check.js';
 import { DEFAULT_LIST_LIMIT, MAX_KEY_LENGTH, MAX_LIST_LIMIT } from '../core/defaults.js';
-import { describe } from '../core/durations.js';
+import { describe, parseDuration } from '../core/durations.js';
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueue-options.js';
-import { NotFoundError, StateError, ValidationError } from '../core/errors.js';
+import { NotFoundError, StateError, StoreError, ValidationError } from '../core/errors.js';
+import {
+  checkEventCursor,
+  checkEventType,
+  type JobEvent,
+  type JobEventType,
+} from '../core/events.js';
 import { JOB_STATES, type Job, type JobState, type QueueStats } from '../core/job.js';
 import { validateName } from '../core/names.js';
 import {
+  LIMIT_FIELDS,
+  newQueueConfig,
   resolveQueueConfig,
   type QueueConfig,
   type QueueConfigOptions,
 } from '../core/queue-config.js';
+import {
+  DEFAULT_RETENTION_NAME,
+  RETENTION_FIELDS,
+  resolveRetention,
+  resolveRetentionChange,
+  type QueueRetention,
+  type RetentionOptions,
+  type RetentionRecord,
+} from '../core/retention.js';
+import { prune, type PruneResult } from '../retention/prune.js';
 import { toSchedule, type Schedule } from '../core/schedule.js';
 import { resolveSchedule, type ScheduleOptions } from '../schedule/schedule-options.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../core/worker-options.js';
 import type { FinishedCount, JobPage, OldestDue, Store } from '../stores/store.js';
 import type { Handler } from '../worker/job-run.js';
 import { Worker } from '../worker/worker.js';
+import { EventListeners, type JobEventListener } from './event-listeners.js';
+import { Doorbell, streamEvents } from './event-stream.js';
+import { JobWaiters } from './wait-for.js';
 
 /** One job for enqueueMany(). */
 export interface EnqueueItem {
@@ -41,6 +62,40 @@ export interface ListJobsOptions {
   cursor?: string;
 }
 
+/** A lane's limits and retention, as configure() and queueConfigs() return them. */
+export type LaneSettings = QueueConfig & QueueRetention;
+
+export interface WaitForOptions {
+  /** Longest wait (ms or "30s"); past it, rejects with WaitTimeoutError. Default: no limit. */
+  timeout?: number | string;
+  /** Aborting it ends the wait, rejecting with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface EventsOptions {
+  /** Resume after this event cursor (`event.cursor`). Default: start from now. */
+  after?: string;
+  /** Aborting it ends the iteration. */
+  signal?: AbortSignal;
+}
+
+export interface PruneOptions {
+  /** Only this lane (events are then left alone). Default: every lane, and the event log. */
+  queue?: string;
+  /** Replaces the lanes' settings for completed jobs in this prune. */
+  keepCompleted?: RetentionOptions;
+  /** Replaces the lanes' settings for failed and cancelled jobs in this prune. */
+  keepFailed?: RetentionOptions;
+  /** Replaces the event retention (a day, at most 1,000,000) in this prune. */
+  keepEvents?: RetentionOptions;
+  /** Count what would be removed, and remove nothing. Default: false. */
+  dryRun?: boolean;
+}
+
+export type { PruneResult };
+
+const MAX_WAIT_MS = 2_147_483_647;
+
 /** Maps task names to their handlers. */
 export type Handlers = Record<string, Handler>;
 
@@ -57,12 +112,18 @@ export class Queue {
   readonly logger: Logger;
   readonly #maxPayloadBytes: number;
   readonly #workers = new Set<Worker>();
+  readonly #listeners: EventListeners;
+  readonly #waiters: JobWaiters;
+  // Bells of open events() iterators: close() rings them so that they end at once.
+  readonly #streams = new Set<Doorbell>();
   #closed = false;
 
   constructor(store: Store, settings: QueueSettings) {
     this.store = store;
     this.logger = settings.logger;
     this.#maxPayloadBytes = settings.maxPayloadBytes;
+    this.#listeners = new EventListeners(store, this.logger, () => this.#closed);
+    this.#waiters = new JobWaiters(store, this.logger.child({ component: 'waitFor' }));
   }
 
   /**
@@ -224,10 +285,42 @@ export class Queue {
    * @example
    * await queue.configure('emails', { rate: { max: 100, per: '1s' }, concurrency: 5 });
    */
-  async configure(name: string, options: QueueConfigOptions): Promise<QueueConfig> {
+  async configure(name: string, options: QueueConfigOptions): Promise<LaneSettings> {
     this.#checkOpen('configure');
+    const context = 'configure()';
+    const retention = resolveRetentionChange(checkObject('options', options, context), context);
+    if (name === DEFAULT_RETENTION_NAME) return this.#configureDefault(options, retention);
     const { name: lane, change } = resolveQueueConfig(name, options);
-    return this.store.configureQueue(lane, change);
+    const config =
+      Object.keys(change).length > 0
+        ? await this.store.configureQueue(lane, change)
+        : ((await this.store.listQueueConfigs()).find((known) => known.name === lane) ??
+          newQueueConfig(lane));
+    const record =
+      Object.keys(retention).length > 0
+        ? await this.store.configureRetention(lane, retention)
+        : (await this.store.listRetention()).find((known) => known.name === lane);
+    return withRetention(config, record);
+  }
+
+  // "*" holds the default retention of every lane without a setting of its own.
+  async #configureDefault(
+    options: QueueConfigOptions,
+    retention: Partial<QueueRetention>,
+  ): Promise<LaneSettings> {
+    const given = options as Record<string, unknown>;
+    checkKnownFields('', given, [...LIMIT_FIELDS, ...RETENTION_FIELDS], 'configure("*")');
+    const others = LIMIT_FIELDS.filter((field) => given[field] !== undefined);
+    if (others.length > 0 || Object.keys(retention).length === 0) {
+      throw new ValidationError(
+        'name',
+        DEFAULT_RETENTION_NAME,
+        `configure("*"): "*" sets the default keepCompleted and keepFailed of every lane; ` +
+          `limits (${others.join(', ') || 'none given'}) apply to one lane: give its name`,
+      );
+    }
+    const record = await this.store.configureRetention(DEFAULT_RETENTION_NAME, retention);
+    return withRetention(newQueueConfig(DEFAULT_RETENTION_NAME), record);
   }
 
   /**
@@ -247,10 +340,153 @@ export class Queue {
     return this.store.configureQueue(validateName('queue', name, 'resume()'), { paused: false });
   }
 
-  /** The settings of every lane that has any (paused, concurrency, rate), by name. */
-  async queueConfigs(): Promise<QueueConfig[]> {
+  /** The settings of every lane that has any (paused, limits, retention), by name. */
+  async queueConfigs(): Promise<LaneSettings[]> {
     this.#checkOpen('queueConfigs');
-    return this.store.listQueueConfigs();
+    const [configs, records] = await Promise.all([
+      this.store.listQueueConfigs(),
+      this.store.listRetention(),
+    ]);
+    const retention = new Map(records.map((record) => [record.name, record]));
+    const lanes = new Map(configs.map((config) => [config.name, config]));
+    for (const name of retention.keys()) {
+      if (name !== DEFAULT_RETENTION_NAME && !lanes.has(name))
+        lanes.set(name, newQueueConfig(name));
+    }
+    return [...lanes.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((config) => withRetention(config, retention.get(config.name)));
+  }
+
+  /** Every stored retention setting by lane name; "*" is the default of the others. */
+  async retentionSettings(): Promise<RetentionRecord[]> {
+    this.#checkOpen('retentionSettings');
+    return this.store.listRetention();
+  }
+
+  /**
+   * Removes completed, failed and cancelled jobs (and events) past their retention now, in
+   * small batches, as workers do in the background; returns how many went. With `dryRun`,
+   * counts them instead. The `keep*` options replace the stored settings for this call.
+   *
+   * @example
+   * await queue.prune({ queue: 'emails', keepCompleted: { age: '1h' }, dryRun: true });
+   */
+  async prune(options: PruneOptions = {}): Promise<PruneResult> {
+    this.#checkOpen('prune');
+    const context = 'prune()';
+    const given = checkObject('options', options, context);
+    checkKnownFields(
+      '',
+      given,
+      ['queue', 'keepCompleted', 'keepFailed', 'keepEvents', 'dryRun'],
+      context,
+    );
+    const rule = (field: 'keepCompleted' | 'keepFailed' | 'keepEvents') =>
+      given[field] === undefined ? undefined : resolveRetention(field, given[field], context);
+    return prune(this.store, {
+      queue: given.queue === undefined ? undefined : validateName('queue', given.queue, context),
+      overrides: {
+        keepCompleted: rule('keepCompleted'),
+        keepFailed: rule('keepFailed'),
+        keepEvents: rule('keepEvents'),
+      },
+      dryRun: given.dryRun === undefined ? false : checkBoolean('dryRun', given.dryRun, context),
+    });
+  }
+
+  /**
+   * Resolves with the job once it completed, wherever it ran. Rejects with JobFailedError (it
+   * failed with no tries left; the error of its last try is on it), JobCancelledError,
+   * NotFoundError (no such job, or it was deleted), WaitTimeoutError past `timeout`, or the
+   * signal's reason when `signal` aborts. A job already finished settles at once.
+   *
+   * @example
+   * const job = await queue.enqueue('summarize', { docId });
+   * const done = await queue.waitFor(job.id, { timeout: '30s' });
+   * console.log(done.result);
+   */
+  async waitFor(id: string, options: WaitForOptions = {}): Promise<Job> {
+    this.#checkOpen('waitFor');
+    const context = 'waitFor()';
+    const given = checkObject('options', options, context);
+    checkKnownFields('', given, ['timeout', 'signal'], context);
+    let timeoutMs: number | null = null;
+    if (given.timeout !== undefined) {
+      timeoutMs = parseDuration('timeout', given.timeout, context);
+      if (timeoutMs < 1 || timeoutMs > MAX_WAIT_MS) {
+        throw new ValidationError(
+          'timeout',
+          given.timeout,
+          `${context}: timeout must be from 1 ms to 24 days, got ${describe(given.timeout)}; ` +
+            `leave it out to wait without limit`,
+        );
+      }
+    }
+    return this.#waiters.wait(
+      checkId('waitFor', id),
+      timeoutMs,
+      checkSignal(given.signal, context),
+    );
+  }
+
+  /**
+   * Calls `listener` with each event of this type, for jobs run by any worker in any process,
+   * from about now (see events() to resume from a cursor). Resolves once the listener is in
+   * place: events committed from then on reach it. A listener that throws is logged.
+   *
+   * @example
+   * await queue.on('failed', (event) => alert(`${event.task} ${event.jobId}: ${event.error?.message}`));
+   */
+  on(event: JobEventType, listener: JobEventListener): Promise<void> {
+    this.#checkOpen('on');
+    const type = checkEventType(event, 'on()');
+    return this.#listeners.add(type, checkListener(listener, 'on()'));
+  }
+
+  /** Removes a listener added with on(). */
+  off(event: JobEventType, listener: JobEventListener): void {
+    this.#listeners.remove(checkEventType(event, 'off()'), checkListener(listener, 'off()'));
+  }
+
+  /**
+   * The job events after `after` (or from now), in commit order, for as long as you iterate:
+   * at least once each from a given cursor, so a consumer that stores `event.cursor` after
+   * handling an event resumes after a restart without missing one. Ends when `signal` aborts
+   * or the queue closes.
+   *
+   * @example
+   * for await (const event of queue.events({ after: savedCursor, signal })) {
+   *   await handle(event);
+   *   savedCursor = event.cursor;
+   * }
+   */
+  events(options: EventsOptions = {}): AsyncIterable<JobEvent> {
+    this.#checkOpen('events');
+    const context = 'events()';
+    const given = checkObject('options', options, context);
+    checkKnownFields('', given, ['after', 'signal'], context);
+    const after = given.after === undefined ? undefined : checkEventCursor(given.after, context);
+    const signal = checkSignal(given.signal, context);
+    const bell = new Doorbell();
+    const streams = this.#streams;
+    const stream = streamEvents(this.store, {
+      after,
+      signal,
+      closed: () => this.#closed,
+      bell,
+      logger: this.logger,
+    });
+    return {
+      async *[Symbol.asyncIterator]() {
+        streams.add(bell);
+        try {
+          yield* stream;
+        } finally {
+          streams.delete(bell);
+        }
+      },
+    };
   }
 
   /** Counts of jobs per state, overall and per queue. */
@@ -391,6 +627,11 @@ export class Queue {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#listeners.stop();
+    for (const bell of this.#streams) bell.ring();
+    this.#waiters.abortAll(
+      new StoreError('waitFor: the queue was closed before the job finished; wait again'),
+    );
     await Promise.all([...this.#workers].map((worker) => worker.stop()));
     await this.store.close();
   }
@@ -430,6 +671,36 @@ function checkId(operation: string, id: unknown): string {
     );
   }
   return id;
+}
+
+function withRetention(config: QueueConfig, record: RetentionRecord | undefined): LaneSettings {
+  return {
+    ...config,
+    keepCompleted: record?.keepCompleted ?? null,
+    keepFailed: record?.keepFailed ?? null,
+  };
+}
+
+function checkSignal(signal: unknown, context: string): AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ValidationError(
+      'signal',
+      signal,
+      `${context}: signal must be an AbortSignal (from an AbortController), got ${describe(signal)}`,
+    );
+  }
+  return signal;
+}
+
+function checkListener(listener: unknown, context: string): JobEventListener {
+  if (typeof listener !== 'function') {
+    throw new ValidationError(
+      'listener',
+      listener,
+      `${context}: listener must be a function (event) => ..., got ${describe(listener)}`,
+    );
+  }
+  return listener as JobEventListener;
 }
 
 function checkKey(key: unknown, context: string): string {

@@ -10,6 +10,8 @@ import type { Batch, NewBatch } from '../core/batch.js';
 import type { NewJob, TransactionClient } from '../core/enqueue-options.js';
 import type { Job, JobState, QueueStats } from '../core/job.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../core/schedule.js';
+import type { StoredEvent } from '../core/events.js';
+import type { RetentionChange, RetentionRecord } from '../core/retention.js';
 
 /** Proof that a worker holds a job: the job id and the token of the claim. */
 export interface Lease {
@@ -92,6 +94,38 @@ export interface OldestDue {
   dueAtMs: number;
 }
 
+/** Events after a cursor, oldest first. */
+export interface EventBatch {
+  events: StoredEvent[];
+  /**
+   * True when events exist that cannot be delivered yet because a transaction that began
+   * before them is still open (PostgreSQL): read again shortly.
+   */
+  pending: boolean;
+}
+
+/** One delete (or count) of finished jobs of one lane and state. */
+export interface PruneJobsRequest {
+  queue: string;
+  state: 'completed' | 'failed' | 'cancelled';
+  /** Jobs that finished longer ago than this (ms, by the store's clock) go; null: no bound. */
+  olderThanMs: number | null;
+  /** Jobs past the newest `keepNewest` of the lane in this state go; null: no bound. */
+  keepNewest: number | null;
+  /** Most jobs one call deletes, so that each delete is a short transaction. */
+  limit: number;
+  /** Count what would go (without a limit) instead of deleting. */
+  dryRun: boolean;
+}
+
+/** One delete (or count) of old events. */
+export interface PruneEventsRequest {
+  olderThanMs: number | null;
+  keepNewest: number | null;
+  limit: number;
+  dryRun: boolean;
+}
+
 /** A notice that work may be due: sent after an enqueue so idle workers need not wait a poll. */
 export interface WakeNotice {
   queue: string;
@@ -162,19 +196,25 @@ export interface Store {
   heartbeat(leases: readonly Lease[], leaseMs: number): Promise<Lease[]>;
 
   /**
-   * Records how tries ended, in one transaction. Returns, per outcome, whether it was applied:
-   * false means the lease was no longer current and nothing was written for it.
+   * Records how tries ended, in one transaction, with their events (`progress` for a stored
+   * progress value, then `completed`, `retrying` or `failed`; none for a release). Returns, per
+   * outcome, whether it was applied: false means the lease was no longer current and nothing
+   * was written for it, no event either.
    */
   finish(outcomes: readonly Outcome[]): Promise<boolean[]>;
 
   /**
    * Jobs whose lease ran out (their worker died or froze) become due again at once; the try
    * counts and an error saying so is recorded. A job without tries left becomes `failed`.
-   * Returns how many jobs were reclaimed.
+   * Logs a `retrying` or `failed` event per job in the same transaction. Returns how many jobs
+   * were reclaimed.
    */
   reclaimExpired(): Promise<number>;
 
-  /** Stores a progress value for a running job. False if the lease is no longer current. */
+  /**
+   * Stores a progress value for a running job, with its `progress` event. False (and no event)
+   * if the lease is no longer current.
+   */
   setProgress(lease: Lease, progressJson: string): Promise<boolean>;
 
   getJob(id: string): Promise<Job | null>;
@@ -197,10 +237,10 @@ export interface Store {
 
   /**
    * Cancels a waiting, scheduled, available or running job (a running one loses its lease, so
-   * its worker's outcome is refused and its heartbeat aborts it). Cancelling a cancelled job
-   * returns it unchanged. Its batch counts it, and its waiting children follow their
-   * onParentFailure, in the same transaction. Throws NotFoundError, or StateError for a
-   * completed or failed job.
+   * its worker's outcome is refused and its heartbeat aborts it), with its `cancelled` event.
+   * Cancelling a cancelled job returns it unchanged. Its batch counts it, and its waiting
+   * children follow their onParentFailure, in the same transaction. Throws NotFoundError, or
+   * StateError for a completed or failed job.
    */
   cancel(id: string): Promise<Job>;
 
@@ -266,6 +306,50 @@ export interface Store {
 
   /** Calls `listener` when work may have become due. Returns a function that unsubscribes. */
   onWake(listener: (notice: WakeNotice) => void): () => void;
+
+  // Events (events.ts of each backend): an append-only log of job transitions, each written in
+  // the transaction of the transition it reports, read from a cursor.
+
+  /**
+   * The cursor of "now": reading from it gives the events committed after this call (at
+   * least those; on PostgreSQL, exactly those).
+   */
+  eventsHead(): Promise<string>;
+
+  /**
+   * Up to `limit` events after `cursor`, in commit order, each with its own cursor. Reading on
+   * from the cursor of the last one never skips an event committed later, however long the
+   * transaction that wrote it was open. Throws ValidationError for a cursor it did not give.
+   */
+  readEvents(cursor: string, limit: number): Promise<EventBatch>;
+
+  /**
+   * Calls `listener` when events may have been written: with the ids of the jobs concerned
+   * when known, or null (look at everything). In process at once; from other processes by
+   * NOTIFY (PostgreSQL) or a poll of the log (SQLite). Best effort: readers still poll slowly.
+   */
+  onEvents(listener: (jobIds: readonly string[] | null) => void): () => void;
+
+  // Retention (retention.ts of each backend).
+
+  /** Applies a change to a lane's (or "*": the default) retention; returns it as stored. */
+  configureRetention(name: string, change: RetentionChange): Promise<RetentionRecord>;
+
+  /** Every stored retention setting, "*" included, by name. */
+  listRetention(): Promise<RetentionRecord[]>;
+
+  /** The lanes that hold completed, failed or cancelled jobs. */
+  finishedLanes(): Promise<string[]>;
+
+  /**
+   * Deletes up to `limit` finished jobs of one lane and state that are older than the age or
+   * past the newest count (oldest first), in one short transaction; returns how many went.
+   * Never touches a job in any other state.
+   */
+  pruneJobs(request: PruneJobsRequest): Promise<number>;
+
+  /** As pruneJobs, for events. */
+  pruneEvents(request: PruneEventsRequest): Promise<number>;
 
   /** Releases connections. The store is unusable afterwards. */
   close(): Promise<void>;

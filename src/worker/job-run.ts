@@ -70,6 +70,9 @@ export class JobRun {
   #progressTimer: NodeJS.Timeout | undefined;
   #progressWrittenAtMs = 0;
   #progressJson: string | null = null;
+  // The progress write in flight: one at a time per job, so that a slow database can neither
+  // pile up writes nor store an older value after a newer one.
+  #progressSaving: Promise<void> | null = null;
   #services: RunServices | undefined;
 
   constructor(job: Job, lease: Lease, onEnd: (run: JobRun, ending: Ending) => void) {
@@ -183,10 +186,24 @@ export class JobRun {
     clearTimeout(this.#progressTimer);
     this.#progressTimer = undefined;
     const json = this.#progressJson;
-    if (json === null || this.#services === undefined) return;
+    // A write in flight flushes what came meanwhile when it ends.
+    if (json === null || this.#services === undefined || this.#progressSaving !== null) return;
+    const services = this.#services;
     this.#progressJson = null;
     this.#progressWrittenAtMs = Date.now();
     // A lost write only loses a progress value, never the job: the outcome is written apart.
-    this.#services.saveProgress(this.lease, json).catch(() => undefined);
+    this.#progressSaving = services
+      .saveProgress(this.lease, json)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.#progressSaving = null;
+        if (this.#progressJson === null || this.#ended) return;
+        const waitMs = this.#progressWrittenAtMs + services.progressIntervalMs - Date.now();
+        if (waitMs <= 0) this.#flushProgress();
+        else this.#progressTimer ??= setTimeout(() => this.#flushProgress(), waitMs);
+      });
   }
 }

@@ -6,7 +6,20 @@ import type { TryError } from '../stores/store.js';
 
 function cut(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max)}... [${text.length - max} more characters cut]`;
+  // Never end on the first half of a surrogate pair: the cut text stays well-formed.
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1]) ? max - 1 : max;
+  return `${text.slice(0, end)}... [${text.length - end} more characters cut]`;
+}
+
+/** One field of a thrown Error, read on its own: a getter that throws costs only that field. */
+function readField(read: () => unknown, fallback: string, max: number): string {
+  try {
+    const value = read();
+    if (value === undefined || value === null) return fallback;
+    return cut(typeof value === 'string' ? value : String(value), max);
+  } catch {
+    return fallback;
+  }
 }
 
 function describeThrown(value: unknown): string {
@@ -26,11 +39,16 @@ export function toTryError(thrown: unknown, task: string, attempt: number): TryE
   const atMs = Date.now();
   try {
     if (thrown instanceof Error) {
+      const stack = readField(() => thrown.stack, '', MAX_ERROR_STACK_CHARS);
       return {
         attempt,
-        name: cut(String(thrown.name || 'Error'), 200),
-        message: cut(String(thrown.message), MAX_ERROR_MESSAGE_CHARS),
-        stack: typeof thrown.stack === 'string' ? cut(thrown.stack, MAX_ERROR_STACK_CHARS) : null,
+        name: readField(() => thrown.name || 'Error', 'Error', 200),
+        message: readField(
+          () => thrown.message,
+          `task "${task}" threw an Error without a readable message`,
+          MAX_ERROR_MESSAGE_CHARS,
+        ),
+        stack: stack === '' ? null : stack,
         atMs,
       };
     }

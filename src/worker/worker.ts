@@ -24,6 +24,7 @@ import {
 import { toJobError, type Job, type JobError } from '../core/job.js';
 import { encodeJson, exceedsBytes } from '../core/json.js';
 import type { ResolvedWorkerOptions } from '../core/worker-options.js';
+import { Pruner } from '../retention/pruner.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { ClaimedJob, Outcome, Store, TryError, WakeNotice } from '../stores/store.js';
 import { JobRun, type Ending, type Handler, type RunServices } from './job-run.js';
@@ -86,6 +87,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #debug: boolean;
   // Fires due cron schedules (unless the schedules option is false); stopped first on stop().
   readonly #scheduler: Scheduler | null;
+  // Removes finished jobs and events past their retention (unless the prune option is false).
+  readonly #pruner: Pruner | null;
 
   constructor(
     store: Store,
@@ -121,6 +124,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#heartbeatTimer = setInterval(() => void this.#beat(), Math.max(50, options.leaseMs / 3));
     this.#scheduler = options.schedules ? new Scheduler(store, this.#logger) : null;
     this.#scheduler?.start();
+    this.#pruner = options.prune ? new Pruner(store, this.#logger) : null;
+    this.#pruner?.start();
     this.#logger.info(
       {
         concurrency: options.concurrency,
@@ -289,7 +294,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // that checks ctx.signal does), its work is unfinished, so the job goes back as due.
     if (reason instanceof ShutdownError) return { type: 'release', lease };
     if (ending.kind === 'abandoned') return { type: 'release', lease };
-    if (ending.kind === 'threw' && ending.error instanceof RateLimitedError) {
+    if (ending.kind === 'threw' && isRateLimited(ending.error)) {
       // The dependency throttled the call: not the job's fault, so the try is given back.
       return { type: 'release', lease, delayMs: ending.error.retryAfterMs };
     }
@@ -452,7 +457,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     clearTimeout(this.#pollTimer);
     clearTimeout(this.#wakeTimer);
     this.#unsubscribe();
-    await Promise.all([this.#claiming, this.#scheduler?.stop()]);
+    await Promise.all([this.#claiming, this.#scheduler?.stop(), this.#pruner?.stop()]);
     // Held jobs never started: back as due at once, for other workers, without spending a try.
     for (const { lease } of this.#held) void this.#writer.write({ type: 'release', lease });
     this.#held = [];
@@ -496,5 +501,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const waiter of waiters) waiter();
+  }
+}
+
+/**
+ * Whether a handler threw RateLimitedError. `instanceof` itself throws on some values (a revoked
+ * Proxy); here that means no, since a throw out of the worker's bookkeeping ended its process.
+ */
+function isRateLimited(thrown: unknown): thrown is RateLimitedError {
+  try {
+    return thrown instanceof RateLimitedError;
+  } catch {
+    return false;
   }
 }

@@ -32,6 +32,8 @@ describe('ticketrail configure', { concurrency: CONCURRENCY }, () => {
       rate: null,
       groupConcurrency: 2,
       groupRate: null,
+      keepCompleted: null,
+      keepFailed: null,
     });
     assert.deepEqual(JSON.parse(shown.stdout), JSON.parse(removed.stdout));
   });

@@ -240,7 +240,10 @@ describe('ticketrail retry and cancel', { concurrency: CONCURRENCY }, () => {
       retry.line,
       /^error: retry\(\d+\): the job is available; only failed or cancelled/,
     );
-    assert.match(cancel.line, /^error: cancel\(\d+\): the job is completed; only scheduled/);
+    assert.match(
+      cancel.line,
+      /^error: cancel\(\d+\): the job is completed; only waiting, scheduled, available or running jobs can be cancelled$/,
+    );
   });
 });
 

@@ -29,6 +29,7 @@ const COMMANDS = [
   'pause',
   'resume',
   'configure',
+  'prune',
   'schedule',
   'worker',
   'serve',

@@ -53,7 +53,7 @@ describe('ticketrail serve', { concurrency: CONCURRENCY }, () => {
       const result = await serve.exited;
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /"msg":"worker stopped"/);
-      assert.match(result.stdout, /"msg":"serve stopped"/);
+      assert.match(result.stdout, /"msg":"stopped"/);
       assert.doesNotMatch(result.stdout + result.stderr, new RegExp(TOKEN));
     } finally {
       serve.kill('SIGKILL');

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 
 import type { EnqueueOptions } from '../../src/core/enqueue-options.js';
 import { NotFoundError, StateError } from '../../src/core/errors.js';
+import type { StoredEvent } from '../../src/core/events.js';
 import type { Job } from '../../src/core/job.js';
 import type { ClaimedJob, Store } from '../../src/stores/store.js';
 import { newJob, tryError, waitUntil } from '../helpers/jobs.js';
@@ -88,6 +89,26 @@ export function dependenciesContract(factory: StoreFactory): void {
       const far = await store.getJob(grandchild.id);
       assert.equal(far?.state, 'cancelled');
       assert.match(far!.errors.at(-1)!.message, new RegExp(`parent job ${child.id} `));
+    });
+
+    it('logs the end of each descendant a failed parent took with it', async () => {
+      const { store } = current();
+      const a = await add('a');
+      const child = await add('child', { dependsOn: [a.id], onParentFailure: 'fail' });
+      const grandchild = await add('grandchild', { dependsOn: [child.id] });
+      const head = await store.eventsHead();
+      await failForGood(store, await claimTask(store, 'a'));
+      let events: StoredEvent[] = [];
+      await waitUntil('the events to be readable', async () => {
+        events = (await store.readEvents(head, 10)).events;
+        return events.length === 3;
+      });
+      assert.deepEqual(
+        events.map(({ jobId, type }) => `${jobId}:${type}`).sort(),
+        [`${a.id}:failed`, `${child.id}:failed`, `${grandchild.id}:cancelled`].sort(),
+      );
+      const childEvent = events.find((event) => event.jobId === child.id);
+      assert.equal(JSON.parse(childEvent!.data!).name, 'ParentFailedError');
     });
 
     it('fails children that ask for it, each by its own setting', async () => {

@@ -40,6 +40,8 @@ export function limitsContract(factory: StoreFactory): void {
           rate: null,
           groupConcurrency: null,
           groupRate: null,
+          keepCompleted: null,
+          keepFailed: null,
         },
       ]);
 
@@ -115,6 +117,8 @@ export function limitsContract(factory: StoreFactory): void {
         rate: { max: 10, perMs: 1_000 },
         groupConcurrency: null,
         groupRate: null,
+        keepCompleted: null,
+        keepFailed: null,
       });
       assert.deepEqual(await queue.queueConfigs(), [both]);
     });

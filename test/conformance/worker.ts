@@ -158,6 +158,24 @@ export function workerContract(factory: StoreFactory): void {
         'returns-bigint': () => 10n,
         'returns-function': () => () => 1,
         'returns-nested-bigint': () => ({ deep: [{ n: 1n }] }),
+        // Regression: encoding these threw inside the worker (RangeError, the getter's error),
+        // an unhandled rejection that ended the worker's process.
+        'returns-10000-deep': () => {
+          let deep: unknown = 1;
+          for (let i = 0; i < 10_000; i++) deep = [deep];
+          return deep;
+        },
+        // Regression: `instanceof RateLimitedError` on it threw and ended the worker's process.
+        'throws-revoked-proxy': () => {
+          const { proxy, revoke } = Proxy.revocable({}, {});
+          revoke();
+          throw proxy;
+        },
+        'returns-throwing-getter': () => ({
+          get broken(): never {
+            throw new Error('getter exploded');
+          },
+        }),
       };
       const jobs = await Promise.all(
         Object.keys(cases).map((task) => queue.enqueue(task, {}, { attempts: 1 })),
@@ -177,6 +195,9 @@ export function workerContract(factory: StoreFactory): void {
       assert.match(messages.get('returns-bigint')!, /BigInt/);
       assert.match(messages.get('returns-function')!, /function/);
       assert.match(messages.get('returns-nested-bigint')!, /result\.deep\[0\]\.n is a BigInt/);
+      assert.match(messages.get('returns-10000-deep')!, /result is nested too deeply/);
+      assert.match(messages.get('returns-throwing-getter')!, /getter exploded/);
+      assert.match(messages.get('throws-revoked-proxy')!, /task "throws-revoked-proxy" threw/);
       // Stopped first: it has no "ok" handler and could otherwise take the job and fail it.
       await worker.stop();
       const after = await queue.enqueue('ok');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { parseDuration } from '../../src/core/durations.js';
+import { MAX_DURATION_MS, parseDuration } from '../../src/core/durations.js';
 import { ValidationError } from '../../src/core/errors.js';
 
 describe('parseDuration', () => {
@@ -28,4 +28,14 @@ describe('parseDuration', () => {
       );
     });
   }
+
+  it('refuses durations longer than 100 years, as numbers and as strings', () => {
+    assert.equal(parseDuration('delay', MAX_DURATION_MS, 'test'), MAX_DURATION_MS);
+    for (const bad of [MAX_DURATION_MS + 1, 1e300, '101y']) {
+      assert.throws(
+        () => parseDuration('delay', bad, 'enqueue("t")'),
+        /^ValidationError: enqueue\("t"\): delay [\d.e+]+ ms is longer than 100 years/,
+      );
+    }
+  });
 });

@@ -126,16 +126,35 @@ describe('resolveEnqueue', () => {
     refuses('delay', /not a duration/, 't', {}, { delay: -10 });
   });
 
+  it('refuses durations past 100 years, which made due times no Date can hold', () => {
+    refuses('delay', /longer than 100 years/, 't', {}, { delay: 1e300 });
+    refuses('delay', /longer than 100 years/, 't', {}, { delay: '200y' });
+    refuses(
+      'backoff.delay',
+      /longer than 100 years/,
+      't',
+      {},
+      { backoff: { type: 'fixed', delay: 1e16 } },
+    );
+  });
+
   it('refuses delay together with runAt, and an invalid runAt', () => {
     refuses('delay', /not both/, 't', {}, { delay: 5, runAt: new Date() });
     refuses('runAt', /valid Date/, 't', {}, { runAt: '2030-01-01' });
     refuses('runAt', /valid Date/, 't', {}, { runAt: new Date('nonsense') });
+    // Regression: PostgreSQL failed with "timestamp out of range" where SQLite stored it.
+    refuses('runAt', /before the year 1/, 't', {}, { runAt: new Date(-8.64e15) });
+    assert.equal(resolve('t', {}, { runAt: new Date(8.64e15) }).runAtMs, 8.64e15);
   });
 
   it('refuses bad keys and backoffs', () => {
     refuses('key', /1 to 512/, 't', {}, { key: '' });
     refuses('key', /1 to 512/, 't', {}, { key: 42 });
     refuses('key', /U\+0000/, 't', {}, { key: 'a\u0000b' });
+    // Regression: the drivers wrote both as "k\uFFFD", so two different keys met on PostgreSQL.
+    refuses('key', /lone UTF-16 surrogate/, 't', {}, { key: 'k\ud800' });
+    refuses('key', /lone UTF-16 surrogate/, 't', {}, { key: 'k\udc00' });
+    assert.equal(resolve('t', {}, { key: 'emoji:\u{1F600}' }).key, 'emoji:\u{1F600}');
     refuses('backoff.type', /"exponential" or "fixed"/, 't', {}, { backoff: { type: 'linear' } });
     refuses(
       'backoff.max',

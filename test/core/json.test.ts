@@ -41,6 +41,57 @@ describe('encodeJson', () => {
   });
 });
 
+describe('encodeJson never throws', () => {
+  it('refuses a value nested 10,000 levels deep (JSON.stringify ran out of stack)', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const result = encodeJson(deep, 'payload');
+    assert.deepEqual(result, {
+      ok: false,
+      reason: 'payload is nested too deeply to encode as JSON; flatten it',
+    });
+  });
+
+  it("refuses a value whose getter throws, with the getter's message", () => {
+    const value = {
+      get broken(): never {
+        throw new Error('getter exploded');
+      },
+    };
+    const result = encodeJson(value, 'result');
+    assert.deepEqual(result, {
+      ok: false,
+      reason: 'result cannot be stored as JSON: getter exploded',
+    });
+  });
+
+  it('refuses a value whose toJSON throws something unreadable', () => {
+    const unreadable = {
+      toString(): never {
+        throw new Error('no');
+      },
+    };
+    const result = encodeJson(
+      {
+        toJSON: () => {
+          throw unreadable;
+        },
+      },
+      'result',
+    );
+    assert.equal(result.ok, false);
+    assert.match((result as { reason: string }).reason, /result cannot be stored as JSON: reading/);
+  });
+
+  it('keeps lone surrogates and every plane as JSON escapes or characters', () => {
+    const text = 'a\ud800 b\udfff \u{1F600} \u{10FFFF} \u0000';
+    const result = encodeJson({ text }, 'payload');
+    assert.ok(result.ok);
+    assert.equal(JSON.parse((result as { json: string }).json).text, text);
+    assert.match((result as { json: string }).json, /\\ud800/);
+  });
+});
+
 describe('exceedsBytes', () => {
   it('counts UTF-8 bytes, not characters', () => {
     assert.equal(exceedsBytes('"' + 'é'.repeat(600) + '"', 1_000), true);

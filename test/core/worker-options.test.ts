@@ -13,11 +13,16 @@ describe('resolveWorkerOptions', () => {
     assert.equal(options.pollIntervalMs, 500);
     assert.equal(options.shutdownGraceMs, 10_000);
     assert.equal(options.schedules, true);
+    assert.equal(options.prune, true);
     assert.ok(Object.isFrozen(options));
   });
 
   it('turns the cron scheduler off with schedules: false', () => {
     assert.equal(resolveWorkerOptions({ schedules: false }).schedules, false);
+  });
+
+  it('turns the background pruner off with prune: false', () => {
+    assert.equal(resolveWorkerOptions({ prune: false }).prune, false);
   });
 
   it('takes durations as strings and removes duplicate queues', () => {
@@ -45,6 +50,7 @@ describe('resolveWorkerOptions', () => {
     ['concurency', { concurency: 5 }],
     ['schedules', { schedules: 'no' }],
     ['schedules', { schedules: 0 }],
+    ['prune', { prune: 'never' }],
   ];
   for (const [field, options] of refusals) {
     it(`refuses ${JSON.stringify(options)} naming ${field}`, () => {

@@ -7,6 +7,7 @@
 import type { NewJob } from '../../core/enqueue-options.js';
 import { NotFoundError, StateError } from '../../core/errors.js';
 import type { RunStatement } from './batches.js';
+import { errorData } from './events.js';
 import { ms, NOW } from './rows.js';
 import { MAX_KEPT_ERRORS } from '../../core/defaults.js';
 
@@ -19,6 +20,17 @@ const parentError = (parent: string) => `json_build_object(
 // Appends one error record, keeping the newest MAX_KEPT_ERRORS.
 const appendError = (error: string) =>
   `(errors || ${error})[greatest(1, cardinality(errors) - ${MAX_KEPT_ERRORS - 2}):]`;
+
+// Logs the jobs of the CTE `ended` (id, queue, task, state, last_error) in the event log, as
+// the statement that ends them, like every other transition (events.ts).
+const logEnded = (s: string) => `
+  logged AS (
+    INSERT INTO ${s}.events (job_id, queue, task, type, data)
+    SELECT e.id, e.queue, e.task, e.state,
+      CASE WHEN e.state = 'failed' THEN ${errorData('e')} END
+    FROM ended e ORDER BY e.id)`;
+
+const ENDED_COLUMNS = `j.id, j.queue, j.task, j.state, j.errors[cardinality(j.errors)] AS last_error`;
 
 const ended = (s: string, parent: string) => `
     state = CASE on_parent_failure WHEN 'fail' THEN 'failed' ELSE 'cancelled' END,
@@ -46,7 +58,11 @@ export function dependencyStatementsFor(s: string) {
       WHERE id = $1`,
 
     /** A new child whose parent already failed or was cancelled. Parameters: id, parent id. */
-    endChild: `UPDATE ${jobs} SET ${ended(s, '$2::text')} WHERE id = $1`,
+    endChild: `
+      WITH ended AS (
+        UPDATE ${jobs} j SET ${ended(s, '$2::text')} WHERE j.id = $1 RETURNING ${ENDED_COLUMNS}),
+      ${logEnded(s)}
+      SELECT id::text FROM ended`,
 
     /**
      * Children of completed parents count them done; the last one makes them due. Parameters:
@@ -64,7 +80,7 @@ export function dependencyStatementsFor(s: string) {
 
     /**
      * Every waiting descendant of the ended parents fails or is cancelled, each by its own
-     * onParentFailure. Parameters: parent ids.
+     * onParentFailure, with its event. Parameters: parent ids. Returns their ids.
      */
     endDescendants: `
       WITH RECURSIVE doomed(id, parent) AS (
@@ -75,9 +91,13 @@ export function dependencyStatementsFor(s: string) {
           JOIN ${links} d ON d.parent_id = doomed.id
           JOIN ${jobs} c ON c.id = d.child_id
         WHERE c.state = 'waiting'),
-      culprit AS (SELECT id, min(parent) AS parent FROM doomed GROUP BY id)
-      UPDATE ${jobs} j SET ${ended(s, 'culprit.parent::text')}
-      FROM culprit WHERE j.id = culprit.id AND j.state = 'waiting'`,
+      culprit AS (SELECT id, min(parent) AS parent FROM doomed GROUP BY id),
+      ended AS (
+        UPDATE ${jobs} j SET ${ended(s, 'culprit.parent::text')}
+        FROM culprit WHERE j.id = culprit.id AND j.state = 'waiting'
+        RETURNING ${ENDED_COLUMNS}),
+      ${logEnded(s)}
+      SELECT id::text FROM ended`,
 
     /** Parameters: parent id. */
     unfinishedChild: `
@@ -135,12 +155,18 @@ export async function attachChild(
   if (ended !== undefined) await run(sql.endChild, [id, ended]);
 }
 
-/** Settles the children of parents that just ended; returns the lanes of children made due. */
+/** What settling children did: lanes with children made due, and the children it ended. */
+export interface Settled {
+  lanes: string[];
+  ended: string[];
+}
+
+/** Settles the children of parents that just ended. */
 export async function settleChildren(
   sql: DependencyStatements,
   run: RunStatement,
   parents: readonly { id: string; state: string }[],
-): Promise<string[]> {
+): Promise<Settled> {
   const completed = parents.filter((job) => job.state === 'completed').map((job) => job.id);
   const doomed = parents
     .filter((job) => job.state === 'failed' || job.state === 'cancelled')
@@ -150,8 +176,8 @@ export async function settleChildren(
     const rows = await run<[string, string]>(sql.releaseChildren, [completed]);
     for (const [queue, state] of rows) if (state === 'pending') lanes.push(queue);
   }
-  if (doomed.length > 0) await run(sql.endDescendants, [doomed]);
-  return lanes;
+  const ended = doomed.length === 0 ? [] : await run<[string]>(sql.endDescendants, [doomed]);
+  return { lanes, ended: ended.map(([id]) => id) };
 }
 
 /** Refuses to delete a parent whose children still need it; unlinks the job. */

@@ -19,6 +19,7 @@ import {
   settleChildren,
   unlinkForDelete,
   type DependencyStatements,
+  type Settled,
 } from './dependencies.js';
 import { jobColumns, type JobRow } from './rows.js';
 
@@ -70,15 +71,15 @@ export class PostgresFlow {
     return run<JobRow>(this.#selectJob, [id]);
   }
 
-  /** Settles the children of the jobs that ended among `rows`; returns lanes made due. */
-  settle(run: RunStatement, rows: readonly FinishRow[]): Promise<string[]> {
+  /** Settles the children of the jobs that ended among `rows`. */
+  settle(run: RunStatement, rows: readonly FinishRow[]): Promise<Settled> {
     const parents = rows.flatMap(([id, state, hasChildren]) =>
       id !== null && hasChildren === true && FINAL_STATES.has(state!)
         ? [{ id, state: state! }]
         : [],
     );
     return parents.length === 0
-      ? Promise.resolve([])
+      ? Promise.resolve({ lanes: [], ended: [] })
       : settleChildren(this.#dependencies, run, parents);
   }
 

@@ -23,19 +23,35 @@ import {
 } from '../../core/errors.js';
 import { emptyCounts, type Job, type JobState, type QueueStats } from '../../core/job.js';
 import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js';
+import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import type {
   ClaimRequest,
   ClaimedJob,
+  EventBatch,
   FinishedCount,
   JobPage,
   Lease,
   ListFilter,
   OldestDue,
   Outcome,
+  PruneEventsRequest,
+  PruneJobsRequest,
   Store,
   WakeNotice,
 } from '../store.js';
+import {
+  EVENTS_PREFIX,
+  EventSignal,
+  eventStatementsFor,
+  headCursor,
+  parseEventNotice,
+  readValues,
+  toEventBatch,
+  withEvents,
+  type EventStatements,
+} from './events.js';
+import { PostgresRetention } from './retention.js';
 import { FINISHED_CONDITION, isFinished, listParts } from '../list-parts.js';
 import { PostgresFlow, type FinishRow } from './flow.js';
 import type { RunStatement } from './batches.js';
@@ -110,6 +126,9 @@ export class PostgresStore implements Store {
   readonly #channel: string;
   readonly #listener: Listener;
   readonly #notifier: Notifier;
+  readonly #eventSignal: EventSignal;
+  readonly #eventSql: EventStatements;
+  readonly #retention: PostgresRetention;
   readonly #emitter = new EventEmitter();
   readonly #logger: Logger;
   // Backends of this store's pool: their notices were already delivered in process.
@@ -125,7 +144,8 @@ export class PostgresStore implements Store {
 
   private constructor(options: PostgresStoreOptions, logger: Logger) {
     this.schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
-    this.#sql = statementsFor(quoteSchema(this.schema));
+    this.#sql = withEvents(statementsFor(quoteSchema(this.schema)), quoteSchema(this.schema));
+    this.#eventSql = eventStatementsFor(quoteSchema(this.schema));
     this.#scheduleSql = scheduleStatementsFor(quoteSchema(this.schema));
     this.#flow = new PostgresFlow(quoteSchema(this.schema));
     this.#channel = wakeChannel(this.schema);
@@ -159,19 +179,33 @@ export class PostgresStore implements Store {
       {
         notice: (payload, senderPid) => {
           if (this.#ownPids.has(senderPid)) return;
-          if (payload.startsWith(CANCEL_PREFIX)) {
+          if (payload.startsWith(EVENTS_PREFIX)) {
+            this.#emitter.emit('events', parseEventNotice(payload));
+          } else if (payload.startsWith(CANCEL_PREFIX)) {
             this.#emitter.emit('cancel', payload.slice(CANCEL_PREFIX.length));
           } else {
             this.#wake(parseNotice(payload));
           }
         },
-        listening: () => this.#wake({ queue: '', runAtMs: Date.now() }),
+        listening: () => {
+          this.#wake({ queue: '', runAtMs: Date.now() });
+          // Event notices sent while it was not listening were lost too.
+          this.#emitter.emit('events', null);
+        },
       },
       this.#logger,
     );
     this.#notifier = new Notifier(
       (payloads) => this.#query('notify', 'notify', [this.#channel, payloads]),
       this.#logger,
+    );
+    this.#eventSignal = new EventSignal(
+      (payloads) => this.#query('notify', 'notify', [this.#channel, payloads]),
+      this.#logger,
+    );
+    this.#retention = new PostgresRetention(
+      quoteSchema(this.schema),
+      (operation, name, text, values) => this.#named(operation, name, text, values),
     );
   }
 
@@ -241,12 +275,12 @@ export class PostgresStore implements Store {
       }
       return added;
     });
-    await this.#announce(stored, client);
+    await this.#wakeForJobs(stored, client);
     return stored;
   }
 
   /** Wakes workers for jobs just committed (or, in the caller's transaction, at its commit). */
-  async #announce(jobs: readonly Job[], client: TransactionClient | undefined): Promise<void> {
+  async #wakeForJobs(jobs: readonly Job[], client: TransactionClient | undefined): Promise<void> {
     const due = earliestPerLane(jobs.filter((job) => job.state !== 'waiting'));
     if (client !== undefined) {
       const payloads = [...due].map(([queue, runAtMs]) => noticePayload(queue, runAtMs));
@@ -399,7 +433,7 @@ export class PostgresStore implements Store {
       'finish',
       this.#finishValues(outcomes, false),
     );
-    const applied = this.#announceFinish(rows);
+    const applied = this.#finishedIds(rows);
     // Endings of jobs with children were left unapplied: they go through a transaction that
     // settles the children (see dependencies.ts). So were endings whose lease was lost.
     const left = outcomes.filter(
@@ -410,27 +444,33 @@ export class PostgresStore implements Store {
     if (left.length > 0) {
       const settled = await this.#transaction('finish', undefined, async (run) => {
         const more = await run<FinishRow>(this.#sql.finish, this.#finishValues(left, true));
-        const lanes = await this.#flow.settle(run, more);
-        return { more, lanes };
+        return { more, ...(await this.#flow.settle(run, more)) };
       });
-      for (const id of this.#announceFinish(settled.more)) applied.add(id);
-      for (const queue of settled.lanes) this.#announceDue(queue);
+      for (const id of this.#finishedIds(settled.more)) applied.add(id);
+      for (const queue of settled.lanes) this.#wakeDue(queue);
+      this.#announce(settled.ended);
     }
+    this.#announce(
+      outcomes
+        .filter((outcome) => outcome.type !== 'release' || outcome.progressJson !== undefined)
+        .map((outcome) => outcome.lease.jobId)
+        .filter((id) => applied.has(id)),
+    );
     // Each applied id counts once, should a batch name one job twice.
     return outcomes.map((outcome) => applied.delete(outcome.lease.jobId));
   }
 
   /** The ids a finish applied to; wakes the lanes of callbacks it made due. */
-  #announceFinish(rows: readonly FinishRow[]): Set<string> {
+  #finishedIds(rows: readonly FinishRow[]): Set<string> {
     const applied = new Set<string>();
     for (const [id, , , queue] of rows) {
       if (id !== null) applied.add(id);
-      else if (queue !== null) this.#announceDue(queue);
+      else if (queue !== null) this.#wakeDue(queue);
     }
     return applied;
   }
 
-  #announceDue(queue: string): void {
+  #wakeDue(queue: string): void {
     this.#wake({ queue, runAtMs: Date.now() });
     this.#notifier.notify(queue, Date.now());
   }
@@ -458,21 +498,30 @@ export class PostgresStore implements Store {
 
   async reclaimExpired(): Promise<number> {
     // A transaction: jobs failed for good settle their children in a later statement of it.
-    const rows = await this.#transaction('reclaimExpired', undefined, async (run) => {
-      const reclaimed = await run<[string, string | null, string | null, boolean | null]>(
-        this.#sql.reclaimExpired,
-        [],
-      );
-      const due = await this.#flow.settle(
-        run,
-        reclaimed.map(([queue, id, state, hasChildren]) => [id, state, hasChildren, queue]),
-      );
-      return [...reclaimed, ...due.map((queue) => [queue, null, null, null] as const)];
-    });
+    const { rows, ended: cascaded } = await this.#transaction(
+      'reclaimExpired',
+      undefined,
+      async (run) => {
+        const reclaimed = await run<[string, string | null, string | null, boolean | null]>(
+          this.#sql.reclaimExpired,
+          [],
+        );
+        const { lanes, ended } = await this.#flow.settle(
+          run,
+          reclaimed.map(([queue, id, state, hasChildren]) => [id, state, hasChildren, queue]),
+        );
+        return {
+          rows: [...reclaimed, ...lanes.map((queue) => [queue, null, null, null] as const)],
+          ended,
+        };
+      },
+    );
+    const reclaimedIds = rows.flatMap(([, id]) => (id === null ? [] : [id]));
+    this.#announce([...reclaimedIds, ...cascaded]);
     for (const queue of new Set(rows.map((row) => row[0]))) {
       this.#wake({ queue, runAtMs: Date.now() });
     }
-    return rows.filter((row) => row[1] !== null).length;
+    return reclaimedIds.length;
   }
 
   async setProgress(lease: Lease, progressJson: string): Promise<boolean> {
@@ -484,7 +533,9 @@ export class PostgresStore implements Store {
         values: [lease.jobId, lease.token, progressJson],
       }),
     );
-    return (result.rowCount ?? 0) > 0;
+    const saved = (result.rowCount ?? 0) > 0;
+    if (saved) this.#announce([lease.jobId]);
+    return saved;
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -573,12 +624,13 @@ export class PostgresStore implements Store {
     const job = await this.#changeState(id, 'cancel', (job) => {
       if (job.state === 'cancelled') return job;
       throw new StateError(
-        `cancel(${id}): the job is ${job.state}; only scheduled, available or running jobs ` +
-          `can be cancelled`,
+        `cancel(${id}): the job is ${job.state}; only waiting, scheduled, available or running ` +
+          `jobs can be cancelled`,
       );
     });
     // Workers in every process hear of it at once; a lost notice costs a heartbeat's wait.
     this.#emitter.emit('cancel', job.id);
+    this.#announce([job.id]);
     await this.#query('notify', 'notify', [this.#channel, [`${CANCEL_PREFIX}${job.id}`]]).catch(
       (error: unknown) => this.#logger.warn({ err: error }, 'cannot announce a cancel'),
     );
@@ -602,7 +654,7 @@ export class PostgresStore implements Store {
     const { row: deleted, lanes } = await this.#transaction('deleteJob', undefined, (run) =>
       this.#flow.delete(run, id, async () => (await run<JobRow>(this.#sql.deleteJob, [id]))[0]),
     );
-    for (const queue of lanes) this.#announceDue(queue);
+    for (const queue of lanes) this.#wakeDue(queue);
     if (deleted !== undefined) return rowToJob(deleted);
     throw new StateError(
       `deleteJob(${id}): the job is running; cancel it first (its worker is told through its ` +
@@ -679,11 +731,54 @@ export class PostgresStore implements Store {
     return () => this.#emitter.off('cancel', listener);
   }
 
+  async eventsHead(): Promise<string> {
+    const { rows } = await this.#named<[string]>(
+      'eventsHead',
+      'eventsHead',
+      this.#eventSql.head,
+      [],
+    );
+    return headCursor(rows[0][0]);
+  }
+
+  async readEvents(cursor: string, limit: number): Promise<EventBatch> {
+    const values = readValues(cursor, limit);
+    const { rows } = await this.#named('readEvents', 'readEvents', this.#eventSql.read, values);
+    return toEventBatch(cursor, rows as Parameters<typeof toEventBatch>[1]);
+  }
+
+  onEvents(listener: (jobIds: readonly string[] | null) => void): () => void {
+    this.#emitter.on('events', listener);
+    if (!this.#closed) this.#listener.start();
+    return () => this.#emitter.off('events', listener);
+  }
+
+  async configureRetention(name: string, change: RetentionChange): Promise<RetentionRecord> {
+    return this.#retention.configure(name, change);
+  }
+
+  async listRetention(): Promise<RetentionRecord[]> {
+    return this.#retention.list();
+  }
+
+  async finishedLanes(): Promise<string[]> {
+    return this.#retention.finishedLanes();
+  }
+
+  async pruneJobs(request: PruneJobsRequest): Promise<number> {
+    return this.#retention.pruneJobs(request);
+  }
+
+  async pruneEvents(request: PruneEventsRequest): Promise<number> {
+    return this.#retention.pruneEvents(request);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     const notices = this.#notifier.close();
+    const eventNotices = this.#eventSignal.close();
     this.#closed = true;
-    await notices;
+    await Promise.all([notices, eventNotices]);
     await this.#vacuuming;
     await this.#listener.close();
     await this.#pool.end();
@@ -713,6 +808,26 @@ export class PostgresStore implements Store {
 
   #wake(notice: WakeNotice): void {
     this.#emitter.emit('wake', notice);
+  }
+
+  /** Events were committed for these jobs: listeners here now, other processes by NOTIFY. */
+  #announce(jobIds: readonly string[]): void {
+    if (jobIds.length === 0) return;
+    this.#emitter.emit('events', jobIds);
+    this.#eventSignal.notify(jobIds);
+  }
+
+  /** A named statement from outside statements.ts (events, retention), as array rows. */
+  async #named<Row extends unknown[]>(
+    operation: string,
+    name: string,
+    text: string,
+    values: Values,
+  ): Promise<{ rows: Row[]; rowCount: number }> {
+    const result = await this.#run(operation, (pool) =>
+      pool.query<Row>({ name: this.#prefix + name, text, values, rowMode: 'array' }),
+    );
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
 
   #insertOneValues(job: NewJob): Values {
@@ -798,16 +913,18 @@ export class PostgresStore implements Store {
     refuse: (job: Job) => Job,
   ): Promise<Job> {
     if (!ID_PATTERN.test(id)) throw new NotFoundError(`${operation}(${id}): no job has this id`);
+    const cascaded: string[] = [];
     const changed = await this.#transaction(operation, undefined, async (run) => {
       const change = async () => (await run<JobRow>(this.#sql[operation], [id]))[0];
       if (operation === 'retry') return this.#flow.retry(run, id, change);
       // The cancel statement returns the job's columns, then whether it has children.
       const row = (await change()) as unknown as [...JobRow, boolean] | undefined;
       if (row !== undefined && row[22]) {
-        await this.#flow.settle(run, [[id, 'cancelled', true, null]]);
+        cascaded.push(...(await this.#flow.settle(run, [[id, 'cancelled', true, null]])).ended);
       }
       return row as JobRow | undefined;
     });
+    this.#announce(cascaded);
     if (changed !== undefined) {
       const job = rowToJob(changed);
       // A cancel may have finished a batch: its callback is due, in a lane not known here.

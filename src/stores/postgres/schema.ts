@@ -5,6 +5,7 @@
 import type pg from 'pg';
 
 import { StoreError } from '../../core/errors.js';
+import { createEventsAndRetention } from './retention.js';
 import { createSchedules } from './schedules.js';
 
 /** Letters, digits and _, starting with a letter or _: safe to quote as an identifier. */
@@ -126,7 +127,10 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     WHERE state IN ('completed', 'failed', 'cancelled');
   DROP INDEX ${s}.jobs_dead;
   `,
-  // 8: batches and dependencies (batches.ts, dependencies.ts). A job waiting for its parents
+  // 8: the event log (events.ts), written by the statement of each transition it reports, and
+  // retention settings per lane (retention.ts).
+  createEventsAndRetention,
+  // 9: batches and dependencies (batches.ts, dependencies.ts). A job waiting for its parents
   // (or a batch's callback waiting for its batch) has state 'waiting' and is in no claim index.
   // `waiting_on` counts its parents not yet completed; `has_children` sends a finishing job
   // down the path that settles children, so jobs without any pay one flag test. A batch keeps

@@ -2,7 +2,6 @@
 // are always bound parameters; the only text spliced in is the schema name, validated and quoted
 // by quoteSchema(). Each operation is one statement (one round trip), batches included.
 import { MAX_KEPT_ERRORS } from '../../core/defaults.js';
-import { countInBatches, endedChanges } from './batch-counters.js';
 import { fromMs, jobColumns, ms, NOW } from './rows.js';
 
 /** The LISTEN/NOTIFY channel of a schema; quoted as an identifier for LISTEN. */
@@ -284,15 +283,15 @@ export function statementsFor(s: string) {
       RETURNING j.id`,
 
     /**
-     * Records a batch of outcomes of every kind in one statement, and moves the counters of
-     * the batches of jobs that ended. Parameters: ids, tokens, kinds (complete | retry | fail |
-     * release), results, error records, retry delays in ms, last progress values (null: keep),
-     * and whether to end jobs that have children (false: such an ending is left unapplied, for
-     * the caller to apply in a transaction that settles the children). Returns a row per
-     * applied id (id, state, has children), and one per callback made due (its lane last).
+     * Records a batch of outcomes of every kind in one statement. Parameters: ids, tokens,
+     * kinds (complete | retry | fail | release), results, error records, retry delays in ms,
+     * last progress values (null: keep), and whether to end jobs that have children (false:
+     * such an ending is left unapplied, for the caller to apply in a transaction that settles
+     * the children; dependencies.ts). Returns the ids it applied to, then what the event log
+     * (events.ts) copies, then the state, batch and children flag that batches and
+     * dependencies read.
      */
     finish: `
-      WITH finished AS (
       UPDATE ${jobs} j SET
         state = CASE o.kind WHEN 'complete' THEN 'completed' WHEN 'fail' THEN 'failed'
                 ELSE 'pending' END,
@@ -315,22 +314,16 @@ export function statementsFor(s: string) {
         AS o(id, token, kind, result, error, retry_ms, progress)
       WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
         AND (o.kind IN ('retry', 'release') OR NOT j.has_children OR $8::boolean)
-      RETURNING j.id, j.state, j.batch_id, j.has_children),
-      ${countInBatches(s, endedChanges('finished'))}
-      SELECT id::text, state, has_children, NULL::text FROM finished
-      UNION ALL SELECT NULL, NULL, NULL, queue FROM released`,
+      RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
+        j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children`,
 
     /** Parameters: id, token, progress JSON. */
     setProgress: `
-      UPDATE ${jobs} j SET progress = $3 WHERE ${leaseIsCurrent('j', '$1', '$2')}`,
+      UPDATE ${jobs} j SET progress = $3 WHERE ${leaseIsCurrent('j', '$1', '$2')}
+      RETURNING j.id, j.queue, j.task, j.progress`,
 
-    /**
-     * Expired leases become due again, counting the try; no tries left means failed (and
-     * counted in its batch). Returns lane, id, state and has children per job, and the lane of
-     * each batch callback made due (id null).
-     */
+    /** Expired leases become due again, counting the try; no tries left means failed. */
     reclaimExpired: `
-      WITH reclaimed AS (
       UPDATE ${jobs} SET
         state = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
         finished_at = CASE WHEN attempt >= max_attempts THEN ${NOW} END,
@@ -347,26 +340,15 @@ export function statementsFor(s: string) {
             'stack', NULL, 'atMs', ${ms(NOW)})::text`,
         )}
       WHERE state = 'running' AND lease_expires_at < ${NOW}
-      RETURNING id, queue, state, batch_id, has_children),
-      ${countInBatches(s, endedChanges('reclaimed'))}
-      SELECT queue, id::text, state, has_children FROM reclaimed
-      UNION ALL SELECT queue, NULL, NULL, NULL FROM released`,
+      RETURNING queue, id, task, state, errors[cardinality(errors)] AS last_error, batch_id,
+        has_children`,
 
-    /**
-     * Parameters: id. Returns the job, then whether it has children, and counts it in its
-     * batch. A callback it makes due is not returned: the store wakes every lane instead.
-     */
+    /** Parameters: id. */
     cancel: `
-      WITH cancelled AS (
-        UPDATE ${jobs} j SET state = 'cancelled', finished_at = ${NOW}, lease_expires_at = NULL,
-          ${keyExpiry('j.')}
-        WHERE j.id = $1 AND j.state IN ('waiting', 'pending', 'running')
-        RETURNING ${jobColumns('j')}, j.has_children, j.batch_id AS batch, j.state AS stored),
-      ${countInBatches(
-        s,
-        endedChanges('(SELECT batch AS batch_id, stored AS state FROM cancelled) AS ended'),
-      )}
-      SELECT * FROM cancelled`,
+      UPDATE ${jobs} j SET state = 'cancelled', finished_at = ${NOW}, lease_expires_at = NULL,
+        ${keyExpiry('j.')}
+      WHERE j.id = $1 AND j.state IN ('waiting', 'pending', 'running')
+      RETURNING ${jobColumns('j')}, j.has_children, j.batch_id AS batch, j.state AS stored`,
 
     /** Parameters: id. */
     retry: `

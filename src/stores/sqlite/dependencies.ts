@@ -42,7 +42,8 @@ const SET_CHILD = `
 const END_CHILD = `
   UPDATE ${JOBS} SET state = CASE on_parent_failure WHEN 'fail' THEN 'failed' ELSE 'cancelled' END,
     finished_at = @now, key_expires_at = @now + key_ttl_ms, errors = ${appendError(PARENT_MESSAGE)}
-  WHERE id = @id`;
+  WHERE id = @id
+  RETURNING id, state`;
 
 /** Children of completed parents count them done; the last one makes them due. */
 const RELEASE_CHILDREN = `
@@ -75,7 +76,8 @@ const END_DESCENDANTS = `
         '(SELECT min(parent) FROM doomed WHERE doomed.id = ' + JOBS + '.id)',
       ),
     )}
-  WHERE id IN (SELECT id FROM doomed) AND state = 'waiting'`;
+  WHERE id IN (SELECT id FROM doomed) AND state = 'waiting'
+  RETURNING id, state`;
 
 /** Children of a job that have not finished. Parameters: parent id. */
 const UNFINISHED_CHILD = `
@@ -97,6 +99,9 @@ export interface EndedParent {
   state: string;
 }
 
+/** A job that a parent's end failed or cancelled: its id and new state, for the event log. */
+export type EndedChild = [id: number, state: 'failed' | 'cancelled'];
+
 export class SqliteDependencies {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
@@ -109,8 +114,9 @@ export class SqliteDependencies {
    * Makes the just-inserted job `id` a child of its parents: waiting for those not completed,
    * due at once when all are, or ended at once when one failed or was cancelled. Throws
    * NotFoundError (rolling the insert back with the transaction) for an unknown parent.
+   * Returns the child when it ended at once.
    */
-  attach(id: number, job: NewJob, nowMs: number, context: string): void {
+  attach(id: number, job: NewJob, nowMs: number, context: string): EndedChild[] {
     const parents = JSON.stringify(job.dependsOn.map(Number));
     const states = new Map(
       (this.#prepare(PARENT_STATES).raw().all(parents) as [number, string][]).map(
@@ -138,14 +144,16 @@ export class SqliteDependencies {
       dependsOn: JSON.stringify(job.dependsOn),
       how: job.onParentFailure,
     });
-    if (ended !== undefined) this.#prepare(END_CHILD).run({ id, parent: ended, now: nowMs });
+    if (ended === undefined) return [];
+    return this.#prepare(END_CHILD).raw().all({ id, parent: ended, now: nowMs }) as EndedChild[];
   }
 
   /**
    * Settles the children of jobs that just ended: completed parents count done (children due
-   * when it was their last), failed or cancelled ones end their waiting descendants.
+   * when it was their last), failed or cancelled ones end their waiting descendants, which
+   * are returned.
    */
-  settle(ended: readonly EndedParent[], nowMs: number, added: WakeNotice[]): void {
+  settle(ended: readonly EndedParent[], nowMs: number, added: WakeNotice[]): EndedChild[] {
     const completed = ended.filter((job) => job.state === 'completed').map((job) => job.id);
     const doomed = ended.filter((job) => job.state !== 'completed').map((job) => job.id);
     if (completed.length > 0) {
@@ -156,9 +164,10 @@ export class SqliteDependencies {
         if (state === 'pending') added.push({ queue, runAtMs: nowMs });
       }
     }
-    if (doomed.length > 0) {
-      this.#prepare(END_DESCENDANTS).run({ parents: JSON.stringify(doomed), now: nowMs });
-    }
+    if (doomed.length === 0) return [];
+    return this.#prepare(END_DESCENDANTS)
+      .raw()
+      .all({ parents: JSON.stringify(doomed), now: nowMs }) as EndedChild[];
   }
 
   /** Refuses to delete a parent whose children still need it; then forgets its links. */

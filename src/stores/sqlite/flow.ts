@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 
 import type { WakeNotice } from '../store.js';
 import { counterOf, SqliteBatches } from './batches.js';
-import { SqliteDependencies } from './dependencies.js';
+import { SqliteDependencies, type EndedChild } from './dependencies.js';
 
 const JOBS = 'ticketrail_jobs';
 
@@ -44,11 +44,12 @@ export class SqliteFlow {
   /**
    * After jobs reached a final state (completed, failed, cancelled): counts them in their
    * batches (summed per batch) and settles their children. Jobs that are not final are ignored.
+   * Returns the children it failed or cancelled, for the event log.
    */
-  ended(ids: readonly number[], nowMs: number, added: WakeNotice[]): void {
-    if (ids.length === 0) return;
+  ended(ids: readonly number[], nowMs: number, added: WakeNotice[]): EndedChild[] {
+    if (ids.length === 0) return [];
     const rows = this.#flowOf.all(JSON.stringify(ids)) as FlowRow[];
-    if (rows.length === 0) return;
+    if (rows.length === 0) return [];
     const changes = rows.flatMap(([, state, batchId]) => {
       const counter = counterOf(state);
       return batchId === null || counter === null ? [] : [{ batchId, [counter]: 1 }];
@@ -57,7 +58,7 @@ export class SqliteFlow {
     const parents = rows
       .filter(([, state, , hasChildren]) => hasChildren === 1 && counterOf(state) !== null)
       .map(([id, state]) => ({ id, state }));
-    if (parents.length > 0) this.dependencies.settle(parents, nowMs, added);
+    return parents.length === 0 ? [] : this.dependencies.settle(parents, nowMs, added);
   }
 
   /** Reads what a retry or delete must know, before the job changes. */

@@ -2,6 +2,7 @@
 // adds: existing jobs survive every upgrade.
 import type Database from 'better-sqlite3';
 
+import { CREATE_EVENTS_AND_RETENTION } from './retention.js';
 import { CREATE_SCHEDULES } from './schedules.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -104,7 +105,11 @@ const MIGRATIONS: readonly string[] = [
     WHERE state IN ('completed', 'failed', 'cancelled');
   DROP INDEX ticketrail_jobs_dead;
   `,
-  // 8: batches and dependencies (batches.ts, dependencies.ts). A job waiting for its parents
+  // 8: the event log (events.ts), written with each transition it reports, and retention
+  // settings per lane (retention.ts). The log has only its id index, so a finish pays one row
+  // and one index entry per event.
+  CREATE_EVENTS_AND_RETENTION,
+  // 9: batches and dependencies (batches.ts, dependencies.ts). A job waiting for its parents
   // (or a batch's callback waiting for its batch) has state 'waiting' and is in no claim index.
   // `waiting_on` counts its parents not yet completed; `has_children` tells a finishing job to
   // look for children, so that jobs without any pay one flag read. A batch keeps counters that

@@ -32,15 +32,19 @@ import {
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import { FINISHED_CONDITION, isFinished, listParts, type ListPart } from '../list-parts.js';
+import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type {
   ClaimRequest,
   ClaimedJob,
+  EventBatch,
   FinishedCount,
   JobPage,
   Lease,
   ListFilter,
   OldestDue,
   Outcome,
+  PruneEventsRequest,
+  PruneJobsRequest,
   Store,
   WakeNotice,
 } from '../store.js';
@@ -56,7 +60,9 @@ import {
   rowToJob,
   type JobRow,
 } from './rows.js';
+import { SqliteEvents } from './events.js';
 import { SqliteFlow } from './flow.js';
+import { SqliteRetention } from './retention.js';
 import * as schedules from './schedules.js';
 import { migrate } from './schema.js';
 import * as sql from './statements.js';
@@ -160,7 +166,9 @@ export class SqliteStore implements Store {
     outcomes: readonly Outcome[],
     nowMs: number,
     added: WakeNotice[],
-  ) => boolean[];
+  ) => { applied: boolean[]; logged: string[] };
+  readonly #events: SqliteEvents;
+  readonly #retention: SqliteRetention;
   readonly #flow: SqliteFlow;
   #closed = false;
   // Lanes holding pending jobs, read at most once a LANES_TTL_MS; enqueues in this process add
@@ -209,6 +217,8 @@ export class SqliteStore implements Store {
       (jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]) =>
         jobs.map((job) => this.#insertOne(job, nowMs, added)),
     );
+    this.#events = new SqliteEvents(this.#db, this.#emitter);
+    this.#retention = new SqliteRetention(this.#db);
     this.#flow = new SqliteFlow(this.#db);
     this.#finishMany = this.#db.transaction(
       (outcomes: readonly Outcome[], nowMs: number, added: WakeNotice[]) => {
@@ -219,8 +229,14 @@ export class SqliteStore implements Store {
             ? [Number(outcome.lease.jobId)]
             : [],
         );
-        this.#flow.ended(ended, nowMs, added);
-        return applied;
+        const cascaded = this.#flow.ended(ended, nowMs, added);
+        return {
+          applied,
+          logged: [
+            ...this.#events.logOutcomes(outcomes, applied, nowMs),
+            ...this.#events.log(cascaded, nowMs),
+          ],
+        };
       },
     );
   }
@@ -468,7 +484,8 @@ export class SqliteStore implements Store {
     if (outcomes.length === 0) return [];
     const nowMs = Date.now();
     const added: WakeNotice[] = [];
-    const applied = this.#run('finish', () => this.#finishMany(outcomes, nowMs, added));
+    const { applied, logged } = this.#run('finish', () => this.#finishMany(outcomes, nowMs, added));
+    this.#events.announce(logged);
     for (const notice of added) this.#emitter.emit('wake', notice);
     // Jobs due again (a retry after its backoff, a release at once) wake idle workers then.
     outcomes.forEach((outcome, index) => {
@@ -490,19 +507,29 @@ export class SqliteStore implements Store {
       const rows = reclaim.all({ now: nowMs }) as [number, string][];
       // Jobs failed for good end their batch share and their children here.
       const failed = rows.filter(([, state]) => state === 'failed').map(([id]) => id);
-      this.#flow.ended(failed, nowMs, added);
-      return rows.length;
+      const cascaded = this.#flow.ended(failed, nowMs, added);
+      const entries = rows.map(
+        ([id, state]) => [id, state === 'failed' ? 'failed' : 'retrying'] as const,
+      );
+      return [...this.#events.log(entries, nowMs), ...this.#events.log(cascaded, nowMs)];
     });
-    const changes = this.#run('reclaimExpired', () => reclaimAll.immediate());
-    if (changes > 0) this.#emitter.emit('wake', { queue: '', runAtMs: nowMs });
+    const logged = this.#run('reclaimExpired', () => reclaimAll.immediate());
+    this.#events.announce(logged);
+    if (logged.length > 0) this.#emitter.emit('wake', { queue: '', runAtMs: nowMs });
     for (const notice of added) this.#emitter.emit('wake', notice);
-    return changes;
+    return logged.length;
   }
 
   async setProgress(lease: Lease, progressJson: string): Promise<boolean> {
     const update = this.#prepare('progress', () => sql.SET_PROGRESS);
     const params = { id: Number(lease.jobId), token: lease.token, progress: progressJson };
-    return this.#run('setProgress', () => update.run(params).changes > 0);
+    const nowMs = Date.now();
+    const save = this.#db.transaction(() =>
+      update.run(params).changes > 0 ? this.#events.log([[lease.jobId, 'progress']], nowMs) : [],
+    );
+    const logged = this.#run('setProgress', () => save());
+    this.#events.announce(logged);
+    return logged.length > 0;
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -555,8 +582,8 @@ export class SqliteStore implements Store {
     const job = await this.#changeState(id, 'cancel', sql.CANCEL_JOB, (job) => {
       if (job.state === 'cancelled') return job;
       throw new StateError(
-        `cancel(${id}): the job is ${job.state}; only scheduled, available or running jobs ` +
-          `can be cancelled`,
+        `cancel(${id}): the job is ${job.state}; only waiting, scheduled, available or running ` +
+          `jobs can be cancelled`,
       );
     });
     // LIMIT: only stores of this process hear it; a worker in another process aborts the job
@@ -670,9 +697,44 @@ export class SqliteStore implements Store {
     return () => this.#emitter.off('cancel', listener);
   }
 
+  async eventsHead(): Promise<string> {
+    return this.#run('eventsHead', () => this.#events.head());
+  }
+
+  async readEvents(cursor: string, limit: number): Promise<EventBatch> {
+    return this.#run('readEvents', () => this.#events.read(cursor, limit));
+  }
+
+  onEvents(listener: (jobIds: readonly string[] | null) => void): () => void {
+    return this.#events.subscribe(listener);
+  }
+
+  async configureRetention(name: string, change: RetentionChange): Promise<RetentionRecord> {
+    return this.#run('configureRetention', () =>
+      this.#retention.configure(name, change, Date.now()),
+    );
+  }
+
+  async listRetention(): Promise<RetentionRecord[]> {
+    return this.#run('listRetention', () => this.#retention.list());
+  }
+
+  async finishedLanes(): Promise<string[]> {
+    return this.#run('finishedLanes', () => this.#retention.finishedLanes());
+  }
+
+  async pruneJobs(request: PruneJobsRequest): Promise<number> {
+    return this.#run('pruneJobs', () => this.#retention.pruneJobs(request, Date.now()));
+  }
+
+  async pruneEvents(request: PruneEventsRequest): Promise<number> {
+    return this.#run('pruneEvents', () => this.#retention.pruneEvents(request, Date.now()));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#events.close();
     const channel = channels.get(this.#channelKey);
     this.#emitter.off('wake', this.#learnLane);
     if (channel && --channel.users === 0) channels.delete(this.#channelKey);
@@ -738,7 +800,14 @@ export class SqliteStore implements Store {
     added.push({ queue: job.queue, runAtMs });
     if (job.dependsOn.length > 0) {
       const id = Number(info.lastInsertRowid);
-      this.#flow.dependencies.attach(id, job, nowMs, `enqueue(${JSON.stringify(job.task)})`);
+      const ended = this.#flow.dependencies.attach(
+        id,
+        job,
+        nowMs,
+        `enqueue(${JSON.stringify(job.task)})`,
+      );
+      // Born failed or cancelled (a parent had already): logged; readers find it by polling.
+      this.#events.log(ended, nowMs);
       const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
       return rowToJob(select.get(id) as JobRow, nowMs);
     }
@@ -822,6 +891,7 @@ export class SqliteStore implements Store {
     const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
     const nowMs = Date.now();
     const added: WakeNotice[] = [];
+    const cascaded: string[] = [];
     const change = this.#db.transaction(() => {
       const row = ID_PATTERN.test(id) ? (select.get(Number(id)) as JobRow | undefined) : undefined;
       if (row === undefined) {
@@ -834,10 +904,15 @@ export class SqliteStore implements Store {
         return refuse(rowToJob(row, nowMs));
       }
       if (operation === 'retry') this.#flow.retried(id, flow, waitingOn, nowMs);
-      else this.#flow.ended([Number(id)], nowMs, added);
+      else {
+        this.#events.log([[id, 'cancelled']], nowMs);
+        cascaded.push(...this.#events.log(this.#flow.ended([Number(id)], nowMs, added), nowMs));
+      }
       return rowToJob(select.get(Number(id)) as JobRow, nowMs);
     });
     const job = this.#run(operation, () => change.immediate());
+    if (operation === 'cancel' && job.state === 'cancelled') this.#events.announce([job.id]);
+    this.#events.announce(cascaded);
     if (operation === 'retry') this.#emitter.emit('wake', { queue: job.queue, runAtMs: nowMs });
     for (const notice of added) this.#emitter.emit('wake', notice);
     return job;
