@@ -294,7 +294,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // that checks ctx.signal does), its work is unfinished, so the job goes back as due.
     if (reason instanceof ShutdownError) return { type: 'release', lease };
     if (ending.kind === 'abandoned') return { type: 'release', lease };
-    if (ending.kind === 'threw' && isRateLimited(ending.error)) {
+    if (ending.kind === 'threw' && threwA(ending.error, RateLimitedError)) {
       // The dependency throttled the call: not the job's fault, so the try is given back.
       return { type: 'release', lease, delayMs: ending.error.retryAfterMs };
     }
@@ -311,7 +311,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return this.#failure(job, lease, toTryError(error, job.task, job.attempt));
     }
     // A PermanentError says another try would fail the same way: no tries left, whatever count.
-    const permanent = ending.error instanceof PermanentError;
+    const permanent = threwA(ending.error, PermanentError);
     return this.#failure(job, lease, toTryError(ending.error, job.task, job.attempt), permanent);
   }
 
@@ -505,12 +505,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
 }
 
 /**
- * Whether a handler threw RateLimitedError. `instanceof` itself throws on some values (a revoked
- * Proxy); here that means no, since a throw out of the worker's bookkeeping ended its process.
+ * Whether a handler threw an instance of `type`. Every check of a thrown value goes through here:
+ * `instanceof` itself throws on some values (a revoked Proxy), and a throw out of the worker's
+ * bookkeeping would end its process; such a value is no instance.
  */
-function isRateLimited(thrown: unknown): thrown is RateLimitedError {
+function threwA<T>(thrown: unknown, type: abstract new (...args: never[]) => T): thrown is T {
   try {
-    return thrown instanceof RateLimitedError;
+    return thrown instanceof type;
   } catch {
     return false;
   }
