@@ -79,27 +79,16 @@ export function askModel(
 }
 
 /**
- * Resolves with the job's answer once it completed, by polling getJob every `pollMs`; throws
- * with the last error if the job failed or was cancelled, or after `timeoutMs` of waiting.
- * Where the queue has `waitFor()`, `await queue.waitFor(jobId)` replaces this loop.
+ * Resolves with the job's answer once it completed. `queue.waitFor()` wakes on the store's own
+ * notices (no polling); it rejects with JobFailedError (carrying the last error) if the job failed
+ * for good, JobCancelledError if it was cancelled, WaitTimeoutError after `timeout` (the job keeps
+ * going), and NotFoundError for a job that does not exist.
  */
 export async function waitForAnswer(
   queue: Queue,
   jobId: string,
-  { pollMs = 250, timeoutMs = 10 * 60_000 } = {},
+  { timeout = '10m' }: { timeout?: string | number } = {},
 ): Promise<ModelAnswer> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await queue.getJob(jobId);
-    if (job === null) throw new Error(`job ${jobId} does not exist (deleted?)`);
-    if (job.state === 'completed') return job.result as ModelAnswer;
-    if (job.state === 'failed' || job.state === 'cancelled') {
-      const last = job.errors.at(-1);
-      throw new Error(`job ${jobId} ${job.state}: ${last ? last.message : 'no error recorded'}`);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`job ${jobId} still ${job.state} after ${timeoutMs} ms; try again later`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
+  const job = await queue.waitFor(jobId, { timeout });
+  return job.result as ModelAnswer;
 }

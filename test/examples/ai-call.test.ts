@@ -69,7 +69,7 @@ describe('example: AI model call', () => {
         askModel(queue, `prompt ${n + 1}`, { timeoutMs: TIMEOUT_MS }),
       ),
     );
-    answers = await Promise.all(jobs.map((job) => waitForAnswer(queue, job.id, { pollMs: 20 })));
+    answers = await Promise.all(jobs.map((job) => waitForAnswer(queue, job.id)));
   });
 
   after(async () => {
@@ -136,9 +136,10 @@ describe('example: AI model call', () => {
 
   it('fails a prompt the model refuses (400) after one try; waiting for it throws', async () => {
     const job = await askModel(queue, 'x'.repeat(101), { timeoutMs: TIMEOUT_MS });
-    await assert.rejects(waitForAnswer(queue, job.id, { pollMs: 20 }), {
+    await assert.rejects(waitForAnswer(queue, job.id), {
+      name: 'JobFailedError',
       message: new RegExp(
-        `^job ${job.id} failed: the model refused the prompt: HTTP 400 .*over 100`,
+        `^job ${job.id} \\("call-model"\\) failed .*PermanentError: the model refused the prompt: HTTP 400 .*over 100`,
       ),
     });
     const stored = await queue.getJob(job.id);
@@ -153,12 +154,11 @@ describe('example: AI model call', () => {
         queue: 'ai-unserved',
       },
     );
-    await assert.rejects(waitForAnswer(queue, job.id, { pollMs: 20, timeoutMs: 100 }), {
-      message: `job ${job.id} still available after 100 ms; try again later`,
+    await assert.rejects(waitForAnswer(queue, job.id, { timeout: 100 }), {
+      name: 'WaitTimeoutError',
+      message: new RegExp(`^waitFor\\(${job.id}\\): the job did not finish within 100 ms`),
     });
-    await assert.rejects(waitForAnswer(queue, '999999'), {
-      message: 'job 999999 does not exist (deleted?)',
-    });
+    await assert.rejects(waitForAnswer(queue, '999999'), { name: 'NotFoundError' });
   });
 
   it('runs as documented: npx tsx examples/ai-call/main.ts', async () => {

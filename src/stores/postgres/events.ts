@@ -17,6 +17,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { EventBatch } from '../store.js';
 import { countInBatches, endedChanges } from './batch-counters.js';
 import { ms } from './rows.js';
+import { CoalescedNotices } from './coalesced-notices.js';
 import type { Statements } from './statements.js';
 
 /** Notices on the wake channel that announce events: "events <job id>,<job id>..." or "events *". */
@@ -238,52 +239,36 @@ export function parseEventNotice(payload: string): string[] | null {
 }
 
 /**
- * Sends "events" notices after commits, outside the transitions' transactions (a NOTIFY inside
- * would make each finish's commit take PostgreSQL's global notify lock). Job ids gathered while
- * a send is in flight go in the next one, so a busy process sends at most one notice per
- * NOTIFY_INTERVAL_MS, whatever its number of finishes.
+ * Sends "events" notices after commits, naming the jobs whose events they announce. A busy
+ * process sends at most one notice per NOTIFY_INTERVAL_MS, whatever its number of finishes.
  */
 export class EventSignal {
-  readonly #send: (payloads: string[]) => Promise<unknown>;
-  readonly #logger: Logger;
-  #jobIds = new Set<string>();
-  #flushing: Promise<void> | null = null;
-  #sentAtMs = -Infinity;
-  #closed = false;
+  readonly #notices: CoalescedNotices<Set<string>>;
 
   constructor(send: (payloads: string[]) => Promise<unknown>, logger: Logger) {
-    this.#send = send;
-    this.#logger = logger;
+    this.#notices = new CoalescedNotices({
+      empty: () => new Set(),
+      isEmpty: (jobIds) => jobIds.size === 0,
+      payloads: (jobIds) => {
+        const list = [...jobIds].join(',');
+        return [EVENTS_PREFIX + (list.length > MAX_NOTICE_CHARS ? '*' : list)];
+      },
+      send,
+      intervalMs: NOTIFY_INTERVAL_MS,
+      logger,
+      failureMessage: 'cannot announce job events; listeners will poll',
+    });
   }
 
   notify(jobIds: readonly string[]): void {
-    if (this.#closed || jobIds.length === 0) return;
-    for (const id of jobIds) this.#jobIds.add(id);
-    this.#flushing ??= this.#flush().finally(() => (this.#flushing = null));
+    if (jobIds.length === 0) return;
+    this.#notices.add((pending) => {
+      for (const id of jobIds) pending.add(id);
+    });
   }
 
   /** Drops what waits and resolves once a send in flight ended. */
   close(): Promise<void> {
-    this.#closed = true;
-    this.#jobIds.clear();
-    return this.#flushing ?? Promise.resolve();
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#jobIds.size > 0 && !this.#closed) {
-      const sinceMs = performance.now() - this.#sentAtMs;
-      if (sinceMs < NOTIFY_INTERVAL_MS) {
-        await new Promise((resolve) => setTimeout(resolve, NOTIFY_INTERVAL_MS - sinceMs));
-        if (this.#closed) return;
-      }
-      this.#sentAtMs = performance.now();
-      const list = [...this.#jobIds].join(',');
-      this.#jobIds = new Set();
-      try {
-        await this.#send([EVENTS_PREFIX + (list.length > MAX_NOTICE_CHARS ? '*' : list)]);
-      } catch (error) {
-        this.#logger.warn({ err: error }, 'cannot announce job events; listeners will poll');
-      }
-    }
+    return this.#notices.close();
   }
 }

@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 
 import type { WakeNotice } from '../store.js';
+import { CoalescedNotices } from './coalesced-notices.js';
 
 type ListenerState = 'stopped' | 'connecting' | 'listening' | 'waiting' | 'closed';
 
@@ -115,58 +116,37 @@ export class Listener {
 }
 
 /**
- * Sends wake-up notices after enqueues commit, outside the enqueue's transaction: a NOTIFY in
- * it would make its commit take PostgreSQL's global notify lock, serialising every enqueue in
- * the cluster (measured: a third slower, p99 2-4 ms). While one send is in flight, further
- * notices are merged per lane (earliest due time) into the next send.
+ * Sends wake-up notices after enqueues commit, merged per lane (the earliest due time) while a
+ * send is in flight.
  */
 export class Notifier {
-  readonly #send: (payloads: string[]) => Promise<unknown>;
-  readonly #logger: Logger;
-  #waiting = new Map<string, number>();
-  #flushing: Promise<void> | null = null;
-  #sentAtMs = -Infinity;
-  #closed = false;
+  readonly #notices: CoalescedNotices<Map<string, number>>;
 
   constructor(send: (payloads: string[]) => Promise<unknown>, logger: Logger) {
-    this.#send = send;
-    this.#logger = logger;
+    this.#notices = new CoalescedNotices({
+      empty: () => new Map(),
+      isEmpty: (waiting) => waiting.size === 0,
+      payloads: (waiting) => [...waiting].map(([queue, runAtMs]) => noticePayload(queue, runAtMs)),
+      send,
+      intervalMs: NOTIFY_INTERVAL_MS,
+      logger,
+      failureMessage: 'cannot send wake-up notices; other workers will poll',
+    });
   }
 
   /** Whether no notice is waiting or being sent: a notice sent now would wait for nothing. */
   get idle(): boolean {
-    return this.#flushing === null && this.#waiting.size === 0;
+    return this.#notices.idle;
   }
 
   notify(queue: string, runAtMs: number): void {
-    if (this.#closed) return;
-    const known = this.#waiting.get(queue);
-    if (known === undefined || runAtMs < known) this.#waiting.set(queue, runAtMs);
-    this.#flushing ??= this.#flush().finally(() => (this.#flushing = null));
+    this.#notices.add((waiting) => {
+      const known = waiting.get(queue);
+      if (known === undefined || runAtMs < known) waiting.set(queue, runAtMs);
+    });
   }
 
-  /** Drops what waits and resolves once a send in flight ended, so that the pool can close. */
   close(): Promise<void> {
-    this.#closed = true;
-    this.#waiting.clear();
-    return this.#flushing ?? Promise.resolve();
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#waiting.size > 0 && !this.#closed) {
-      const sinceMs = performance.now() - this.#sentAtMs;
-      if (sinceMs < NOTIFY_INTERVAL_MS) {
-        await new Promise((resolve) => setTimeout(resolve, NOTIFY_INTERVAL_MS - sinceMs));
-        if (this.#closed) return;
-      }
-      this.#sentAtMs = performance.now();
-      const batch = this.#waiting;
-      this.#waiting = new Map();
-      try {
-        await this.#send([...batch].map(([queue, runAtMs]) => noticePayload(queue, runAtMs)));
-      } catch (error) {
-        this.#logger.warn({ err: error }, 'cannot send wake-up notices; other workers will poll');
-      }
-    }
+    return this.#notices.close();
   }
 }
