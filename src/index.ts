@@ -37,7 +37,8 @@ export type {
 } from './core/retention.js';
 export type { Worker, WorkerEvents, StopOptions } from './worker/worker.js';
 export type { Handler, JobContext } from './worker/job-run.js';
-export type { EnqueueOptions, BackoffOptions } from './core/enqueue-options.js';
+export type { EnqueueOptions, BackoffOptions, ParentFailure } from './core/enqueue-options.js';
+export type { Batch, BatchItem, BatchOptions, BatchSummary } from './core/batch.js';
 export type { WorkerOptions } from './core/worker-options.js';
 export type { QueueConfig, QueueConfigOptions, RateOptions } from './core/queue-config.js';
 export type { CatchUp, Schedule, ScheduleJobOptions } from './core/schedule.js';

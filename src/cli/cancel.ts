@@ -7,7 +7,7 @@ import { withQueue } from './with-queue.js';
 /** Builds the `cancel` command. */
 export function cancelCommand(): Command {
   return new Command('cancel')
-    .description('cancel a scheduled, available or running job; print it')
+    .description('cancel a waiting, scheduled, available or running job; print it')
     .argument('<id>', 'job id')
     .addHelpText(
       'after',

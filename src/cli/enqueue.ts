@@ -15,13 +15,16 @@ interface EnqueueFlags {
   attempts?: number;
   timeout?: number;
   queue?: string;
+  dependsOn?: string[];
+  onParentFailure?: 'cancel' | 'fail';
 }
 
 const EXAMPLES = `
 Examples:
   $ ticketrail enqueue send-welcome-email '{"userId":42}'
   $ ticketrail enqueue send-welcome-email '{"userId":42}' --key welcome:42 --delay 10s
-  $ ticketrail enqueue nightly-report --run-at 2030-01-31T09:00:00Z --queue reports`;
+  $ ticketrail enqueue nightly-report --run-at 2030-01-31T09:00:00Z --queue reports
+  $ ticketrail enqueue publish '{"docId":7}' --depends-on 41,42 --on-parent-failure fail`;
 
 /** Builds the `enqueue` command. */
 export function enqueueCommand(): Command {
@@ -42,6 +45,17 @@ export function enqueueCommand(): Command {
     .option('--attempts <n>', `total tries (default: ${DEFAULT_ATTEMPTS})`, integer(1))
     .option('--timeout <duration>', 'per-try limit: ms, or "30s" (default: none)', duration)
     .option('--queue <queue>', `lane of the job (default: "${DEFAULT_QUEUE}")`)
+    .option(
+      '--depends-on <ids>',
+      'comma-separated ids of jobs that must complete first (the job waits)',
+      (text: string) => text.split(',').map((id) => id.trim()),
+    )
+    .addOption(
+      new Option(
+        '--on-parent-failure <what>',
+        'with --depends-on: when a parent fails or is cancelled (default: cancel)',
+      ).choices(['cancel', 'fail']),
+    )
     .addHelpText('after', EXAMPLES)
     .action(
       async (
@@ -83,5 +97,7 @@ function enqueueOptions(flags: EnqueueFlags): EnqueueOptions {
   if (flags.attempts !== undefined) options.attempts = flags.attempts;
   if (flags.timeout !== undefined) options.timeout = flags.timeout;
   if (flags.queue !== undefined) options.queue = flags.queue;
+  if (flags.dependsOn !== undefined) options.dependsOn = flags.dependsOn;
+  if (flags.onParentFailure !== undefined) options.onParentFailure = flags.onParentFailure;
   return options;
 }

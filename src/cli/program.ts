@@ -21,7 +21,7 @@ import { retryCommand } from './retry.js';
 import { retryFailedCommand } from './retry-failed.js';
 import { scheduleCommand } from './schedule.js';
 import { serveCommand } from './serve.js';
-import { showCommand } from './show.js';
+import { batchCommand, showCommand } from './show.js';
 import { statsCommand } from './stats.js';
 import { workerCommand } from './worker.js';
 
@@ -49,6 +49,7 @@ export function createProgram(): Command {
   for (const command of [
     enqueueCommand(),
     showCommand(),
+    batchCommand(),
     listCommand(),
     statsCommand(),
     retryCommand(),

@@ -1,4 +1,5 @@
-// `ticketrail show <id>`: prints one job, with its payload, result and errors, as one JSON line.
+// `ticketrail show <id>`: prints one job, with its payload, result and errors, as one JSON line;
+// `ticketrail batch <id>` prints one batch and its counters the same way.
 import { Command } from 'commander';
 
 import { NotFoundError } from '../index.js';
@@ -16,5 +17,17 @@ export function showCommand(): Command {
         throw new NotFoundError(`no job has id ${id}; "ticketrail list" shows the ids of jobs`);
       }
       printJson(job);
+    });
+}
+
+/** Builds the `batch` command. */
+export function batchCommand(): Command {
+  return new Command('batch')
+    .description('print a batch (its counters and callback job) as one JSON line')
+    .argument('<id>', 'batch id, as enqueueBatch returned it')
+    .action(async (id: string, _flags: object, command: Command) => {
+      const batch = await withQueue(command, (queue) => queue.getBatch(id));
+      if (batch === null) throw new NotFoundError(`no batch has id ${id}`);
+      printJson(batch);
     });
 }

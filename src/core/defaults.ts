@@ -78,6 +78,13 @@ export const SCHEDULE_ON_TIME_MS = 60_000;
 /** Whether a worker runs the cron scheduler. */
 export const DEFAULT_RUN_SCHEDULES = true;
 
+/** Most parents one job may name in `dependsOn`. */
+export const MAX_DEPENDS_ON = 100;
+/** What a waiting job does when a parent fails for good or is cancelled. */
+export const DEFAULT_PARENT_FAILURE = 'cancel';
+/** Jobs a batch inserts per statement: bounds the memory an enqueueBatch holds at once. */
+export const BATCH_CHUNK_SIZE = 2_000;
+
 /** Route audit: the file its figures are appended to. */
 export const DEFAULT_AUDIT_FILE = './ticketrail-audit.jsonl';
 /** Route audit: how often the figures are written to the file, in ms (and on close). */

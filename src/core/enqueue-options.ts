@@ -8,6 +8,8 @@ import {
   DEFAULT_BACKOFF_MAX_MS,
   DEFAULT_PRIORITY,
   DEFAULT_QUEUE,
+  DEFAULT_PARENT_FAILURE,
+  MAX_DEPENDS_ON,
   MAX_KEY_LENGTH,
 } from './defaults.js';
 import { describe, parseDuration } from './durations.js';
@@ -65,7 +67,23 @@ export interface EnqueueOptions {
    * by the SQLite store. Default: none (the job is committed by enqueue itself).
    */
   tx?: TransactionClient;
+  /**
+   * Ids of jobs that must complete first (at most 100). The job stays `waiting` until every one
+   * of them completed; a parent already completed counts at once. Only existing jobs can be
+   * named, so cycles cannot be made. Not with `debounce`. Default: none.
+   */
+  dependsOn?: readonly string[];
+  /**
+   * With `dependsOn`: what happens to this job when a parent fails for good or is cancelled
+   * (it can then never run): `'cancel'` makes it `cancelled`, `'fail'` makes it `failed` (the
+   * dead-letter state). Either way an error naming the parent is recorded, and its own waiting
+   * children follow their own setting. Default: 'cancel'.
+   */
+  onParentFailure?: ParentFailure;
 }
+
+/** What a waiting job does when a parent can no longer complete. */
+export type ParentFailure = 'cancel' | 'fail';
 
 /**
  * A database client inside the caller's open transaction, e.g. a `pg` PoolClient after BEGIN.
@@ -88,6 +106,8 @@ export const ENQUEUE_OPTION_NAMES = [
   'queue',
   'group',
   'tx',
+  'dependsOn',
+  'onParentFailure',
 ] as const;
 
 /** A validated job ready for a store: payload already encoded as JSON text. */
@@ -110,6 +130,9 @@ export interface NewJob {
   backoff: Backoff;
   /** The caller's transaction to enqueue in (`tx`), carried opaque to Store.enqueue. */
   tx?: TransactionClient;
+  /** Parent job ids, without repeats; empty for none. */
+  dependsOn: readonly string[];
+  onParentFailure: ParentFailure;
 }
 
 const MAX_ATTEMPTS = 10_000;
@@ -159,10 +182,67 @@ export function resolveEnqueue(
     timeoutMs: given.timeout === undefined ? null : resolveTimeout(given.timeout, context),
     backoff: given.backoff === undefined ? DEFAULT_BACKOFF : resolveBackoff(given.backoff, context),
     ...(given.tx === undefined ? {} : { tx: resolveTx(given.tx, context) }),
+    ...resolveParents(given, context),
   };
 }
 
-function resolveTx(tx: unknown, context: string): TransactionClient {
+const NO_PARENTS: readonly string[] = Object.freeze([]);
+const JOB_ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+
+function resolveParents(
+  given: Record<string, unknown>,
+  context: string,
+): { dependsOn: readonly string[]; onParentFailure: ParentFailure } {
+  const onParentFailure = given.onParentFailure ?? DEFAULT_PARENT_FAILURE;
+  if (onParentFailure !== 'cancel' && onParentFailure !== 'fail') {
+    throw new ValidationError(
+      'onParentFailure',
+      onParentFailure,
+      `${context}: onParentFailure must be "cancel" or "fail", got ${describe(onParentFailure)}`,
+    );
+  }
+  if (given.dependsOn === undefined) {
+    if (given.onParentFailure !== undefined) {
+      throw new ValidationError(
+        'onParentFailure',
+        onParentFailure,
+        `${context}: onParentFailure needs dependsOn to apply to; give dependsOn too`,
+      );
+    }
+    return { dependsOn: NO_PARENTS, onParentFailure };
+  }
+  const ids = given.dependsOn;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_DEPENDS_ON) {
+    throw new ValidationError(
+      'dependsOn',
+      ids,
+      `${context}: dependsOn must be an array of 1 to ${MAX_DEPENDS_ON} job ids, got ` +
+        `${Array.isArray(ids) ? `${ids.length} ids` : describe(ids)}`,
+    );
+  }
+  ids.forEach((id, index) => {
+    if (typeof id !== 'string' || !JOB_ID_PATTERN.test(id)) {
+      throw new ValidationError(
+        `dependsOn[${index}]`,
+        id,
+        `${context}: dependsOn[${index}] must be a job id (a string of digits such as "42"), ` +
+          `got ${describe(id)}`,
+      );
+    }
+  });
+  if (given.debounce !== undefined) {
+    throw new ValidationError(
+      'dependsOn',
+      ids,
+      `${context}: give dependsOn or debounce, not both (a debounced job is replaced by the ` +
+        `next enqueue of its key, so its parents could change under it)`,
+    );
+  }
+  return { dependsOn: Object.freeze([...new Set(ids as string[])]), onParentFailure };
+}
+
+/** Checks a `tx` option; exported for enqueueBatch(). */
+export function resolveTx(tx: unknown, context: string): TransactionClient {
   if (
     typeof tx !== 'object' ||
     tx === null ||

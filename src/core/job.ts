@@ -3,6 +3,8 @@
 
 /**
  * Where a job stands.
+ * - `waiting`: waits for something else first: its parents (`dependsOn`) to complete, or, for
+ *   a batch's callback job, every job of its batch to finish. No worker takes it meanwhile.
  * - `scheduled`: due later (a delay, a `runAt`, or a failed try waiting for its backoff).
  * - `available`: due now, waiting for a worker.
  * - `running`: claimed by a worker that holds its lease.
@@ -10,9 +12,11 @@
  * - `failed`: no tries left (the dead-letter state); `errors` holds every failed try.
  * - `cancelled`: cancelled before it could complete.
  */
-export type JobState = 'scheduled' | 'available' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type JobState =
+  'waiting' | 'scheduled' | 'available' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export const JOB_STATES: readonly JobState[] = [
+  'waiting',
   'scheduled',
   'available',
   'running',
@@ -86,6 +90,10 @@ export interface Job<Payload = unknown, Result = unknown> {
   /** Per-try time limit in milliseconds, or null for none. */
   timeoutMs: number | null;
   backoff: Backoff;
+  /** The batch this job belongs to (enqueueBatch), or null. */
+  batchId: string | null;
+  /** The jobs that must complete before this one may run (the `dependsOn` option). */
+  dependsOn: string[];
 }
 
 /** Counts of jobs per state. */
@@ -99,5 +107,13 @@ export interface QueueStats {
 }
 
 export function emptyCounts(): StateCounts {
-  return { scheduled: 0, available: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+  return {
+    waiting: 0,
+    scheduled: 0,
+    available: 0,
+    running: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+  };
 }

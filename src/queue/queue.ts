@@ -2,6 +2,7 @@
 // and delegates to the Store; workers it starts are stopped by close().
 import type { Logger } from 'pino';
 
+import { resolveBatch, type Batch, type BatchItem, type BatchOptions } from '../core/batch.js';
 import { checkBoolean, checkInteger, checkKnownFields, checkObject } from '../core/check.js';
 import { DEFAULT_LIST_LIMIT, MAX_KEY_LENGTH, MAX_LIST_LIMIT } from '../core/defaults.js';
 import { describe, parseDuration } from '../core/durations.js';
@@ -179,6 +180,33 @@ export class Queue {
     return tx === undefined ? this.store.enqueue(jobs) : this.store.enqueue(jobs, tx);
   }
 
+  /**
+   * Adds many jobs as one batch, in one transaction (all or none), reading `items` in chunks
+   * so that memory stays bounded: returns the batch, not its jobs. Its counters move as its
+   * jobs finish; when the last one finished (completed, failed for good or cancelled), the
+   * `onComplete` job becomes due, once, with payload `{ batch: { id, total, completed, failed,
+   * cancelled }, payload }`. Items take the options of enqueue() but `key`, `debounce`,
+   * `dependsOn` and `tx`; give `tx` to the batch (PostgreSQL).
+   *
+   * @example
+   * const batch = await queue.enqueueBatch(
+   *   subscribers.map((to) => ({ task: 'send-newsletter', payload: { to }, options: { queue: 'mail' } })),
+   *   { onComplete: { task: 'newsletter-report', payload: { issue: 42 } } },
+   * );
+   * await queue.getBatch(batch.id); // { total, completed, failed, cancelled, state, ... }
+   */
+  async enqueueBatch(items: Iterable<BatchItem>, options?: BatchOptions): Promise<Batch> {
+    this.#checkOpen('enqueueBatch');
+    const { tx, ...batch } = resolveBatch(items, options, this.#maxPayloadBytes);
+    return tx === undefined ? this.store.enqueueBatch(batch) : this.store.enqueueBatch(batch, tx);
+  }
+
+  /** The batch with this id and its counters, or null. */
+  async getBatch(id: string): Promise<Batch | null> {
+    this.#checkOpen('getBatch');
+    return this.store.getBatch(checkId('getBatch', id));
+  }
+
   /** The job with this id, or null. */
   async getJob(id: string): Promise<Job | null> {
     this.#checkOpen('getJob');
@@ -222,7 +250,10 @@ export class Queue {
     });
   }
 
-  /** Cancels a scheduled, available or running job. A running one's `ctx.signal` aborts. */
+  /**
+   * Cancels a waiting, scheduled, available or running job. A running one's `ctx.signal`
+   * aborts; its waiting children follow their `onParentFailure`.
+   */
   async cancel(id: string): Promise<Job> {
     this.#checkOpen('cancel');
     return this.store.cancel(checkId('cancel', id));

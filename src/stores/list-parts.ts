@@ -7,7 +7,7 @@ import type { JobState } from '../core/job.js';
 import type { ListFilter } from './store.js';
 
 /** A state as stores keep it: scheduled and available are both pending. */
-export type StoredState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type StoredState = 'waiting' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /**
  * The condition the finished-job list indexes are partial on, spelled as in both schemas: a
@@ -24,6 +24,7 @@ export interface ListPart {
 }
 
 const ALL_STATES: readonly StoredState[] = [
+  'waiting',
   'pending',
   'running',
   'completed',
@@ -42,7 +43,7 @@ export function listParts(filter: ListFilter): ListPart[] | null {
 
 /** Whether a part reads finished jobs (and so one of the finished-job indexes). */
 export function isFinished(part: ListPart): boolean {
-  return part.state !== 'pending' && part.state !== 'running';
+  return part.state === 'completed' || part.state === 'failed' || part.state === 'cancelled';
 }
 
 function partOf(state: JobState): ListPart {

@@ -6,6 +6,7 @@
 // claim. Every call that ends or extends a try names the token and succeeds only while it is
 // still the job's current one, so a worker that lost its lease (crashed, frozen, partitioned,
 // or the job was cancelled) can never overwrite the outcome of a newer try.
+import type { Batch, NewBatch } from '../core/batch.js';
 import type { NewJob, TransactionClient } from '../core/enqueue-options.js';
 import type { Job, JobState, QueueStats } from '../core/job.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../core/schedule.js';
@@ -145,8 +146,37 @@ export interface Store {
    * With `tx`, the jobs are inserted through that client, inside the caller's open transaction:
    * they exist (and wake workers) only if that transaction commits. A store that cannot do this
    * throws NotSupportedError naming itself and the alternative.
+   *
+   * A job with `dependsOn` is `waiting` until every parent completed, and is inserted in the
+   * same transaction as a lock on each parent row: a parent that finishes at the same moment
+   * either sees the child (and releases or ends it) or is seen finished by it. Unknown parents
+   * throw NotFoundError naming them, and nothing is inserted. A parent already completed counts
+   * as done; one already failed or cancelled applies the child's onParentFailure at once. When
+   * a job ends for good, in the same transaction: its completed children count it done (due
+   * when it was their last parent), or, if it failed or was cancelled, its waiting descendants
+   * fail or are cancelled, each by its own onParentFailure.
    */
   enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]>;
+
+  /**
+   * Inserts a batch in one transaction (all or none): its callback job as `waiting`, then its
+   * jobs chunk by chunk, so that memory stays bounded however many there are. Returns the batch.
+   * When a job of the batch finishes for good (completed, failed without tries left, also by
+   * an expired lease, or cancelled), its counter moves in the same transaction; the one that
+   * brings the counters to the total makes the callback job due with the summary as payload,
+   * exactly once, however many processes finish the last jobs at the same moment. A deleted
+   * job leaves the batch (the total shrinks). With `tx`, as for enqueue().
+   */
+  enqueueBatch(batch: NewBatch, tx?: TransactionClient): Promise<Batch>;
+
+  /** The batch with this id and its counters, or null. */
+  getBatch(id: string): Promise<Batch | null>;
+
+  /**
+   * The results of the given jobs, by id: what a child reads of its parents. Jobs that are not
+   * completed map to null; deleted ones are left out.
+   */
+  readResults(ids: readonly string[]): Promise<Record<string, unknown>>;
 
   /**
    * Takes up to `limit` due jobs (highest priority first, then earliest due, then oldest) and
@@ -206,15 +236,21 @@ export interface Store {
   oldestDue(): Promise<OldestDue[]>;
 
   /**
-   * Cancels a scheduled, available or running job (a running one loses its lease, so its
-   * worker's outcome is refused and its heartbeat aborts it), with its `cancelled` event.
-   * Cancelling a cancelled job returns it unchanged. Throws NotFoundError, or StateError for a completed or failed job.
+   * Cancels a waiting, scheduled, available or running job (a running one loses its lease, so
+   * its worker's outcome is refused and its heartbeat aborts it), with its `cancelled` event.
+   * Cancelling a cancelled job returns it unchanged. Its batch counts it, and its waiting
+   * children follow their onParentFailure, in the same transaction. Throws NotFoundError, or
+   * StateError for a completed or failed job.
    */
   cancel(id: string): Promise<Job>;
 
   /**
    * Makes a failed or cancelled job due now with a fresh set of tries; its past errors stay.
-   * Throws NotFoundError, or StateError for a job in any other state.
+   * A job with parents waits again for those not completed; one whose parent is failed or
+   * cancelled (or deleted) is refused with StateError: retry the parent first. A batch job
+   * leaves its counter until it finishes again; a batch that already finished keeps its
+   * finished state and its callback does not run again. Throws NotFoundError, or StateError
+   * for a job in any other state.
    */
   retry(id: string): Promise<Job>;
 
@@ -222,7 +258,8 @@ export interface Store {
    * Deletes a job in any state but running, and returns it as it was. Its row goes at once, so
    * an idempotency key it held is free for a new job. A running job is refused with StateError
    * (cancel it first: its worker must learn of it through its lease); an unknown id throws
-   * NotFoundError. A job claimed while the delete runs is not deleted (StateError).
+   * NotFoundError. A job claimed while the delete runs is not deleted (StateError). A parent
+   * with children that have not finished is refused with StateError (they need its result).
    */
   deleteJob(id: string): Promise<Job>;
 

@@ -23,6 +23,15 @@ export interface JobContext<Payload = unknown> {
   progress(value: unknown): Promise<void>;
   /** A logger whose lines carry the job id and task. */
   readonly logger: Logger;
+  /**
+   * The results of the jobs this one depends on (`dependsOn`), by id: `{ [parentId]: result }`.
+   * Read from the store on each call; empty for a job without parents. A parent deleted since
+   * it completed is left out.
+   *
+   * @example
+   * const { [ctx.job.dependsOn[0]]: resized } = await ctx.parentResults();
+   */
+  parentResults(): Promise<Record<string, unknown>>;
 }
 
 /** A job handler: receives the payload and the context, returns a JSON-encodable result. */
@@ -42,6 +51,7 @@ export interface RunServices {
   /** The worker's logger; a child with the job's id and task is made on first use. */
   logger: Logger;
   saveProgress: (lease: Lease, json: string) => Promise<unknown>;
+  readResults: (ids: readonly string[]) => Promise<Record<string, unknown>>;
   progressIntervalMs: number;
 }
 
@@ -134,6 +144,8 @@ export class JobRun {
         return logger;
       },
       progress: (value) => this.#progress(value),
+      parentResults: async () =>
+        this.job.dependsOn.length === 0 ? {} : services.readResults(this.job.dependsOn),
     };
   }
 

@@ -109,6 +109,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#services = {
       logger: this.#logger,
       saveProgress: (lease, json) => store.setProgress(lease, json),
+      readResults: (ids) => store.readResults(ids),
       progressIntervalMs: options.progressIntervalMs,
     };
     this.#writer.onWritten = () => this.#requestClaim();

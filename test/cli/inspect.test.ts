@@ -153,12 +153,16 @@ describe('ticketrail show, list and stats', { concurrency: CONCURRENCY }, () => 
 
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trimEnd().split('\n');
-    assert.match(lines[0], /^QUEUE +SCHEDULED +AVAILABLE +RUNNING +COMPLETED +FAILED +CANCELLED$/);
-    assert.match(lines[1], /^default +1 +1 +0 +0 +0 +0$/);
-    assert.match(lines[2], /^reports +0 +0 +0 +1 +1 +0$/);
-    assert.match(lines[3], /^\(all queues\) +1 +1 +0 +1 +1 +0$/);
+    assert.match(
+      lines[0],
+      /^QUEUE +WAITING +SCHEDULED +AVAILABLE +RUNNING +COMPLETED +FAILED +CANCELLED$/,
+    );
+    assert.match(lines[1], /^default +0 +1 +1 +0 +0 +0 +0$/);
+    assert.match(lines[2], /^reports +0 +0 +0 +0 +1 +1 +0$/);
+    assert.match(lines[3], /^\(all queues\) +0 +1 +1 +0 +1 +1 +0$/);
     const stats = JSON.parse(json.stdout);
     assert.deepEqual(stats.total, {
+      waiting: 0,
       scheduled: 1,
       available: 1,
       running: 0,
@@ -236,7 +240,10 @@ describe('ticketrail retry and cancel', { concurrency: CONCURRENCY }, () => {
       retry.line,
       /^error: retry\(\d+\): the job is available; only failed or cancelled/,
     );
-    assert.match(cancel.line, /^error: cancel\(\d+\): the job is completed; only scheduled/);
+    assert.match(
+      cancel.line,
+      /^error: cancel\(\d+\): the job is completed; only waiting, scheduled, available or running jobs can be cancelled$/,
+    );
   });
 });
 

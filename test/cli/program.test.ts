@@ -19,6 +19,7 @@ import {
 const COMMANDS = [
   'enqueue',
   'show',
+  'batch',
   'list',
   'stats',
   'retry',

@@ -3,9 +3,11 @@
 import { describe } from 'node:test';
 
 import { activityContract } from './activity.js';
+import { batchesContract } from './batches.js';
 import { cancelRetryContract } from './cancel-retry.js';
 import { claimContract } from './claim.js';
 import { deleteContract } from './delete.js';
+import { dependenciesContract } from './dependencies.js';
 import { enqueueContract } from './enqueue.js';
 import { eventsContract } from './events.js';
 import { finishContract } from './finish.js';
@@ -44,5 +46,7 @@ export function runConformance(backend: string, factory: StoreFactory): void {
     eventsContract(factory);
     resultsContract(factory);
     retentionContract(factory);
+    batchesContract(factory);
+    dependenciesContract(factory);
   });
 }

@@ -55,6 +55,7 @@ export function listStatsContract(factory: StoreFactory): void {
       await current().store.finish([{ type: 'complete', lease, resultJson: 'null' }]);
       const stats = await current().store.stats();
       assert.deepEqual(stats.total, {
+        waiting: 0,
         scheduled: 1,
         available: 1,
         running: 0,

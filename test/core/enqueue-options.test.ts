@@ -42,6 +42,34 @@ describe('resolveEnqueue', () => {
       debounceMs: null,
       timeoutMs: null,
       backoff: { type: 'exponential', delayMs: 1_000, maxMs: 3_600_000, jitter: true },
+      dependsOn: [],
+      onParentFailure: 'cancel',
+    });
+  });
+
+  it('takes parents once each, and what to do when one fails', () => {
+    const job = resolve('t', null, { dependsOn: ['7', '3', '7'], onParentFailure: 'fail' });
+    assert.deepEqual(job.dependsOn, ['7', '3']);
+    assert.equal(job.onParentFailure, 'fail');
+  });
+
+  it('refuses bad parents, naming the field and the value', () => {
+    refuses('dependsOn', /array of 1 to 100 job ids, got "7"/, 't', null, { dependsOn: '7' });
+    refuses('dependsOn', /got 0 ids/, 't', null, { dependsOn: [] });
+    const many = Array.from({ length: 101 }, (_, index) => String(index + 1));
+    refuses('dependsOn', /1 to 100 job ids, got 101 ids/, 't', null, { dependsOn: many });
+    refuses('dependsOn[1]', /must be a job id .* got 7/, 't', null, { dependsOn: ['1', 7] });
+    refuses('dependsOn[0]', /must be a job id/, 't', null, { dependsOn: ['0'] });
+    refuses('dependsOn[0]', /must be a job id/, 't', null, { dependsOn: ["1' OR 1=1"] });
+    refuses('onParentFailure', /"cancel" or "fail", got "retry"/, 't', null, {
+      dependsOn: ['1'],
+      onParentFailure: 'retry',
+    });
+    refuses('onParentFailure', /needs dependsOn/, 't', null, { onParentFailure: 'fail' });
+    refuses('dependsOn', /dependsOn or debounce, not both/, 't', null, {
+      dependsOn: ['1'],
+      key: 'k',
+      debounce: '1s',
     });
   });
 

@@ -345,6 +345,46 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal((await t.queue.getJob(busy.id))?.state, 'running');
     });
 
+    test('POST /jobs with dependsOn answers a waiting job; a bad or unknown parent is refused', async () => {
+      const parent = await t.queue.enqueue('parent', {}, { delay: '1h' });
+      const child = await t.call('POST', '/api/v1/jobs', {
+        body: { task: 'child', options: { dependsOn: [parent.id], onParentFailure: 'fail' } },
+      });
+      const bad = await t.call('POST', '/api/v1/jobs', {
+        body: { task: 'child', options: { dependsOn: [7] } },
+      });
+      const unknown = await t.call('POST', '/api/v1/jobs', {
+        body: { task: 'child', options: { dependsOn: ['987654321'] } },
+      });
+
+      assert.equal(child.status, 201, child.text);
+      assert.equal(child.json.state, 'waiting');
+      assert.deepEqual(child.json.dependsOn, [parent.id]);
+      assert.equal(child.json.batchId, null);
+      assert.equal(bad.status, 400);
+      assert.equal(bad.json.error.field, 'options.dependsOn[0]');
+      assert.equal(unknown.status, 404);
+      assert.match(unknown.json.error.message, /dependsOn names job 987654321/);
+    });
+
+    test('GET /batches/:id answers the batch and its counters, and 404 for none', async () => {
+      const batch = await t.queue.enqueueBatch([{ task: 'member', options: { delay: '1h' } }], {
+        onComplete: { task: 'summary' },
+      });
+
+      const found = await t.call('GET', `/api/v1/batches/${batch.id}`);
+      const missing = await t.call('GET', '/api/v1/batches/987654321');
+
+      assert.equal(found.status, 200);
+      assert.deepEqual(found.json, {
+        ...batch,
+        createdAt: batch.createdAt.toISOString(),
+        finishedAt: null,
+      });
+      assert.equal(missing.status, 404);
+      assert.equal(missing.json.error.code, 'E_NOT_FOUND');
+    });
+
     test('an unknown route answers 404 in the same error shape', async () => {
       const answer = await t.call('GET', '/api/v1/nothing-here');
 

@@ -126,6 +126,7 @@ describe('serve: OpenAPI document', () => {
       'DELETE /api/v1/jobs/{id}',
       'DELETE /api/v1/schedules/{name}',
       'GET /api/v1/audit',
+      'GET /api/v1/batches/{id}',
       'GET /api/v1/jobs',
       'GET /api/v1/jobs/{id}',
       'GET /api/v1/queues',

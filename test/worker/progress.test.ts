@@ -26,6 +26,7 @@ async function run(
     jobRun.start((_payload, ctx) => handler(ctx), {
       logger: pino({ level: 'silent' }),
       progressIntervalMs: 20,
+      readResults: async () => ({}),
       saveProgress: async (_lease, json) => {
         inFlight += 1;
         mostInFlight = Math.max(mostInFlight, inFlight);

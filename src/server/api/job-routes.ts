@@ -9,6 +9,7 @@ import type { ListJobsOptions, Queue } from '../../index.js';
 import type { ServerMetrics } from '../metrics.js';
 import { ERROR_SCHEMA } from './errors.js';
 import {
+  BATCH,
   ENQUEUE_BODY,
   JOB,
   JOB_ID_PARAMS,
@@ -102,6 +103,25 @@ export function registerJobRoutes(
     },
   );
 
+  app.get<{ Params: { id: string } }>(
+    '/batches/:id',
+    {
+      schema: {
+        summary: 'One batch: its jobs counted by how they ended, and its callback job',
+        tags: ['jobs'],
+        params: JOB_ID_PARAMS,
+        response: { 200: BATCH, ...errors(401, 404, 503) },
+      } as FastifySchema,
+    },
+    async (request) => {
+      const batch = await queue.getBatch(request.params.id);
+      if (batch === null) {
+        throw new NotFoundError(`batch ${request.params.id} does not exist`);
+      }
+      return batch;
+    },
+  );
+
   app.post<{ Params: { id: string } }>(
     '/jobs/:id/retry',
     {
@@ -119,7 +139,7 @@ export function registerJobRoutes(
     '/jobs/:id/cancel',
     {
       schema: {
-        summary: 'Cancel a scheduled, available or running job',
+        summary: 'Cancel a waiting, scheduled, available or running job',
         tags: ['jobs'],
         params: JOB_ID_PARAMS,
         response: { 200: JOB, ...errors(401, 404, 409, 503) },

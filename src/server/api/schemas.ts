@@ -3,6 +3,7 @@
 // payload size and the finer rules are checked by the queue itself, which answers with the
 // field at fault, so the two never disagree.
 import {
+  MAX_DEPENDS_ON,
   MAX_ENQUEUE_BATCH,
   MAX_KEY_LENGTH,
   MAX_LIST_LIMIT,
@@ -66,6 +67,17 @@ export const ENQUEUE_ITEM = {
           ...duration,
           description: 'Replace the pending job of the key and start this long from now.',
         },
+        dependsOn: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_DEPENDS_ON,
+          items: { type: 'string', maxLength: 20 },
+          description: 'Ids of jobs that must complete first; the job waits until they did.',
+        },
+        onParentFailure: {
+          enum: ['cancel', 'fail'],
+          description: 'With dependsOn: when a parent fails or is cancelled. Default: cancel.',
+        },
       },
     },
   },
@@ -126,6 +138,28 @@ export const JOB = {
     progress: {},
     timeoutMs: { type: ['integer', 'null'] },
     backoff: BACKOFF,
+    batchId: { type: ['string', 'null'], description: 'The batch the job belongs to.' },
+    dependsOn: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Jobs that must complete before this one runs.',
+    },
+  },
+} as const;
+
+/** A batch: counters of its jobs by how they ended, and its callback job. */
+export const BATCH = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    total: { type: 'integer', description: 'Jobs in the batch.' },
+    completed: { type: 'integer' },
+    failed: { type: 'integer' },
+    cancelled: { type: 'integer' },
+    state: { enum: ['running', 'finished'] },
+    createdAt: time,
+    finishedAt: nullableTime,
+    callbackJobId: { type: ['string', 'null'] },
   },
 } as const;
 

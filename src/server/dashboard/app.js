@@ -121,7 +121,15 @@ function countLink(queue, state, count) {
 }
 
 function renderQueues({ queues }) {
-  const states = ['scheduled', 'available', 'running', 'completed', 'failed', 'cancelled'];
+  const states = [
+    'waiting',
+    'scheduled',
+    'available',
+    'running',
+    'completed',
+    'failed',
+    'cancelled',
+  ];
   const rows = queues.map((queue) =>
     element(
       'tr',
@@ -318,6 +326,20 @@ function renderJob(job) {
     ['key', job.key ?? '-'],
     ['timeout', job.timeoutMs === null ? '-' : `${job.timeoutMs} ms`],
     ['progress', job.progress === null ? '-' : JSON.stringify(job.progress)],
+    ['batch', job.batchId ?? '-'],
+    [
+      'depends on',
+      job.dependsOn.length === 0
+        ? '-'
+        : element(
+            'span',
+            {},
+            ...job.dependsOn.flatMap((id, index) => [
+              index === 0 ? '' : ', ',
+              element('a', { href: `#/jobs/${encodeURIComponent(id)}` }, id),
+            ]),
+          ),
+    ],
   ];
   $('detail-fields').replaceChildren(
     ...fields.flatMap(([name, value]) => [element('dt', {}, name), element('dd', {}, value)]),
@@ -355,7 +377,7 @@ function renderJob(job) {
         )),
   );
   $('retry').disabled = !['failed', 'cancelled'].includes(job.state);
-  $('cancel').disabled = !['scheduled', 'available', 'running'].includes(job.state);
+  $('cancel').disabled = !['waiting', 'scheduled', 'available', 'running'].includes(job.state);
   // A running job is cancelled first: its worker learns of that through its lease.
   $('delete').disabled = job.state === 'running';
   $('delete').title = job.state === 'running' ? 'Cancel the job first' : '';

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { MAX_EVENT_DATA_CHARS, badCursorMessage, type StoredEvent } from '../../core/events.js';
 import { ValidationError } from '../../core/errors.js';
 import type { EventBatch } from '../store.js';
+import { countInBatches, endedChanges } from './batch-counters.js';
 import { ms } from './rows.js';
 import { CoalescedNotices } from './coalesced-notices.js';
 import type { Statements } from './statements.js';
@@ -47,7 +48,8 @@ export const createEvents = (s: string) => `
 const progressData = (alias: string) =>
   `CASE WHEN length(${alias}.progress) <= ${MAX_EVENT_DATA_CHARS} THEN ${alias}.progress END`;
 
-const errorData = (alias: string) => {
+/** The data of a `failed` or `retrying` event: the last error of a row with `last_error`. */
+export const errorData = (alias: string) => {
   const error = `(${alias}.last_error::json)`;
   return `json_build_object('attempt', (${error} ->> 'attempt')::int,
     'name', ${error} ->> 'name',
@@ -56,8 +58,11 @@ const errorData = (alias: string) => {
 
 /**
  * The statements of a schema with the transitions that events report wrapped so that they log
- * them: finish, reclaimExpired, setProgress and cancel each stay one statement (one round trip)
- * and return what they returned before.
+ * them: finish, reclaimExpired, setProgress and cancel each stay one statement (one round trip).
+ * The three that end jobs also move the counters of their batches (batch-counters.ts), in the
+ * same top-level WITH (PostgreSQL allows data-modifying CTEs only there): finish returns, per
+ * applied job, its id, state and children flag, then the lane of each batch callback made due
+ * (id null); reclaimExpired returns lane, id, state and children flag, likewise.
  */
 export function withEvents(statements: Statements, s: string): Statements {
   const insert = `INSERT INTO ${s}.events (job_id, queue, task, type, data)`;
@@ -76,16 +81,20 @@ export function withEvents(statements: Statements, s: string): Statements {
           (2, CASE f.kind WHEN 'complete' THEN 'completed' WHEN 'retry' THEN 'retrying'
                 WHEN 'fail' THEN 'failed' END)) AS e(rank, type)
         WHERE e.type IS NOT NULL
-        ORDER BY f.id, e.rank)
-      SELECT id FROM finished`,
+        ORDER BY f.id, e.rank),
+      ${countInBatches(s, endedChanges('finished'))}
+      SELECT id::text, state, has_children, NULL::text FROM finished
+      UNION ALL SELECT NULL, NULL, NULL, queue FROM released`,
     reclaimExpired: `
       WITH reclaimed AS (${statements.reclaimExpired}),
       logged AS (
         ${insert}
         SELECT r.id, r.queue, r.task,
           CASE WHEN r.state = 'failed' THEN 'failed' ELSE 'retrying' END, ${errorData('r')}
-        FROM reclaimed r ORDER BY r.id)
-      SELECT queue, id FROM reclaimed`,
+        FROM reclaimed r ORDER BY r.id),
+      ${countInBatches(s, endedChanges('reclaimed'))}
+      SELECT queue, id::text, state, has_children FROM reclaimed
+      UNION ALL SELECT queue, NULL, NULL, NULL FROM released`,
     setProgress: `
       WITH updated AS (${statements.setProgress}),
       logged AS (
@@ -94,7 +103,11 @@ export function withEvents(statements: Statements, s: string): Statements {
       SELECT id FROM updated`,
     cancel: `
       WITH cancelled AS (${statements.cancel}),
-      logged AS (${insert} SELECT c.id, c.queue, c.task, 'cancelled', NULL FROM cancelled c)
+      logged AS (${insert} SELECT c.id, c.queue, c.task, 'cancelled', NULL FROM cancelled c),
+      ${countInBatches(
+        s,
+        endedChanges('(SELECT batch AS batch_id, stored AS state FROM cancelled) AS ended'),
+      )}
       SELECT * FROM cancelled`,
   };
 }

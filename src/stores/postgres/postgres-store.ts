@@ -12,6 +12,7 @@ import {
   DEFAULT_POSTGRES_SCHEMA,
   DEFAULT_POSTGRES_STATEMENT_TIMEOUT_MS,
 } from '../../core/defaults.js';
+import type { Batch, NewBatch } from '../../core/batch.js';
 import type { NewJob, TransactionClient } from '../../core/enqueue-options.js';
 import {
   NotFoundError,
@@ -52,6 +53,8 @@ import {
 } from './events.js';
 import { PostgresRetention } from './retention.js';
 import { FINISHED_CONDITION, isFinished, listParts } from '../list-parts.js';
+import { PostgresFlow, type FinishRow } from './flow.js';
+import type { RunStatement } from './batches.js';
 import { LimitedClaims } from './limited-claims.js';
 import { Listener, noticePayload, Notifier, parseNotice } from './listener.js';
 import {
@@ -119,6 +122,7 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #sql: Statements;
   readonly #scheduleSql: ScheduleStatements;
+  readonly #flow: PostgresFlow;
   readonly #channel: string;
   readonly #listener: Listener;
   readonly #notifier: Notifier;
@@ -143,6 +147,7 @@ export class PostgresStore implements Store {
     this.#sql = withEvents(statementsFor(quoteSchema(this.schema)), quoteSchema(this.schema));
     this.#eventSql = eventStatementsFor(quoteSchema(this.schema));
     this.#scheduleSql = scheduleStatementsFor(quoteSchema(this.schema));
+    this.#flow = new PostgresFlow(quoteSchema(this.schema));
     this.#channel = wakeChannel(this.schema);
     this.#prefix = `tr:${this.schema}:`;
     this.#logger = logger;
@@ -226,6 +231,7 @@ export class PostgresStore implements Store {
   async enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]> {
     if (jobs.length === 0) return [];
     const client = tx === undefined ? undefined : checkTransactionClient(tx);
+    if (jobs.some((job) => job.dependsOn.length > 0)) return this.#enqueueWithParents(jobs, client);
     if (jobs.length === 1 && jobs[0].debounceMs !== null) {
       return [await this.#enqueueDebounced(jobs[0], client)];
     }
@@ -250,6 +256,43 @@ export class PostgresStore implements Store {
     }
     if (stored.includes(undefined)) await this.#readKept(jobs, stored, client);
     return stored as Job[];
+  }
+
+  // Jobs with parents are inserted one by one in a transaction that locks the parents' rows.
+  async #enqueueWithParents(
+    jobs: readonly NewJob[],
+    client: TransactionClient | undefined,
+  ): Promise<Job[]> {
+    const stored = await this.#transaction('enqueue', client, async (run) => {
+      const added: Job[] = [];
+      for (const job of jobs) {
+        const [inserted] = await run<InsertedRow>(this.#sql.insertOne, this.#insertOneValues(job));
+        const [row] =
+          inserted?.[0] == null
+            ? await run<JobRow>(this.#sql.selectByKeys, [[job.key]])
+            : await this.#flow.attach(run, inserted[0], job);
+        added.push(rowToJob(row));
+      }
+      return added;
+    });
+    await this.#wakeForJobs(stored, client);
+    return stored;
+  }
+
+  /** Wakes workers for jobs just committed (or, in the caller's transaction, at its commit). */
+  async #wakeForJobs(jobs: readonly Job[], client: TransactionClient | undefined): Promise<void> {
+    const due = earliestPerLane(jobs.filter((job) => job.state !== 'waiting'));
+    if (client !== undefined) {
+      const payloads = [...due].map(([queue, runAtMs]) => noticePayload(queue, runAtMs));
+      if (payloads.length > 0) {
+        await this.#query('enqueue', 'notifyInTransaction', [this.#channel, payloads], client);
+      }
+      return;
+    }
+    for (const [queue, runAtMs] of due) {
+      this.#wake({ queue, runAtMs });
+      this.#notifier.notify(queue, runAtMs);
+    }
   }
 
   // Debounce: the key's pending job takes the new payload and due time; without one, a new job
@@ -385,7 +428,55 @@ export class PostgresStore implements Store {
 
   async finish(outcomes: readonly Outcome[]): Promise<boolean[]> {
     if (outcomes.length === 0) return [];
-    const rows = await this.#query<[string]>('finish', 'finish', [
+    const rows = await this.#query<FinishRow>(
+      'finish',
+      'finish',
+      this.#finishValues(outcomes, false),
+    );
+    const applied = this.#finishedIds(rows);
+    // Endings of jobs with children were left unapplied: they go through a transaction that
+    // settles the children (see dependencies.ts). So were endings whose lease was lost.
+    const left = outcomes.filter(
+      (outcome) =>
+        !applied.has(outcome.lease.jobId) &&
+        (outcome.type === 'complete' || outcome.type === 'fail'),
+    );
+    if (left.length > 0) {
+      const settled = await this.#transaction('finish', undefined, async (run) => {
+        const more = await run<FinishRow>(this.#sql.finish, this.#finishValues(left, true));
+        return { more, ...(await this.#flow.settle(run, more)) };
+      });
+      for (const id of this.#finishedIds(settled.more)) applied.add(id);
+      for (const queue of settled.lanes) this.#wakeDue(queue);
+      this.#announce(settled.ended);
+    }
+    this.#announce(
+      outcomes
+        .filter((outcome) => outcome.type !== 'release' || outcome.progressJson !== undefined)
+        .map((outcome) => outcome.lease.jobId)
+        .filter((id) => applied.has(id)),
+    );
+    // Each applied id counts once, should a batch name one job twice.
+    return outcomes.map((outcome) => applied.delete(outcome.lease.jobId));
+  }
+
+  /** The ids a finish applied to; wakes the lanes of callbacks it made due. */
+  #finishedIds(rows: readonly FinishRow[]): Set<string> {
+    const applied = new Set<string>();
+    for (const [id, , , queue] of rows) {
+      if (id !== null) applied.add(id);
+      else if (queue !== null) this.#wakeDue(queue);
+    }
+    return applied;
+  }
+
+  #wakeDue(queue: string): void {
+    this.#wake({ queue, runAtMs: Date.now() });
+    this.#notifier.notify(queue, Date.now());
+  }
+
+  #finishValues(outcomes: readonly Outcome[], withChildren: boolean): Values {
+    return [
       outcomes.map((outcome) => outcome.lease.jobId),
       outcomes.map((outcome) => outcome.lease.token),
       outcomes.map((outcome) => outcome.type),
@@ -401,25 +492,36 @@ export class PostgresStore implements Store {
             : null,
       ),
       outcomes.map((outcome) => outcome.progressJson ?? null),
-    ]);
-    const applied = new Set(rows.map((row) => row[0]));
-    this.#announce(
-      outcomes
-        .filter((outcome) => outcome.type !== 'release' || outcome.progressJson !== undefined)
-        .map((outcome) => outcome.lease.jobId)
-        .filter((id) => applied.has(id)),
-    );
-    // Each applied id counts once, should a batch name one job twice.
-    return outcomes.map((outcome) => applied.delete(outcome.lease.jobId));
+      withChildren,
+    ];
   }
 
   async reclaimExpired(): Promise<number> {
-    const rows = await this.#query<[string, string]>('reclaimExpired', 'reclaimExpired', []);
-    this.#announce(rows.map((row) => row[1]));
+    // A transaction: jobs failed for good settle their children in a later statement of it.
+    const { rows, ended: cascaded } = await this.#transaction(
+      'reclaimExpired',
+      undefined,
+      async (run) => {
+        const reclaimed = await run<[string, string | null, string | null, boolean | null]>(
+          this.#sql.reclaimExpired,
+          [],
+        );
+        const { lanes, ended } = await this.#flow.settle(
+          run,
+          reclaimed.map(([queue, id, state, hasChildren]) => [id, state, hasChildren, queue]),
+        );
+        return {
+          rows: [...reclaimed, ...lanes.map((queue) => [queue, null, null, null] as const)],
+          ended,
+        };
+      },
+    );
+    const reclaimedIds = rows.flatMap(([, id]) => (id === null ? [] : [id]));
+    this.#announce([...reclaimedIds, ...cascaded]);
     for (const queue of new Set(rows.map((row) => row[0]))) {
       this.#wake({ queue, runAtMs: Date.now() });
     }
-    return rows.length;
+    return reclaimedIds.length;
   }
 
   async setProgress(lease: Lease, progressJson: string): Promise<boolean> {
@@ -522,8 +624,8 @@ export class PostgresStore implements Store {
     const job = await this.#changeState(id, 'cancel', (job) => {
       if (job.state === 'cancelled') return job;
       throw new StateError(
-        `cancel(${id}): the job is ${job.state}; only scheduled, available or running jobs ` +
-          `can be cancelled`,
+        `cancel(${id}): the job is ${job.state}; only waiting, scheduled, available or running ` +
+          `jobs can be cancelled`,
       );
     });
     // Workers in every process hear of it at once; a lost notice costs a heartbeat's wait.
@@ -541,19 +643,19 @@ export class PostgresStore implements Store {
         `retry(${id}): the job is ${job.state}; only failed or cancelled jobs can be retried`,
       );
     });
+    if (job.state === 'waiting') return job;
     this.#wake({ queue: job.queue, runAtMs: job.runAt.getTime() });
     this.#notifier.notify(job.queue, job.runAt.getTime());
     return job;
   }
 
   async deleteJob(id: string): Promise<Job> {
-    const [deleted] = ID_PATTERN.test(id)
-      ? await this.#query<JobRow>('deleteJob', 'deleteJob', [id])
-      : [];
+    if (!ID_PATTERN.test(id)) throw new NotFoundError(`deleteJob(${id}): no job has this id`);
+    const { row: deleted, lanes } = await this.#transaction('deleteJob', undefined, (run) =>
+      this.#flow.delete(run, id, async () => (await run<JobRow>(this.#sql.deleteJob, [id]))[0]),
+    );
+    for (const queue of lanes) this.#wakeDue(queue);
     if (deleted !== undefined) return rowToJob(deleted);
-    if ((await this.getJob(id)) === null) {
-      throw new NotFoundError(`deleteJob(${id}): no job has this id`);
-    }
     throw new StateError(
       `deleteJob(${id}): the job is running; cancel it first (its worker is told through its ` +
         `lease), then delete it`,
@@ -584,6 +686,37 @@ export class PostgresStore implements Store {
       this.#notifier.notify(fire.job.queue, runAtMs);
     }
     return { applied: advanced > 0, jobId };
+  }
+
+  async enqueueBatch(batch: NewBatch, tx?: TransactionClient): Promise<Batch> {
+    const client = tx === undefined ? undefined : checkTransactionClient(tx);
+    // One transaction, so that no job of the batch can finish before its total is known.
+    const { batch: stored, due } = await this.#transaction('enqueueBatch', client, (run) =>
+      this.#flow.enqueueBatch(run, batch),
+    );
+    if (client !== undefined) {
+      const payloads = [...due].map(([queue, runAtMs]) => noticePayload(queue, runAtMs));
+      if (payloads.length > 0) {
+        await this.#query('enqueue', 'notifyInTransaction', [this.#channel, payloads], client);
+      }
+    } else {
+      for (const [queue, runAtMs] of due) {
+        this.#wake({ queue, runAtMs });
+        this.#notifier.notify(queue, runAtMs);
+      }
+    }
+    return stored;
+  }
+
+  async getBatch(id: string): Promise<Batch | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    return this.#flow.getBatch(this.#onPool('getBatch'), id);
+  }
+
+  async readResults(ids: readonly string[]): Promise<Record<string, unknown>> {
+    const valid = ids.filter((id) => ID_PATTERN.test(id));
+    if (valid.length === 0) return {};
+    return this.#flow.results(this.#onPool('readResults'), valid);
   }
 
   onWake(listener: (notice: WakeNotice) => void): () => void {
@@ -770,19 +903,88 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Runs a guarded state change; `refuse` explains (or accepts) a job it did not apply to. */
+  /**
+   * Runs a guarded state change, with its batch and children, in one transaction; `refuse`
+   * explains (or accepts) a job it did not apply to.
+   */
   async #changeState(
     id: string,
     operation: 'cancel' | 'retry',
     refuse: (job: Job) => Job,
   ): Promise<Job> {
-    const [changed] = ID_PATTERN.test(id)
-      ? await this.#query<JobRow>(operation, operation, [id])
-      : [];
-    if (changed !== undefined) return rowToJob(changed);
+    if (!ID_PATTERN.test(id)) throw new NotFoundError(`${operation}(${id}): no job has this id`);
+    const cascaded: string[] = [];
+    const changed = await this.#transaction(operation, undefined, async (run) => {
+      const change = async () => (await run<JobRow>(this.#sql[operation], [id]))[0];
+      if (operation === 'retry') return this.#flow.retry(run, id, change);
+      // The cancel statement returns the job's columns, then whether it has children.
+      const row = (await change()) as unknown as [...JobRow, boolean] | undefined;
+      if (row !== undefined && row[22]) {
+        cascaded.push(...(await this.#flow.settle(run, [[id, 'cancelled', true, null]])).ended);
+      }
+      return row as JobRow | undefined;
+    });
+    this.#announce(cascaded);
+    if (changed !== undefined) {
+      const job = rowToJob(changed);
+      // A cancel may have finished a batch: its callback is due, in a lane not known here.
+      if (operation === 'cancel' && job.batchId !== null) {
+        this.#wake({ queue: '', runAtMs: Date.now() });
+      }
+      return job;
+    }
     const job = await this.getJob(id);
     if (job === null) throw new NotFoundError(`${operation}(${id}): no job has this id`);
     return refuse(job);
+  }
+
+  /** Runs statements on the pool, each on its own (reads that need no transaction). */
+  #onPool(operation: string): RunStatement {
+    return async <Row extends unknown[]>(text: string, values: unknown[]) => {
+      const result = await this.#run(operation, (pool) =>
+        pool.query<Row>({ text, values, rowMode: 'array' }),
+      );
+      return result.rows;
+    };
+  }
+
+  /**
+   * Runs `step` in a transaction: the caller's (`tx`, left open) or one of its own on a pooled
+   * connection, committed when `step` resolves and rolled back when it throws.
+   */
+  async #transaction<T>(
+    operation: string,
+    tx: TransactionClient | undefined,
+    step: (run: RunStatement) => Promise<T>,
+  ): Promise<T> {
+    const runner =
+      (client: TransactionClient): RunStatement =>
+      async <Row extends unknown[]>(text: string, values: unknown[]) => {
+        const query = client.query as (config: pg.QueryArrayConfig) => Promise<pg.QueryArrayResult>;
+        const result = await this.#run(operation, () =>
+          query.call(client, { text, values, rowMode: 'array' }),
+        );
+        return result.rows as Row[];
+      };
+    if (tx !== undefined) return step(runner(tx));
+    return this.#run(operation, async (pool) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await step(runner(client));
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (error) {
+        const rolledBack = await client.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        );
+        // A connection that cannot roll back may be broken: destroy it rather than pool it.
+        client.release(rolledBack ? undefined : (error as Error));
+        throw error;
+      }
+    });
   }
 
   /** A named (prepared) statement returning array rows, on the pool or the caller's client. */

@@ -51,6 +51,8 @@ export function jobColumns(alias = ''): string {
     c('errors'),
     c('progress'),
     c('group_key'),
+    `${c('batch_id')}::text`,
+    `${c('depends_on')}::text[]`,
   ].join(', ');
 }
 
@@ -76,6 +78,8 @@ export type JobRow = [
   errors: string[],
   progress: string | null,
   group: string | null,
+  batchId: string | null,
+  dependsOn: string[] | null,
 ];
 
 export const ROW_ID = 0;
@@ -108,6 +112,8 @@ export function rowToJob(row: JobRow): Job {
     timeoutMs: row[11],
     backoff: JSON.parse(row[12]) as Backoff,
     group: row[19],
+    batchId: row[20],
+    dependsOn: row[21] ?? [],
   };
 }
 
@@ -142,6 +148,8 @@ export function insertedToJob(job: NewJob, row: InsertedRow): Job {
     progress: null,
     timeoutMs: job.timeoutMs,
     backoff: job.backoff,
+    batchId: null,
+    dependsOn: [],
   };
 }
 

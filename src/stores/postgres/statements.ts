@@ -23,12 +23,12 @@ const appendError = (errors: string, error: string) =>
 const leaseIsCurrent = (alias: string, id: string, token: string) =>
   `${alias}.id = ${id} AND ${alias}.lease_token = ${token} AND ${alias}.state = 'running'`;
 
-const INSERT_COLUMNS =
+export const INSERT_COLUMNS =
   'task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff, ' +
   'created_at, key_ttl_ms, group_key';
 
 // The columns of a batch insert, one array parameter each, in input order (n).
-const INSERT_INPUT = `
+export const INSERT_INPUT = `
   unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[], $7::int[],
          $8::text[], $9::int[], $10::text[], $11::float8[], $12::text[])
     WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms, max_attempts, key,
@@ -285,8 +285,11 @@ export function statementsFor(s: string) {
     /**
      * Records a batch of outcomes of every kind in one statement. Parameters: ids, tokens,
      * kinds (complete | retry | fail | release), results, error records, retry delays in ms,
-     * last progress values (null: keep). Returns the ids it applied to, then what the event
-     * log (events.ts) copies.
+     * last progress values (null: keep), and whether to end jobs that have children (false:
+     * such an ending is left unapplied, for the caller to apply in a transaction that settles
+     * the children; dependencies.ts). Returns the ids it applied to, then what the event log
+     * (events.ts) copies, then the state, batch and children flag that batches and
+     * dependencies read.
      */
     finish: `
       UPDATE ${jobs} j SET
@@ -310,8 +313,9 @@ export function statementsFor(s: string) {
                   $7::text[])
         AS o(id, token, kind, result, error, retry_ms, progress)
       WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
+        AND (o.kind IN ('retry', 'release') OR NOT j.has_children OR $8::boolean)
       RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
-        j.errors[cardinality(j.errors)] AS last_error`,
+        j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children`,
 
     /** Parameters: id, token, progress JSON. */
     setProgress: `
@@ -336,14 +340,15 @@ export function statementsFor(s: string) {
             'stack', NULL, 'atMs', ${ms(NOW)})::text`,
         )}
       WHERE state = 'running' AND lease_expires_at < ${NOW}
-      RETURNING queue, id, task, state, errors[cardinality(errors)] AS last_error`,
+      RETURNING queue, id, task, state, errors[cardinality(errors)] AS last_error, batch_id,
+        has_children`,
 
     /** Parameters: id. */
     cancel: `
       UPDATE ${jobs} j SET state = 'cancelled', finished_at = ${NOW}, lease_expires_at = NULL,
         ${keyExpiry('j.')}
-      WHERE j.id = $1 AND j.state IN ('pending', 'running')
-      RETURNING ${jobColumns('j')}`,
+      WHERE j.id = $1 AND j.state IN ('waiting', 'pending', 'running')
+      RETURNING ${jobColumns('j')}, j.has_children, j.batch_id AS batch, j.state AS stored`,
 
     /** Parameters: id. */
     retry: `

@@ -33,12 +33,14 @@ export const JOB_COLUMNS = [
   'errors',
   'progress',
   'group_key',
+  'batch_id',
+  'depends_on',
 ] as const;
 
 /** The column list for SELECT and RETURNING, in JOB_COLUMNS order. */
 export const JOB_COLUMN_LIST = JOB_COLUMNS.join(', ');
 
-type StoredState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+type StoredState = 'waiting' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** A row as read in raw (array) mode. */
 export type JobRow = [
@@ -62,6 +64,8 @@ export type JobRow = [
   errors: string | null,
   progress: string | null,
   group: string | null,
+  batchId: number | null,
+  dependsOn: string | null,
 ];
 
 export const ROW_GROUP = 19;
@@ -106,6 +110,8 @@ export function rowToJob(row: JobRow, nowMs: number): Job {
     timeoutMs: row[11],
     backoff: JSON.parse(row[12]) as Backoff,
     group: row[19],
+    batchId: row[20] === null ? null : String(row[20]),
+    dependsOn: row[21] === null ? [] : (JSON.parse(row[21]) as string[]),
   };
 }
 

@@ -109,6 +109,35 @@ const MIGRATIONS: readonly string[] = [
   // settings per lane (retention.ts). The log has only its id index, so a finish pays one row
   // and one index entry per event.
   CREATE_EVENTS_AND_RETENTION,
+  // 9: batches and dependencies (batches.ts, dependencies.ts). A job waiting for its parents
+  // (or a batch's callback waiting for its batch) has state 'waiting' and is in no claim index.
+  // `waiting_on` counts its parents not yet completed; `has_children` tells a finishing job to
+  // look for children, so that jobs without any pay one flag read. A batch keeps counters that
+  // move in the transaction of each job's end, so reading one never counts its jobs.
+  `
+  ALTER TABLE ticketrail_jobs ADD COLUMN batch_id INTEGER;
+  ALTER TABLE ticketrail_jobs ADD COLUMN depends_on TEXT;
+  ALTER TABLE ticketrail_jobs ADD COLUMN waiting_on INTEGER;
+  ALTER TABLE ticketrail_jobs ADD COLUMN on_parent_failure TEXT;
+  ALTER TABLE ticketrail_jobs ADD COLUMN has_children INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX ticketrail_jobs_waiting ON ticketrail_jobs (id) WHERE state = 'waiting';
+  CREATE TABLE ticketrail_batches (
+    id INTEGER PRIMARY KEY,
+    total INTEGER NOT NULL DEFAULT 0,
+    completed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    cancelled INTEGER NOT NULL DEFAULT 0,
+    callback_job_id INTEGER,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE TABLE ticketrail_dependencies (
+    parent_id INTEGER NOT NULL,
+    child_id INTEGER NOT NULL,
+    PRIMARY KEY (parent_id, child_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX ticketrail_dependencies_child ON ticketrail_dependencies (child_id);
+  `,
 ];
 
 /** The newest schema version this build knows. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 
 import Database from 'better-sqlite3';
 
+import type { Batch, NewBatch } from '../../core/batch.js';
 import type { NewJob, TransactionClient } from '../../core/enqueue-options.js';
 import {
   NotFoundError,
@@ -60,6 +61,7 @@ import {
   type JobRow,
 } from './rows.js';
 import { SqliteEvents } from './events.js';
+import { SqliteFlow } from './flow.js';
 import { SqliteRetention } from './retention.js';
 import * as schedules from './schedules.js';
 import { migrate } from './schema.js';
@@ -135,6 +137,7 @@ export function listStatement(
 function partIndex(part: ListPart, filter: ListFilter): string {
   if (part.state === 'pending') return 'ticketrail_jobs_due';
   if (part.state === 'running') return 'ticketrail_jobs_leases';
+  if (part.state === 'waiting') return 'ticketrail_jobs_waiting';
   if (filter.task !== undefined) return 'ticketrail_jobs_done_task';
   if (filter.queue !== undefined) return 'ticketrail_jobs_done_queue';
   return 'ticketrail_jobs_done';
@@ -162,9 +165,11 @@ export class SqliteStore implements Store {
   readonly #finishMany: (
     outcomes: readonly Outcome[],
     nowMs: number,
+    added: WakeNotice[],
   ) => { applied: boolean[]; logged: string[] };
   readonly #events: SqliteEvents;
   readonly #retention: SqliteRetention;
+  readonly #flow: SqliteFlow;
   #closed = false;
   // Lanes holding pending jobs, read at most once a LANES_TTL_MS; enqueues in this process add
   // theirs at once, those of other processes are found by the next read.
@@ -214,10 +219,26 @@ export class SqliteStore implements Store {
     );
     this.#events = new SqliteEvents(this.#db, this.#emitter);
     this.#retention = new SqliteRetention(this.#db);
-    this.#finishMany = this.#db.transaction((outcomes: readonly Outcome[], nowMs: number) => {
-      const applied = outcomes.map((outcome) => this.#finishOne(outcome, nowMs));
-      return { applied, logged: this.#events.logOutcomes(outcomes, applied, nowMs) };
-    });
+    this.#flow = new SqliteFlow(this.#db);
+    this.#finishMany = this.#db.transaction(
+      (outcomes: readonly Outcome[], nowMs: number, added: WakeNotice[]) => {
+        const applied = outcomes.map((outcome) => this.#finishOne(outcome, nowMs));
+        // Batches and children of the jobs that reached a final state, in this transaction.
+        const ended = outcomes.flatMap((outcome, index) =>
+          applied[index] && (outcome.type === 'complete' || outcome.type === 'fail')
+            ? [Number(outcome.lease.jobId)]
+            : [],
+        );
+        const cascaded = this.#flow.ended(ended, nowMs, added);
+        return {
+          applied,
+          logged: [
+            ...this.#events.logOutcomes(outcomes, applied, nowMs),
+            ...this.#events.log(cascaded, nowMs),
+          ],
+        };
+      },
+    );
   }
 
   async enqueue(jobs: readonly NewJob[], tx?: TransactionClient): Promise<Job[]> {
@@ -232,7 +253,7 @@ export class SqliteStore implements Store {
     const added: WakeNotice[] = [];
     const stored = this.#run('enqueue', () =>
       // A keyed job may take several statements (a key to free first): in one transaction.
-      jobs.length === 1 && jobs[0].key === null
+      jobs.length === 1 && jobs[0].key === null && jobs[0].dependsOn.length === 0
         ? [this.#insertOne(jobs[0], nowMs, added)]
         : this.#enqueueMany.immediate(jobs, nowMs, added),
     );
@@ -462,8 +483,10 @@ export class SqliteStore implements Store {
   async finish(outcomes: readonly Outcome[]): Promise<boolean[]> {
     if (outcomes.length === 0) return [];
     const nowMs = Date.now();
-    const { applied, logged } = this.#run('finish', () => this.#finishMany(outcomes, nowMs));
+    const added: WakeNotice[] = [];
+    const { applied, logged } = this.#run('finish', () => this.#finishMany(outcomes, nowMs, added));
     this.#events.announce(logged);
+    for (const notice of added) this.#emitter.emit('wake', notice);
     // Jobs due again (a retry after its backoff, a release at once) wake idle workers then.
     outcomes.forEach((outcome, index) => {
       if (!applied[index]) return;
@@ -479,16 +502,21 @@ export class SqliteStore implements Store {
   async reclaimExpired(): Promise<number> {
     const reclaim = this.#prepare('reclaim', () => sql.RECLAIM_EXPIRED);
     const nowMs = Date.now();
+    const added: WakeNotice[] = [];
     const reclaimAll = this.#db.transaction(() => {
       const rows = reclaim.all({ now: nowMs }) as [number, string][];
+      // Jobs failed for good end their batch share and their children here.
+      const failed = rows.filter(([, state]) => state === 'failed').map(([id]) => id);
+      const cascaded = this.#flow.ended(failed, nowMs, added);
       const entries = rows.map(
         ([id, state]) => [id, state === 'failed' ? 'failed' : 'retrying'] as const,
       );
-      return this.#events.log(entries, nowMs);
+      return [...this.#events.log(entries, nowMs), ...this.#events.log(cascaded, nowMs)];
     });
     const logged = this.#run('reclaimExpired', () => reclaimAll.immediate());
     this.#events.announce(logged);
     if (logged.length > 0) this.#emitter.emit('wake', { queue: '', runAtMs: nowMs });
+    for (const notice of added) this.#emitter.emit('wake', notice);
     return logged.length;
   }
 
@@ -554,8 +582,8 @@ export class SqliteStore implements Store {
     const job = await this.#changeState(id, 'cancel', sql.CANCEL_JOB, (job) => {
       if (job.state === 'cancelled') return job;
       throw new StateError(
-        `cancel(${id}): the job is ${job.state}; only scheduled, available or running jobs ` +
-          `can be cancelled`,
+        `cancel(${id}): the job is ${job.state}; only waiting, scheduled, available or running ` +
+          `jobs can be cancelled`,
       );
     });
     // LIMIT: only stores of this process hear it; a worker in another process aborts the job
@@ -576,13 +604,19 @@ export class SqliteStore implements Store {
     const remove = this.#prepare('deleteJob', () => sql.DELETE_JOB);
     const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
     const nowMs = Date.now();
+    const added: WakeNotice[] = [];
     const apply = this.#db.transaction(() => {
       const row = ID_PATTERN.test(id) ? (select.get(Number(id)) as JobRow | undefined) : undefined;
       if (row === undefined) throw new NotFoundError(`deleteJob(${id}): no job has this id`);
+      const flow = this.#flow.before(id)!;
+      if (flow.state !== 'running') this.#flow.beforeDelete(id, flow);
       if (remove.run({ id: Number(id) }).changes === 0) throw runningRefusal(id);
+      this.#flow.deleted(flow, nowMs, added);
       return rowToJob(row, nowMs);
     });
-    return this.#run('deleteJob', () => apply.immediate());
+    const job = this.#run('deleteJob', () => apply.immediate());
+    for (const notice of added) this.#emitter.emit('wake', notice);
+    return job;
   }
 
   async saveSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
@@ -623,6 +657,34 @@ export class SqliteStore implements Store {
     const result = this.#run('fireSchedule', () => apply.immediate());
     for (const notice of added) this.#emitter.emit('wake', notice);
     return result;
+  }
+
+  async enqueueBatch(batch: NewBatch, tx?: TransactionClient): Promise<Batch> {
+    if (tx !== undefined) {
+      throw new NotSupportedError(
+        'sqlite',
+        'enqueueing inside your transaction (the tx option)',
+        'enqueue the batch after your transaction commits, or use a postgres:// URL',
+      );
+    }
+    const nowMs = Date.now();
+    const added: WakeNotice[] = [];
+    // One transaction, so that no job of the batch can finish before its total is known.
+    const insert = this.#db.transaction(() => this.#flow.batches.insert(batch, nowMs, added));
+    const stored = this.#run('enqueueBatch', () => insert.immediate());
+    for (const notice of added) this.#emitter.emit('wake', notice);
+    return stored;
+  }
+
+  async getBatch(id: string): Promise<Batch | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    return this.#run('getBatch', () => this.#flow.batches.get(id));
+  }
+
+  async readResults(ids: readonly string[]): Promise<Record<string, unknown>> {
+    const valid = ids.filter((id) => ID_PATTERN.test(id));
+    if (valid.length === 0) return {};
+    return this.#run('readResults', () => this.#flow.dependencies.results(valid));
   }
 
   onWake(listener: (notice: WakeNotice) => void): () => void {
@@ -736,6 +798,19 @@ export class SqliteStore implements Store {
       return rowToJob(select.get(job.key) as JobRow, nowMs);
     }
     added.push({ queue: job.queue, runAtMs });
+    if (job.dependsOn.length > 0) {
+      const id = Number(info.lastInsertRowid);
+      const ended = this.#flow.dependencies.attach(
+        id,
+        job,
+        nowMs,
+        `enqueue(${JSON.stringify(job.task)})`,
+      );
+      // Born failed or cancelled (a parent had already): logged; readers find it by polling.
+      this.#events.log(ended, nowMs);
+      const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
+      return rowToJob(select.get(id) as JobRow, nowMs);
+    }
     return {
       id: String(info.lastInsertRowid),
       task: job.task,
@@ -756,6 +831,8 @@ export class SqliteStore implements Store {
       progress: null,
       timeoutMs: job.timeoutMs,
       backoff: job.backoff,
+      batchId: null,
+      dependsOn: [],
     };
   }
 
@@ -813,20 +890,31 @@ export class SqliteStore implements Store {
     const update = this.#prepare(operation, () => statement);
     const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
     const nowMs = Date.now();
+    const added: WakeNotice[] = [];
+    const cascaded: string[] = [];
     const change = this.#db.transaction(() => {
       const row = ID_PATTERN.test(id) ? (select.get(Number(id)) as JobRow | undefined) : undefined;
       if (row === undefined) {
         throw new NotFoundError(`${operation}(${id}): no job has this id`);
       }
+      const flow = this.#flow.before(id)!;
+      const retryable = flow.state === 'failed' || flow.state === 'cancelled';
+      const waitingOn = operation === 'retry' && retryable ? this.#flow.checkRetry(id, flow) : 0;
       if (update.run({ id: Number(id), now: nowMs }).changes === 0) {
         return refuse(rowToJob(row, nowMs));
       }
-      if (operation === 'cancel') this.#events.log([[id, 'cancelled']], nowMs);
+      if (operation === 'retry') this.#flow.retried(id, flow, waitingOn, nowMs);
+      else {
+        this.#events.log([[id, 'cancelled']], nowMs);
+        cascaded.push(...this.#events.log(this.#flow.ended([Number(id)], nowMs, added), nowMs));
+      }
       return rowToJob(select.get(Number(id)) as JobRow, nowMs);
     });
     const job = this.#run(operation, () => change.immediate());
     if (operation === 'cancel' && job.state === 'cancelled') this.#events.announce([job.id]);
+    this.#events.announce(cascaded);
     if (operation === 'retry') this.#emitter.emit('wake', { queue: job.queue, runAtMs: nowMs });
+    for (const notice of added) this.#emitter.emit('wake', notice);
     return job;
   }
 

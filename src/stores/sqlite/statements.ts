@@ -234,7 +234,7 @@ export const RECLAIM_EXPIRED = `
 export const CANCEL_JOB = `
   UPDATE ${JOBS}
   SET state = 'cancelled', finished_at = @now, lease_expires_at = NULL, ${KEY_EXPIRY}
-  WHERE id = @id AND state IN ('pending', 'running')`;
+  WHERE id = @id AND state IN ('waiting', 'pending', 'running')`;
 
 export const RETRY_JOB = `
   UPDATE ${JOBS}
