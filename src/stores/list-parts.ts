@@ -10,9 +10,8 @@ import type { ListFilter } from './store.js';
 export type StoredState = 'waiting' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /**
- * The condition the finished-job list indexes are partial on, spelled as in both schemas: a
- * part must repeat it word for word, as SQLite only uses a partial index whose condition the
- * query states.
+ * The condition PostgreSQL's finished-job list indexes are partial on, spelled as in its schema.
+ * (SQLite spells its own as an OR chain: sqlite/statements.ts.)
  */
 export const FINISHED_CONDITION = `state IN ('completed', 'failed', 'cancelled')`;
 

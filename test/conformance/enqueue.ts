@@ -74,6 +74,24 @@ export function enqueueContract(factory: StoreFactory): void {
       }
     });
 
+    it('returns every job of a mixed batch as stored, after the newest job was deleted', async () => {
+      const { store } = current();
+      const before = await store.enqueue(Array.from({ length: 5 }, (_, i) => newJob('old', { i })));
+      await store.deleteJob(before[4].id);
+      // Runs of plain jobs broken by keyed ones, and one run longer than a multi-row statement.
+      const items = Array.from({ length: 260 }, (_, i) =>
+        i % 97 === 5
+          ? newJob('keyed', { i }, { key: `mixed:${i}` })
+          : newJob('plain', { i }, i % 2 === 0 ? { delay: '1h', priority: 3 } : undefined),
+      );
+      const jobs = await store.enqueue(items);
+      assert.equal(new Set(jobs.map((job) => job.id)).size, jobs.length);
+      for (const [index, job] of jobs.entries()) {
+        assert.deepEqual(job.payload, { i: index });
+        assert.deepEqual(await store.getJob(job.id), job, `job ${index} as stored`);
+      }
+    });
+
     it('returns the existing job for a key that is already held', async () => {
       const [first] = await current().store.enqueue([
         newJob('welcome', { v: 1 }, { key: 'welcome:42' }),

@@ -9,8 +9,8 @@ import {
   type RetentionChange,
   type RetentionRecord,
 } from '../../core/retention.js';
-import { FINISHED_CONDITION as FINISHED } from '../list-parts.js';
 import type { PruneEventsRequest, PruneJobsRequest } from '../store.js';
+import { COMPLETED_OR_FAILED, FINISHED } from './statements.js';
 
 const JOBS = 'ticketrail_jobs';
 const EVENTS = 'ticketrail_events';
@@ -76,7 +76,7 @@ const pastAge = (state: string) =>
     ? `SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_done_queue
        WHERE ${FINISHED} AND queue = @queue AND state = 'cancelled' AND finished_at < @cutoff`
     : `SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_finished
-       WHERE state IN ('completed', 'failed') AND finished_at < @cutoff AND queue = @queue
+       WHERE ${COMPLETED_OR_FAILED} AND finished_at < @cutoff AND queue = @queue
          AND state = '${state}'`;
 
 /** The id of the newest job of a lane and state that is past the newest @keep. */

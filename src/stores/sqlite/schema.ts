@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 
 import { CREATE_EVENTS_AND_RETENTION } from './retention.js';
 import { CREATE_SCHEDULES } from './schedules.js';
+import { COMPLETED_OR_FAILED, FINISHED } from './statements.js';
 
 const MIGRATIONS: readonly string[] = [
   // 1: the jobs table. `state` is stored as pending | running | completed | failed | cancelled;
@@ -137,6 +138,21 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (parent_id, child_id)
   ) WITHOUT ROWID;
   CREATE INDEX ticketrail_dependencies_child ON ticketrail_dependencies (child_id);
+  `,
+  // 10: the finished-job indexes again, partial on OR chains instead of IN lists. SQLite checks
+  // every partial index's condition on each insert and state change, and an IN list there cost
+  // about as much as writing the row (inserts measured 2x faster without). Queries spell the
+  // conditions as statements.ts does. Rebuilding reads the finished jobs once.
+  `
+  DROP INDEX ticketrail_jobs_finished;
+  CREATE INDEX ticketrail_jobs_finished ON ticketrail_jobs (finished_at, queue, state)
+    WHERE ${COMPLETED_OR_FAILED};
+  DROP INDEX ticketrail_jobs_done;
+  CREATE INDEX ticketrail_jobs_done ON ticketrail_jobs (state, id) WHERE ${FINISHED};
+  DROP INDEX ticketrail_jobs_done_task;
+  CREATE INDEX ticketrail_jobs_done_task ON ticketrail_jobs (task, state, id) WHERE ${FINISHED};
+  DROP INDEX ticketrail_jobs_done_queue;
+  CREATE INDEX ticketrail_jobs_done_queue ON ticketrail_jobs (queue, state, id) WHERE ${FINISHED};
   `,
 ];
 

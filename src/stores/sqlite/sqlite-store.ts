@@ -31,7 +31,7 @@ import {
   type StartLog,
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
-import { FINISHED_CONDITION, isFinished, listParts, type ListPart } from '../list-parts.js';
+import { isFinished, listParts, type ListPart } from '../list-parts.js';
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type {
   ClaimRequest,
@@ -128,7 +128,7 @@ export function listStatement(
       filters.push(part.due === 'later' ? 'run_at > ?' : 'run_at <= ?');
       params.push(nowMs);
     }
-    if (isFinished(part)) filters.push(FINISHED_CONDITION);
+    if (isFinished(part)) filters.push(sql.FINISHED);
     return { index: partIndex(part, filter), filters };
   });
   return { text: sql.listJobsInParts(queries, filter.limit), params };
@@ -215,7 +215,7 @@ export class SqliteStore implements Store {
     this.#insert = this.#db.prepare(sql.INSERT_JOB);
     this.#enqueueMany = this.#db.transaction(
       (jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]) =>
-        jobs.map((job) => this.#insertOne(job, nowMs, added)),
+        this.#insertAll(jobs, nowMs, added),
     );
     this.#events = new SqliteEvents(this.#db, this.#emitter);
     this.#retention = new SqliteRetention(this.#db);
@@ -770,36 +770,57 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * Inserts jobs in input order. Runs of plain jobs (no key, no parents) go in multi-row
+   * statements of up to ROWS_PER_INSERT; the others one by one, as their keys and parents need.
+   */
+  #insertAll(jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]): Job[] {
+    const stored: Job[] = [];
+    let start = 0;
+    while (start < jobs.length) {
+      let end = start;
+      while (end < jobs.length && end - start < ROWS_PER_INSERT && isPlain(jobs[end])) end += 1;
+      if (end - start > 1) {
+        stored.push(...this.#insertPlain(jobs.slice(start, end), nowMs, added));
+        start = end;
+      } else {
+        stored.push(this.#insertOne(jobs[start], nowMs, added));
+        start += 1;
+      }
+    }
+    return stored;
+  }
+
+  /** Inserts plain jobs with one statement. */
+  #insertPlain(jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]): Job[] {
+    const insert = this.#prepare(`insertJobs:${jobs.length}`, () => sql.insertJobs(jobs.length));
+    const runAts = jobs.map((job) => dueAt(job, nowMs));
+    const info = insert.run(jobs.flatMap((job, i) => insertRowValues(job, runAts[i], nowMs)));
+    // One statement under the write lock: SQLite gave its rows the rowids after the largest
+    // one, in order (the table has no AUTOINCREMENT gaps to fill), so the last tells them all.
+    const firstId = Number(info.lastInsertRowid) - jobs.length + 1;
+    return jobs.map((job, i) => {
+      added.push({ queue: job.queue, runAtMs: runAts[i] });
+      return newJobRecord(job, firstId + i, runAts[i], nowMs);
+    });
+  }
+
   #insertOne(job: NewJob, nowMs: number, added: WakeNotice[]): Job {
     if (job.key !== null) {
       const debounced = job.debounceMs === null ? undefined : this.#debounce(job, nowMs);
       if (debounced !== undefined) return debounced;
       this.#releaseKey(job, nowMs);
     }
-    const runAtMs = job.runAtMs ?? nowMs + (job.debounceMs ?? job.delayMs);
-    const backoffJson = encodeBackoff(job.backoff);
-    const info = this.#insert.run(
-      job.task,
-      job.queue,
-      job.payloadJson,
-      job.priority,
-      runAtMs,
-      job.maxAttempts,
-      job.key,
-      job.timeoutMs,
-      backoffJson,
-      nowMs,
-      job.keyTtlMs,
-      job.group,
-    );
+    const runAtMs = dueAt(job, nowMs);
+    const info = this.#insert.run(insertRowValues(job, runAtMs, nowMs));
     if (info.changes === 0) {
       // The key is held by a kept job: that job stands for this one.
       const select = this.#prepare('byKey', () => sql.SELECT_BY_KEY);
       return rowToJob(select.get(job.key) as JobRow, nowMs);
     }
     added.push({ queue: job.queue, runAtMs });
+    const id = Number(info.lastInsertRowid);
     if (job.dependsOn.length > 0) {
-      const id = Number(info.lastInsertRowid);
       const ended = this.#flow.dependencies.attach(
         id,
         job,
@@ -811,29 +832,7 @@ export class SqliteStore implements Store {
       const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
       return rowToJob(select.get(id) as JobRow, nowMs);
     }
-    return {
-      id: String(info.lastInsertRowid),
-      task: job.task,
-      queue: job.queue,
-      payload: JSON.parse(job.payloadJson),
-      state: runAtMs > nowMs ? 'scheduled' : 'available',
-      attempt: 0,
-      maxAttempts: job.maxAttempts,
-      priority: job.priority,
-      key: job.key,
-      group: job.group,
-      runAt: new Date(runAtMs),
-      createdAt: new Date(nowMs),
-      startedAt: null,
-      finishedAt: null,
-      result: null,
-      errors: [],
-      progress: null,
-      timeoutMs: job.timeoutMs,
-      backoff: job.backoff,
-      batchId: null,
-      dependsOn: [],
-    };
+    return newJobRecord(job, id, runAtMs, nowMs);
   }
 
   #finishOne(outcome: Outcome, nowMs: number): boolean {
@@ -943,4 +942,62 @@ export class SqliteStore implements Store {
       });
     }
   }
+}
+
+/** Jobs per multi-row insert: past about 100, a larger statement saves little (measured). */
+const ROWS_PER_INSERT = 100;
+
+/** A job that needs no statement but its insert: no key to check, no parents to attach. */
+function isPlain(job: NewJob): boolean {
+  return job.key === null && job.dependsOn.length === 0;
+}
+
+/** When a new job is due, in ms since the epoch. */
+function dueAt(job: NewJob, nowMs: number): number {
+  return job.runAtMs ?? nowMs + (job.debounceMs ?? job.delayMs);
+}
+
+/** One job's values for INSERT_JOB and insertJobs(), in their column order. */
+function insertRowValues(job: NewJob, runAtMs: number, nowMs: number): unknown[] {
+  return [
+    job.task,
+    job.queue,
+    job.payloadJson,
+    job.priority,
+    runAtMs,
+    job.maxAttempts,
+    job.key,
+    job.timeoutMs,
+    encodeBackoff(job.backoff),
+    nowMs,
+    job.keyTtlMs,
+    job.group,
+  ];
+}
+
+/** The record of a job just inserted, built from what was written rather than read back. */
+function newJobRecord(job: NewJob, id: number, runAtMs: number, nowMs: number): Job {
+  return {
+    id: String(id),
+    task: job.task,
+    queue: job.queue,
+    payload: JSON.parse(job.payloadJson),
+    state: runAtMs > nowMs ? 'scheduled' : 'available',
+    attempt: 0,
+    maxAttempts: job.maxAttempts,
+    priority: job.priority,
+    key: job.key,
+    group: job.group,
+    runAt: new Date(runAtMs),
+    createdAt: new Date(nowMs),
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    errors: [],
+    progress: null,
+    timeoutMs: job.timeoutMs,
+    backoff: job.backoff,
+    batchId: null,
+    dependsOn: [],
+  };
 }
