@@ -64,6 +64,19 @@ export function deleteContract(factory: StoreFactory): void {
       );
     });
 
+    it("never gives a deleted job's id to a new job, even when it was the newest", async () => {
+      const { store } = current();
+      const old = await store.enqueue([newJob('a'), newJob('b'), newJob('c')]);
+      for (const job of old) await store.deleteJob(job.id);
+      const [single] = await store.enqueue([newJob('d')]);
+      const many = await store.enqueue([newJob('e'), newJob('f', {}, { key: 'k' }), newJob('g')]);
+      const taken = new Set(old.map((job) => job.id));
+      for (const job of [single, ...many]) {
+        assert.ok(!taken.has(job.id), `new job ${job.id} took a deleted job's id`);
+        assert.ok(BigInt(job.id) > BigInt(old[2].id));
+      }
+    });
+
     it('frees the idempotency key of the deleted job for a new one', async () => {
       const [first] = await current().store.enqueue([newJob('a', { n: 1 }, { key: 'k' })]);
       await current().store.deleteJob(first.id);

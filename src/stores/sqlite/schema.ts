@@ -6,7 +6,7 @@ import { CREATE_EVENTS_AND_RETENTION } from './retention.js';
 import { CREATE_SCHEDULES } from './schedules.js';
 import { COMPLETED_OR_FAILED, FINISHED } from './statements.js';
 
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: the jobs table. `state` is stored as pending | running | completed | failed | cancelled;
   // scheduled and available are both `pending` and told apart by run_at at read time, so no
   // promotion step is needed when a delayed job becomes due.
@@ -152,6 +152,68 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX ticketrail_jobs_done_task;
   CREATE INDEX ticketrail_jobs_done_task ON ticketrail_jobs (task, state, id) WHERE ${FINISHED};
   DROP INDEX ticketrail_jobs_done_queue;
+  CREATE INDEX ticketrail_jobs_done_queue ON ticketrail_jobs (queue, state, id) WHERE ${FINISHED};
+  `,
+  // 11: job ids are never used twice. Without AUTOINCREMENT SQLite gives a new row the largest
+  // id plus one, so once retention (or a delete) removed the newest jobs, new jobs took their
+  // ids, and a caller holding an old id (waitFor, a stored reference) met another job. SQLite
+  // cannot add AUTOINCREMENT to a table, so the table is rebuilt with every row and index.
+  `
+  CREATE TABLE ticketrail_jobs_next (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task TEXT NOT NULL,
+    queue TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    run_at INTEGER NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    lease_token INTEGER NOT NULL DEFAULT 0,
+    lease_expires_at INTEGER,
+    worker_id TEXT,
+    key TEXT,
+    timeout_ms INTEGER,
+    backoff TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    result TEXT,
+    errors TEXT,
+    progress TEXT,
+    key_ttl_ms INTEGER,
+    key_expires_at INTEGER,
+    released_key TEXT,
+    group_key TEXT,
+    batch_id INTEGER,
+    depends_on TEXT,
+    waiting_on INTEGER,
+    on_parent_failure TEXT,
+    has_children INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO ticketrail_jobs_next (id, task, queue, payload, state, priority, run_at, attempt, max_attempts, lease_token,
+    lease_expires_at, worker_id, key, timeout_ms, backoff, created_at, started_at, finished_at,
+    result, errors, progress, key_ttl_ms, key_expires_at, released_key, group_key, batch_id,
+    depends_on, waiting_on, on_parent_failure, has_children)
+    SELECT id, task, queue, payload, state, priority, run_at, attempt, max_attempts, lease_token,
+    lease_expires_at, worker_id, key, timeout_ms, backoff, created_at, started_at, finished_at,
+    result, errors, progress, key_ttl_ms, key_expires_at, released_key, group_key, batch_id,
+    depends_on, waiting_on, on_parent_failure, has_children FROM ticketrail_jobs;
+  DROP TABLE ticketrail_jobs;
+  ALTER TABLE ticketrail_jobs_next RENAME TO ticketrail_jobs;
+  CREATE UNIQUE INDEX ticketrail_jobs_key ON ticketrail_jobs (key) WHERE key IS NOT NULL;
+  CREATE INDEX ticketrail_jobs_due ON ticketrail_jobs (queue, priority DESC, run_at, id)
+    WHERE state = 'pending';
+  CREATE INDEX ticketrail_jobs_leases ON ticketrail_jobs (lease_expires_at)
+    WHERE state = 'running';
+  CREATE INDEX ticketrail_jobs_groups
+    ON ticketrail_jobs (queue, group_key, priority DESC, run_at, id)
+    WHERE state = 'pending' AND group_key IS NOT NULL;
+  CREATE INDEX ticketrail_jobs_waiting ON ticketrail_jobs (id) WHERE state = 'waiting';
+  CREATE INDEX ticketrail_jobs_finished ON ticketrail_jobs (finished_at, queue, state)
+    WHERE ${COMPLETED_OR_FAILED};
+  CREATE INDEX ticketrail_jobs_done ON ticketrail_jobs (state, id) WHERE ${FINISHED};
+  CREATE INDEX ticketrail_jobs_done_task ON ticketrail_jobs (task, state, id) WHERE ${FINISHED};
   CREATE INDEX ticketrail_jobs_done_queue ON ticketrail_jobs (queue, state, id) WHERE ${FINISHED};
   `,
 ];
