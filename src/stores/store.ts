@@ -29,6 +29,11 @@ export interface ClaimRequest {
   workerId: string;
   /** Lanes to take jobs from; null means every lane. */
   queues: readonly string[] | null;
+  /**
+   * Only jobs of these tasks (the ones the worker has handlers for); left out, any task. Jobs of
+   * other tasks stay due for workers that have their handlers.
+   */
+  tasks?: readonly string[];
   /** Most jobs to claim. */
   limit: number;
   /** The lease lasts this long from the claim unless renewed by heartbeat. */

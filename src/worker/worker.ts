@@ -60,6 +60,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly id: string;
   readonly #store: Store;
   readonly #handlers: Map<string, Handler>;
+  readonly #taskNames: readonly string[];
   readonly #options: Readonly<ResolvedWorkerOptions>;
   readonly #logger: Logger;
   readonly #writer: OutcomeWriter;
@@ -102,6 +103,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.#store = store;
     this.#handlers = handlers;
+    this.#taskNames = [...handlers.keys()];
     this.#options = options;
     this.#logger = logger.child({ component: 'worker', workerId: this.id });
     this.#writer = new OutcomeWriter(store, this.#logger);
@@ -195,6 +197,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       claimed = await this.#store.claim({
         workerId: this.id,
         queues: this.#options.queues,
+        // Jobs of tasks this worker cannot run stay due for workers that can (a rolling deploy,
+        // or services sharing a lane), rather than failing here.
+        tasks: this.#taskNames,
         limit,
         leaseMs: this.#options.leaseMs,
       });

@@ -62,6 +62,47 @@ export function claimContract(factory: StoreFactory): void {
       assert.deepEqual(rest.map(({ job }) => job.queue).sort(), ['default', 'reports']);
     });
 
+    it('claims only jobs of the tasks named, from any lane, in claim order', async () => {
+      const { store } = current();
+      await store.enqueue([
+        newJob('theirs', { n: 1 }, { priority: 9 }),
+        newJob('mine', { n: 2 }),
+        newJob('theirs', { n: 3 }, { queue: 'other' }),
+        newJob('also-mine', { n: 4 }, { queue: 'other' }),
+        newJob('mine', { n: 5 }, { group: 'g' }),
+      ]);
+      const request = { workerId: 'w', limit: 10, leaseMs: LEASE_MS };
+      const mine = await store.claim({ ...request, queues: null, tasks: ['mine', 'also-mine'] });
+      assert.deepEqual(mine.map(({ job }) => job.payload).sort(), [{ n: 2 }, { n: 4 }, { n: 5 }]);
+      assert.deepEqual(await store.claim({ ...request, queues: ['default'], tasks: [] }), []);
+      const theirs = await store.claim({ ...request, queues: ['default', 'other'] });
+      assert.deepEqual(
+        theirs.map(({ job }) => job.task),
+        ['theirs', 'theirs'],
+      );
+      assert.ok(
+        theirs.every(({ job }) => job.attempt === 1),
+        'left jobs spent no try',
+      );
+    });
+
+    it('keeps a task filter within a lane that has limits and groups', async () => {
+      const { store } = current();
+      await store.configureQueue('limited', { concurrency: 5, groupConcurrency: 1 });
+      await store.enqueue([
+        newJob('theirs', {}, { queue: 'limited', group: 'a' }),
+        newJob('mine', {}, { queue: 'limited', group: 'a' }),
+        newJob('theirs', {}, { queue: 'limited' }),
+        newJob('mine', {}, { queue: 'limited', group: 'b' }),
+      ]);
+      const request = { workerId: 'w', limit: 10, leaseMs: LEASE_MS, tasks: ['mine'] };
+      const claimed = await store.claim({ ...request, queues: ['limited'] });
+      assert.deepEqual(claimed.map(({ job }) => [job.task, job.group]).sort(), [
+        ['mine', 'a'],
+        ['mine', 'b'],
+      ]);
+    });
+
     it('respects the limit', async () => {
       await current().store.enqueue(Array.from({ length: 10 }, () => newJob('a')));
       assert.equal((await claim(3)).length, 3);

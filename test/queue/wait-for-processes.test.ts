@@ -41,11 +41,11 @@ describe('waitFor across processes', () => {
         assert.equal(done.state, 'completed');
         assert.equal(done.result, child.pid, 'the result is the worker process id');
 
-        // The worker has no handler for this task: its only try fails there.
-        const orphan = await queue.enqueue('unknown-task', {}, { attempts: 1 });
-        await assert.rejects(queue.waitFor(orphan.id, { timeout: '20s' }), (error: unknown) => {
+        // A job that fails for good: waitFor rejects with its last error.
+        const failing = await queue.enqueue('record', { fail: true }, { attempts: 1 });
+        await assert.rejects(queue.waitFor(failing.id, { timeout: '20s' }), (error: unknown) => {
           assert.ok(error instanceof JobFailedError);
-          assert.match(error.message, /no handler for task "unknown-task"/);
+          assert.match(error.message, /asked to fail/);
           return true;
         });
         await stopScript(child);

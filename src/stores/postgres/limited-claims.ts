@@ -119,7 +119,7 @@ export class LimitedClaims {
             ? await this.#claimGrouped(request, config, allowed, nowMs, client)
             : await this.#query<JobRow>(
                 'claimFromLimitedLane',
-                [request.leaseMs, request.workerId, allowed, [name]],
+                [request.leaseMs, request.workerId, allowed, [name], request.tasks ?? null],
                 client,
               );
       rows.push(...claimed);
@@ -166,9 +166,10 @@ export class LimitedClaims {
             lane,
             named.map(([group]) => group),
             named.map(([, count]) => count),
+            request.tasks ?? null,
           ])),
       ...(allowed.has(null)
-        ? await query<DueRow>('dueWithoutGroup', [lane, allowed.get(null)])
+        ? await query<DueRow>('dueWithoutGroup', [lane, allowed.get(null), request.tasks ?? null])
         : []),
     ];
     const lists = new Map<string | null, { id: string; priority: number; runAtMs: number }[]>();

@@ -363,11 +363,12 @@ export class PostgresStore implements Store {
     const limited = await this.#limitedClaims.lanes(request.queues);
     const rows = limited.length === 0 ? [] : await this.#limitedClaims.claim(request);
     const head = [request.leaseMs, request.workerId, request.limit - rows.length];
+    const tasks = request.tasks ?? null;
     if (request.limit > rows.length) {
       rows.push(
         ...(request.queues === null
-          ? await this.#query<JobRow>('claim', 'claimFromAllLanes', head)
-          : await this.#query<JobRow>('claim', 'claimFromLanes', [...head, request.queues])),
+          ? await this.#query<JobRow>('claim', 'claimFromAllLanes', [...head, tasks])
+          : await this.#query<JobRow>('claim', 'claimFromLanes', [...head, request.queues, tasks])),
       );
     }
     this.#claimedSinceVacuum += rows.length;

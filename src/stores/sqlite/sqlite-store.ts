@@ -288,17 +288,19 @@ export class SqliteStore implements Store {
     filtered: boolean,
   ): JobRow[] {
     const head = [nowMs + request.leaseMs, request.workerId, nowMs];
+    const tasks = taskList(request);
+    const byTask = tasks.length > 0;
     if (request.queues === null && lanes.length > sql.MAX_CLAIM_LANES) {
-      const all = filtered
-        ? this.#prepare('claimAllFree', () => sql.CLAIM_FROM_ALL_FREE_LANES)
-        : this.#prepare('claimAll', () => sql.CLAIM_FROM_ALL_LANES);
-      return all.all(...head, nowMs, limit) as JobRow[];
+      const all = this.#prepare(`claimAll:${filtered}:${byTask}`, () =>
+        sql.claimFromAllLanes(filtered, byTask),
+      );
+      return all.all(...head, nowMs, ...tasks, limit) as JobRow[];
     }
     if (lanes.length === 0 || limit <= 0) return [];
-    const claim = this.#prepare(`claim:${lanes.length}:${limit}`, () =>
-      sql.claimFromLanes(lanes.length, limit),
+    const claim = this.#prepare(`claim:${lanes.length}:${limit}:${byTask}`, () =>
+      sql.claimFromLanes(lanes.length, limit, byTask),
     );
-    return claim.all(...head, ...lanes.flatMap((lane) => [lane, nowMs])) as JobRow[];
+    return claim.all(...head, ...lanes.flatMap((lane) => [lane, nowMs, ...tasks])) as JobRow[];
   }
 
   // One write transaction (taken at once, so that no other process claims in between): the
@@ -362,6 +364,8 @@ export class SqliteStore implements Store {
     nowMs: number,
   ): JobRow[] {
     const lane = config.name;
+    const tasks = taskList(request);
+    const byTask = tasks.length > 0;
     const groups = this.#prepare('pendingGroups', () => sql.PENDING_GROUPS).all({
       queue: lane,
       limit: MAX_GROUPS_PER_CLAIM,
@@ -380,8 +384,19 @@ export class SqliteStore implements Store {
       if (allowed === 0) return { running: 0, due: [] };
       const due =
         group === null
-          ? this.#prepare('dueWithoutGroup', () => sql.DUE_WITHOUT_GROUP).all(lane, nowMs, allowed)
-          : this.#prepare('dueInGroup', () => sql.DUE_IN_GROUP).all(lane, group, nowMs, allowed);
+          ? this.#prepare(`dueWithoutGroup:${byTask}`, () => sql.dueWithoutGroup(byTask)).all(
+              lane,
+              nowMs,
+              ...tasks,
+              allowed,
+            )
+          : this.#prepare(`dueInGroup:${byTask}`, () => sql.dueInGroup(byTask)).all(
+              lane,
+              group,
+              nowMs,
+              ...tasks,
+              allowed,
+            );
       return {
         running: running.get(group) ?? 0,
         due: (due as [number, number, number][]).map(([id, priority, runAtMs]) => ({
@@ -1000,4 +1015,12 @@ function newJobRecord(job: NewJob, id: number, runAtMs: number, nowMs: number): 
     batchId: null,
     dependsOn: [],
   };
+}
+
+/**
+ * The claim's task names as the statements' one extra parameter (a JSON array), or no
+ * parameter when the claim takes any task.
+ */
+function taskList(request: ClaimRequest): string[] {
+  return request.tasks === undefined ? [] : [JSON.stringify(request.tasks)];
 }

@@ -93,11 +93,11 @@ const CLAIM_SET = `
  * alone, may sort every pending row on each claim; the limit is written into the text because
  * a bound LIMIT makes this statement twice as slow (measured).
  */
-export function claimFromLanes(laneCount: number, limit: number): string {
+export function claimFromLanes(laneCount: number, limit: number, byTask: boolean): string {
   const rows = Math.max(1, Math.floor(limit));
   const lane = `SELECT * FROM (
       SELECT id, priority, run_at FROM ${JOBS} INDEXED BY ticketrail_jobs_due
-      WHERE state = 'pending' AND queue = ? AND run_at <= ?
+      WHERE state = 'pending' AND queue = ? AND run_at <= ? ${taskFilter(byTask)}
       ORDER BY priority DESC, run_at, id LIMIT ${rows})`;
   return `${CLAIM_SET}
   WHERE id IN (
@@ -106,29 +106,35 @@ export function claimFromLanes(laneCount: number, limit: number): string {
   RETURNING ${JOB_COLUMN_LIST}`;
 }
 
+// LIMIT: the due index does not hold the task, so a claim for some tasks only walks past the
+// due jobs of other tasks ahead of them; lanes shared by services with many such jobs claim
+// slower. Give each service its own lanes to keep claims to one index seek.
+/**
+ * With `byTask`, the condition that keeps a claim to the tasks its worker has handlers for;
+ * it takes one parameter more, after the lane's: the task names as a JSON array.
+ */
+function taskFilter(byTask: boolean): string {
+  return byTask ? 'AND task IN (SELECT value FROM json_each(?))' : '';
+}
+
 // LIMIT: with more lanes than MAX_CLAIM_LANES holding work, a claim sorts every due job of
 // every lane, which slows claims on a large backlog. Few applications have that many lanes.
-/** The claim from every lane, for more lanes than one statement names. Parameters as above. */
-export const CLAIM_FROM_ALL_LANES = `${CLAIM_SET}
-  WHERE id IN (
-    SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_due
-    WHERE state = 'pending' AND run_at <= ?
-    ORDER BY priority DESC, run_at, id LIMIT ?)
-  RETURNING ${JOB_COLUMN_LIST}`;
-
 /**
- * As CLAIM_FROM_ALL_LANES, leaving out lanes that are paused or limited (their jobs are claimed
- * one lane at a time, within their limits). Parameters as above.
+ * The claim from every lane, for more lanes than one statement names; with `freeOnly`, lanes
+ * that are paused or limited are left out (their jobs are claimed one lane at a time, within
+ * their limits). Parameters: lease expiry, worker id, now, now, (tasks,) limit.
  */
-export const CLAIM_FROM_ALL_FREE_LANES = `${CLAIM_SET}
+export function claimFromAllLanes(freeOnly: boolean, byTask: boolean): string {
+  const free = `AND queue NOT IN (SELECT name FROM ${QUEUES}
+                        WHERE paused OR concurrency IS NOT NULL OR rate_max IS NOT NULL
+                          OR group_concurrency IS NOT NULL OR group_rate_max IS NOT NULL)`;
+  return `${CLAIM_SET}
   WHERE id IN (
     SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_due
-    WHERE state = 'pending' AND run_at <= ?
-      AND queue NOT IN (SELECT name FROM ${QUEUES}
-                        WHERE paused OR concurrency IS NOT NULL OR rate_max IS NOT NULL
-                          OR group_concurrency IS NOT NULL OR group_rate_max IS NOT NULL)
+    WHERE state = 'pending' AND run_at <= ? ${freeOnly ? free : ''} ${taskFilter(byTask)}
     ORDER BY priority DESC, run_at, id LIMIT ?)
   RETURNING ${JOB_COLUMN_LIST}`;
+}
 
 export const SELECT_QUEUE_CONFIGS = `
   SELECT name, paused, concurrency, rate_max, rate_per_ms, starts, group_concurrency,
@@ -177,22 +183,25 @@ export const SAVE_GROUP_STARTS = `
   INSERT INTO ${QUEUE_GROUPS} (queue, group_key, starts) VALUES (?, ?, ?)
   ON CONFLICT (queue, group_key) DO UPDATE SET starts = excluded.starts`;
 
-/**
- * The due jobs of one group, in claim order; a null group means the lane's jobs without one.
- * Parameters: queue, group, now, limit.
- */
-export const DUE_IN_GROUP = `
+/** The due jobs of one group, in claim order. Parameters: queue, group, now, (tasks,) limit. */
+export function dueInGroup(byTask: boolean): string {
+  return `
   SELECT id, priority, run_at FROM ${JOBS} INDEXED BY ticketrail_jobs_groups
   WHERE state = 'pending' AND group_key IS NOT NULL AND queue = ? AND group_key = ?
-    AND run_at <= ?
+    AND run_at <= ? ${taskFilter(byTask)}
   ORDER BY priority DESC, run_at, id LIMIT ?`;
+}
 
 // LIMIT: in a lane with group limits, jobs without a group are found by walking the lane's due
 // index past the grouped ones; give every job of such a lane a group.
-export const DUE_WITHOUT_GROUP = `
+/** The due jobs of a lane without a group. Parameters: queue, now, (tasks,) limit. */
+export function dueWithoutGroup(byTask: boolean): string {
+  return `
   SELECT id, priority, run_at FROM ${JOBS} INDEXED BY ticketrail_jobs_due
   WHERE state = 'pending' AND queue = ? AND group_key IS NULL AND run_at <= ?
+    ${taskFilter(byTask)}
   ORDER BY priority DESC, run_at, id LIMIT ?`;
+}
 
 /** Claims the chosen jobs by id. Parameters: lease expiry, worker id, now, ids (JSON). */
 export const CLAIM_BY_IDS = `${CLAIM_SET}
