@@ -61,6 +61,66 @@ export function enqueueContract(factory: StoreFactory): void {
       assert.equal(new Set(jobs.map((job) => job.id)).size, 20);
     });
 
+    it('stores each job of a batch with its own options when only one job differs', async () => {
+      // Stores may send a column shared by every job once; one odd job per option (first, middle
+      // or last) checks that each job still gets its own value.
+      const odd = { priority: 0, attempts: 2, queue: 4, timeout: 1, group: 3, key: 4, delay: 2 };
+      const options = (i: number) => ({
+        priority: i === odd.priority ? 7 : 1,
+        attempts: i === odd.attempts ? 9 : 3,
+        queue: i === odd.queue ? 'other' : 'default',
+        ...(i === odd.timeout ? { timeout: 5_000 } : {}),
+        ...(i === odd.group ? { group: 'tenant-1' } : {}),
+        ...(i === odd.key ? { key: 'only-one' } : {}),
+        ...(i === odd.delay ? { delay: '1h' } : {}),
+        ...(i === 0 ? { backoff: { type: 'fixed' as const, delay: 10 } } : {}),
+      });
+      const input = Array.from({ length: 5 }, (_, i) =>
+        newJob(i === 4 ? 'odd' : 'even', { i }, options(i)),
+      );
+      assert.notDeepEqual(input[0].backoff, input[1].backoff);
+      const jobs = await current().store.enqueue(input);
+      for (const [i, job] of jobs.entries()) {
+        const stored = await current().store.getJob(job.id);
+        assert.deepEqual(stored, job);
+        assert.equal(stored?.task, i === 4 ? 'odd' : 'even');
+        assert.equal(stored?.priority, i === odd.priority ? 7 : 1);
+        assert.equal(stored?.maxAttempts, i === odd.attempts ? 9 : 3);
+        assert.equal(stored?.queue, i === odd.queue ? 'other' : 'default');
+        assert.equal(stored?.timeoutMs, i === odd.timeout ? 5_000 : null);
+        assert.equal(stored?.group, i === odd.group ? 'tenant-1' : null);
+        assert.equal(stored?.key, i === odd.key ? 'only-one' : null);
+        assert.equal(stored?.state, i === odd.delay ? 'scheduled' : 'available');
+        assert.deepEqual(stored?.backoff, input[i].backoff);
+      }
+    });
+
+    it('stores the options every job of a batch shares on each of them', async () => {
+      const shared = {
+        priority: 4,
+        attempts: 7,
+        queue: 'shared',
+        timeout: 2_000,
+        group: 'tenant-2',
+        delay: '1h',
+        backoff: { type: 'fixed' as const, delay: 10 },
+      };
+      const input = Array.from({ length: 5 }, (_, i) => newJob('same', { i }, shared));
+      const jobs = await current().store.enqueue(input);
+      for (const job of jobs) {
+        const stored = await current().store.getJob(job.id);
+        assert.deepEqual(stored, job);
+        assert.equal(stored?.task, 'same');
+        assert.equal(stored?.priority, 4);
+        assert.equal(stored?.maxAttempts, 7);
+        assert.equal(stored?.queue, 'shared');
+        assert.equal(stored?.timeoutMs, 2_000);
+        assert.equal(stored?.group, 'tenant-2');
+        assert.equal(stored?.state, 'scheduled');
+        assert.deepEqual(stored?.backoff, input[0].backoff);
+      }
+    });
+
     it('returns each job of a large batch under the id it was stored with', async () => {
       // Over 1,000 jobs, so that ids cross from three digits to four (string order != number).
       const jobs = await current().store.enqueue(

@@ -5,7 +5,7 @@ import type { Batch, NewBatch } from '../../core/batch.js';
 import type { NewJob } from '../../core/enqueue-options.js';
 import { ms, NOW } from './rows.js';
 import { countInBatches } from './batch-counters.js';
-import { INSERT_COLUMNS, INSERT_INPUT } from './statements.js';
+import { INSERT_COLUMNS, INSERT_INPUT, insertColumns } from './statements.js';
 
 const BATCH_COLUMNS = `id, total, completed, failed, cancelled, callback_job_id,
   ${ms('created_at')}, ${ms('finished_at')}`;
@@ -79,25 +79,6 @@ export type RunStatement = <Row extends unknown[]>(
   values: unknown[],
 ) => Promise<Row[]>;
 
-/** The column arrays of a batch insert, as the unnest of INSERT_INPUT reads them. */
-export function insertValues(jobs: readonly NewJob[]): unknown[] {
-  const column = <T>(pick: (job: NewJob) => T) => jobs.map(pick);
-  return [
-    column((job) => job.task),
-    column((job) => job.queue),
-    column((job) => job.payloadJson),
-    column((job) => job.priority),
-    column((job) => job.runAtMs),
-    column((job) => job.delayMs),
-    column((job) => job.maxAttempts),
-    column((job) => job.key),
-    column((job) => job.timeoutMs),
-    column((job) => JSON.stringify(job.backoff)),
-    column((job) => job.keyTtlMs),
-    column((job) => job.group),
-  ];
-}
-
 /**
  * Inserts a batch inside an open transaction: the callback (waiting), the batch row, then the
  * jobs chunk by chunk, then its total. Returns the batch and the earliest due time per lane.
@@ -110,12 +91,12 @@ export async function insertBatch(
   const [callback] =
     batch.callback === null
       ? [null]
-      : await run<[string]>(sql.insertCallback, insertValues([batch.callback]));
+      : await run<[string]>(sql.insertCallback, insertColumns([batch.callback]));
   const [[id]] = await run<[string]>(sql.insertBatch, [callback?.[0] ?? null]);
   const due = new Map<string, number>();
   let total = 0;
   for (const chunk of batch.chunks) {
-    const lanes = await run<[string, number]>(sql.insertMembers, [...insertValues(chunk), id]);
+    const lanes = await run<[string, number]>(sql.insertMembers, [...insertColumns(chunk), id]);
     for (const [queue, runAtMs] of lanes) {
       if (!(runAtMs >= (due.get(queue) ?? Infinity))) due.set(queue, runAtMs);
     }

@@ -52,6 +52,9 @@ export class LimitedClaims {
   readonly #withClient: <T>(step: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
   #lanes: string[] = [];
   #readAtMs = -Infinity;
+  // Counts forget() calls, so that a read begun before one is not taken as fresh.
+  #generation = 0;
+  #refreshing: Promise<void> | null = null;
 
   constructor(
     query: RunStatement,
@@ -64,16 +67,39 @@ export class LimitedClaims {
   /** Forgets the list of limited lanes: a lane's settings changed in this process. */
   forget(): void {
     this.#readAtMs = -Infinity;
+    this.#generation += 1;
   }
 
-  /** The limited lanes among those asked for, from a list read at most once a LANES_TTL_MS. */
+  /**
+   * The limited lanes among those asked for. The list is read before the first claim and after
+   * forget(); past LANES_TTL_MS the list in hand is used while a fresh one is read for the next
+   * claim, so that no claim (a pickup on an idle worker) waits for that read. Safe because the
+   * claim statements themselves leave out lanes limited meanwhile (see `claim` in statements.ts),
+   * and the locked claim rechecks the limits of the lanes it is given.
+   */
   async lanes(queues: readonly string[] | null): Promise<string[]> {
-    if (Date.now() - this.#readAtMs >= LANES_TTL_MS) {
-      const rows = await this.#query<[string]>('selectLimitedLanes', []);
-      this.#lanes = rows.map((row) => row[0]);
-      this.#readAtMs = Date.now();
-    }
+    if (this.#readAtMs === -Infinity) await this.#readLanes();
+    else if (Date.now() - this.#readAtMs >= LANES_TTL_MS) this.#refreshLanes();
     return queues === null ? this.#lanes : this.#lanes.filter((lane) => queues.includes(lane));
+  }
+
+  async #readLanes(): Promise<void> {
+    const readAtMs = Date.now();
+    const generation = this.#generation;
+    const rows = await this.#query<[string]>('selectLimitedLanes', []);
+    // A forget() while the read was in flight wins: its change may postdate what was read.
+    if (generation !== this.#generation) return;
+    this.#lanes = rows.map((row) => row[0]);
+    this.#readAtMs = readAtMs;
+  }
+
+  // One background read at a time; a failure leaves the list as it was, to be read again at the
+  // next claim (the claim itself then reports an unreachable database).
+  #refreshLanes(): void {
+    if (this.#refreshing !== null) return;
+    this.#refreshing = this.#readLanes()
+      .catch(() => undefined)
+      .finally(() => (this.#refreshing = null));
   }
 
   /** Claims from the limited lanes of the request, up to its limit. */

@@ -79,7 +79,14 @@ import {
   type ScheduleStatements,
 } from './schedules.js';
 import { migrate, quoteSchema, SCHEMA_PATTERN, type MigrationResult } from './schema.js';
-import { statementsFor, wakeChannel, type Statements } from './statements.js';
+import {
+  insertColumns,
+  nullOrAll,
+  sameOrAll,
+  statementsFor,
+  wakeChannel,
+  type Statements,
+} from './statements.js';
 
 // Notices on the wake channel that announce a cancel rather than work: "cancel <job id>".
 const CANCEL_PREFIX = 'cancel ';
@@ -476,23 +483,32 @@ export class PostgresStore implements Store {
     this.#notifier.notify(queue, Date.now());
   }
 
+  /** The parameters of the finish statement; see its FROM for the compact columns. */
   #finishValues(outcomes: readonly Outcome[], withChildren: boolean): Values {
     return [
       outcomes.map((outcome) => outcome.lease.jobId),
       outcomes.map((outcome) => outcome.lease.token),
-      outcomes.map((outcome) => outcome.type),
-      outcomes.map((outcome) => (outcome.type === 'complete' ? outcome.resultJson : null)),
-      outcomes.map((outcome) =>
-        outcome.type === 'retry' || outcome.type === 'fail' ? JSON.stringify(outcome.error) : null,
+      sameOrAll(outcomes.map((outcome) => outcome.type)),
+      nullOrAll(
+        outcomes.map((outcome) => (outcome.type === 'complete' ? outcome.resultJson : null)),
       ),
-      outcomes.map((outcome) =>
-        outcome.type === 'retry'
-          ? outcome.retryInMs
-          : outcome.type === 'release'
-            ? (outcome.delayMs ?? null)
+      nullOrAll(
+        outcomes.map((outcome) =>
+          outcome.type === 'retry' || outcome.type === 'fail'
+            ? JSON.stringify(outcome.error)
             : null,
+        ),
       ),
-      outcomes.map((outcome) => outcome.progressJson ?? null),
+      nullOrAll(
+        outcomes.map((outcome) =>
+          outcome.type === 'retry'
+            ? outcome.retryInMs
+            : outcome.type === 'release'
+              ? (outcome.delayMs ?? null)
+              : null,
+        ),
+      ),
+      nullOrAll(outcomes.map((outcome) => outcome.progressJson ?? null)),
       withChildren,
     ];
   }
@@ -852,31 +868,13 @@ export class PostgresStore implements Store {
     jobs: readonly NewJob[],
     client: TransactionClient | undefined,
   ): Promise<InsertedRow[]> {
-    const values = this.#insertManyValues(jobs);
+    const values = insertColumns(jobs);
     if (jobs.some((job) => job.key !== null)) {
       return this.#query<InsertedRow>('enqueue', 'insertMany', values, client);
     }
     const rows = await this.#query<InsertedRow>('enqueue', 'insertManyKeyless', values, client);
     // Ids grow in input order; as decimal strings, a shorter one is smaller.
     return rows.sort(([a], [b]) => a!.length - b!.length || (a! < b! ? -1 : a! > b! ? 1 : 0));
-  }
-
-  #insertManyValues(jobs: readonly NewJob[]): Values {
-    const column = <T>(pick: (job: NewJob) => T) => jobs.map(pick);
-    return [
-      column((job) => job.task),
-      column((job) => job.queue),
-      column((job) => job.payloadJson),
-      column((job) => job.priority),
-      column((job) => job.runAtMs),
-      column((job) => job.delayMs),
-      column((job) => job.maxAttempts),
-      column((job) => job.key),
-      column((job) => job.timeoutMs),
-      column((job) => JSON.stringify(job.backoff)),
-      column((job) => job.keyTtlMs),
-      column((job) => job.group),
-    ];
   }
 
   /**

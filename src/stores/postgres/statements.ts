@@ -2,6 +2,7 @@
 // are always bound parameters; the only text spliced in is the schema name, validated and quoted
 // by quoteSchema(). Each operation is one statement (one round trip), batches included.
 import { MAX_KEPT_ERRORS } from '../../core/defaults.js';
+import type { NewJob } from '../../core/enqueue-options.js';
 import { fromMs, jobColumns, ms, NOW } from './rows.js';
 
 /** The LISTEN/NOTIFY channel of a schema; quoted as an identifier for LISTEN. */
@@ -27,12 +28,57 @@ export const INSERT_COLUMNS =
   'task, queue, payload, state, priority, run_at, max_attempts, key, timeout_ms, backoff, ' +
   'created_at, key_ttl_ms, group_key';
 
-// The columns of a batch insert, one array parameter each, in input order (n).
+// The columns of a batch insert, one array parameter each, in input order (n). Columns that are
+// never null may come as one element standing for every row (all equal), and nullable ones as
+// null standing for all nulls (see insertColumns): most batches repeat task, queue, backoff and
+// options on every job, and each element costs escaping in the driver and parsing in the server.
+// The payload always comes whole, so the longest array gives the row count.
 export const INSERT_INPUT = `
-  unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[], $7::int[],
-         $8::text[], $9::int[], $10::text[], $11::float8[], $12::text[])
-    WITH ORDINALITY AS i(task, queue, payload, priority, run_at_ms, delay_ms, max_attempts, key,
-                         timeout_ms, backoff, key_ttl_ms, group_key, n)`;
+  (SELECT coalesce(u.task, ($1::text[])[1]) AS task, coalesce(u.queue, ($2::text[])[1]) AS queue,
+     u.payload, coalesce(u.priority, ($4::int[])[1]) AS priority, u.run_at_ms,
+     coalesce(u.delay_ms, ($6::float8[])[1]) AS delay_ms,
+     coalesce(u.max_attempts, ($7::int[])[1]) AS max_attempts, u.key, u.timeout_ms,
+     coalesce(u.backoff, ($10::text[])[1]) AS backoff, u.key_ttl_ms, u.group_key, u.n
+   FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[],
+               $7::int[], $8::text[], $9::int[], $10::text[], $11::float8[], $12::text[])
+     WITH ORDINALITY AS u(task, queue, payload, priority, run_at_ms, delay_ms, max_attempts, key,
+                          timeout_ms, backoff, key_ttl_ms, group_key, n)) AS i`;
+
+/** The parameters of INSERT_INPUT for these jobs, in its order. */
+export function insertColumns(jobs: readonly NewJob[]): unknown[] {
+  const column = <T>(pick: (job: NewJob) => T) => jobs.map(pick);
+  return [
+    sameOrAll(column((job) => job.task)),
+    sameOrAll(column((job) => job.queue)),
+    column((job) => job.payloadJson),
+    sameOrAll(column((job) => job.priority)),
+    nullOrAll(column((job) => job.runAtMs)),
+    sameOrAll(column((job) => job.delayMs)),
+    sameOrAll(column((job) => job.maxAttempts)),
+    nullOrAll(column((job) => job.key)),
+    nullOrAll(column((job) => job.timeoutMs)),
+    sameOrAll(column((job) => JSON.stringify(job.backoff))),
+    nullOrAll(column((job) => job.keyTtlMs)),
+    nullOrAll(column((job) => job.group)),
+  ];
+}
+
+/**
+ * A column none of whose values is null, as its one value when they are all equal: unnest pads
+ * the shorter array with nulls, which the statement reads as that first value.
+ */
+export function sameOrAll<T extends string | number>(values: T[]): T[] {
+  const first = values[0];
+  for (let index = 1; index < values.length; index += 1) {
+    if (values[index] !== first) return values;
+  }
+  return values.slice(0, 1);
+}
+
+/** A column of values that may be null, as null when they all are: unnest pads it with nulls. */
+export function nullOrAll<T>(values: (T | null)[]): (T | null)[] | null {
+  return values.every((value) => value === null) ? null : values;
+}
 
 // When a job finishes, its key's hold ends keyTtl later (never without a keyTtl).
 const keyExpiry = (alias: string) =>
@@ -311,10 +357,16 @@ export function statementsFor(s: string) {
                  ELSE ${appendError('j.errors', 'o.error')} END,
         progress = coalesce(o.progress, j.progress),
         lease_expires_at = NULL
-      FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[],
-                  $7::text[])
-        AS o(id, token, kind, result, error, retry_ms, progress)
-      WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
+      FROM (
+        -- Kinds may come as one element for all, the other columns as null for all nulls
+        -- (finishColumns in postgres-store.ts).
+        SELECT u.id, u.token, coalesce(u.kind, ($3::text[])[1]) AS kind, u.result, u.error,
+          u.retry_ms, u.progress
+        FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[],
+                    $7::text[]) AS u(id, token, kind, result, error, retry_ms, progress)) AS o
+      -- The ids again as one array: the planner then reads the batch's rows by id (from the
+      -- index of running jobs) rather than every running job of every worker to join them.
+      WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')} AND j.id = ANY($1::bigint[])
         AND (o.kind IN ('retry', 'release') OR NOT j.has_children OR $8::boolean)
       RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
         j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children`,
