@@ -1,5 +1,6 @@
-// Collects how tries ended and writes them to the store in batches: everything that ended in
-// one turn of the event loop goes in one transaction. When the store is unreachable the
+// Collects how tries ended and writes them to the store in batches: what ended while the last
+// write ran goes in the next transaction, at most MAX_OUTCOMES_PER_WRITE at a time (a larger
+// statement would run into the statement timeout and hold its row locks longer). When the store is unreachable the
 // outcomes are kept and written again with backoff; their leases keep being renewed meanwhile,
 // so a short outage costs no extra try.
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ interface Waiting {
   done: (applied: boolean) => void;
 }
 
+const MAX_OUTCOMES_PER_WRITE = 1_000;
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 10_000;
 
@@ -18,6 +20,7 @@ export class OutcomeWriter {
   readonly #store: Store;
   readonly #logger: Logger;
   #waiting: Waiting[] = [];
+  #inFlight = 0;
   #writing: Promise<void> | null = null;
   #scheduled = false;
   #retryMs = FIRST_RETRY_MS;
@@ -37,6 +40,11 @@ export class OutcomeWriter {
   /** Leases of outcomes not yet written: the worker keeps renewing them. */
   get pendingLeases(): Lease[] {
     return this.#waiting.map((waiting) => waiting.outcome.lease);
+  }
+
+  /** Outcomes queued or being written: the worker claims less while they pile up. */
+  get backlog(): number {
+    return this.#waiting.length + this.#inFlight;
   }
 
   get idle(): boolean {
@@ -88,15 +96,17 @@ export class OutcomeWriter {
   }
 
   async #writeBatch(): Promise<void> {
-    const batch = this.#waiting;
+    const batch = this.#waiting.splice(0, MAX_OUTCOMES_PER_WRITE);
     if (batch.length === 0) return;
-    this.#waiting = [];
+    this.#inFlight = batch.length;
     try {
       const applied = await this.#store.finish(batch.map((waiting) => waiting.outcome));
+      this.#inFlight = 0;
       this.#retryMs = FIRST_RETRY_MS;
       batch.forEach((waiting, index) => waiting.done(applied[index]));
       this.#onWritten();
     } catch (error) {
+      this.#inFlight = 0;
       this.#waiting = batch.concat(this.#waiting);
       this.#logger.warn(
         { err: error, outcomes: batch.length, retryInMs: this.#retryMs },

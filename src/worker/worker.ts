@@ -184,7 +184,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #claim(): Promise<void> {
     const { concurrency, prefetch, claimBatch } = this.#options;
-    const room = concurrency + prefetch - this.#runs.size - this.#held.length;
+    // Outcomes not yet written count against the room past one window of them: when the store
+    // records outcomes slower than handlers end, claims slow down rather than the backlog (and
+    // the memory it holds) growing without end.
+    const window = concurrency + prefetch;
+    const unwritten = Math.max(0, this.#writer.backlog - window);
+    const room = window - this.#runs.size - this.#held.length - unwritten;
     if (room <= 0 || this.#state !== 'running') return;
     // While held jobs wait, refill only once much room is free: claiming a job or two per round
     // trip would cost more than prefetching saves. Every slot is busy meanwhile.

@@ -364,9 +364,7 @@ export function statementsFor(s: string) {
           u.retry_ms, u.progress
         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[],
                     $7::text[]) AS u(id, token, kind, result, error, retry_ms, progress)) AS o
-      -- The ids again as one array: the planner then reads the batch's rows by id (from the
-      -- index of running jobs) rather than every running job of every worker to join them.
-      WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')} AND j.id = ANY($1::bigint[])
+      WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
         AND (o.kind IN ('retry', 'release') OR NOT j.has_children OR $8::boolean)
       RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
         j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children`,
