@@ -630,7 +630,10 @@ export class Queue {
     this.#listeners.stop();
     for (const bell of this.#streams) bell.ring();
     this.#waiters.abortAll(
-      new StoreError('waitFor: the queue was closed before the job finished; wait again'),
+      new StateError(
+        'waitFor(): the queue was closed before the job finished; the job itself goes on ' +
+          '(close() does not cancel it): connect() again to wait for it',
+      ),
     );
     await Promise.all([...this.#workers].map((worker) => worker.stop()));
     await this.store.close();
@@ -651,13 +654,10 @@ export class Queue {
     }
   }
 
+  // Closed is a state of the queue, not bad input: StateError, as for a store used after close.
   #checkOpen(operation: string): void {
     if (this.#closed) {
-      throw new ValidationError(
-        'queue',
-        'closed',
-        `${operation}: the queue is closed; connect() again`,
-      );
+      throw new StateError(`${operation}: the queue is closed; connect() again`);
     }
   }
 }

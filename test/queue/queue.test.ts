@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 
 import { connect } from '../../src/queue/connect.js';
 import type { Queue } from '../../src/queue/queue.js';
-import { StoreError, ValidationError } from '../../src/core/errors.js';
+import { StateError, StoreError, ValidationError } from '../../src/core/errors.js';
 
 const isValidation = (field: string, pattern: RegExp) => (error: unknown) => {
   assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
@@ -93,9 +93,30 @@ describe('Queue', () => {
     );
   });
 
-  it('refuses work after close()', async () => {
+  // Regression: a closed queue threw ValidationError, as if the arguments were wrong.
+  it('refuses work after close() with a StateError', async () => {
     await queue.close();
-    await assert.rejects(queue.enqueue('a'), isValidation('queue', /closed/));
+    const isClosed = (operation: string) => (error: unknown) => {
+      assert.ok(error instanceof StateError, `a StateError, got ${String(error)}`);
+      assert.equal(error.message, `${operation}: the queue is closed; connect() again`);
+      return true;
+    };
+    await assert.rejects(queue.enqueue('a'), isClosed('enqueue'));
+    await assert.rejects(queue.waitFor('1'), isClosed('waitFor'));
+    assert.throws(() => queue.events(), isClosed('events'));
+  });
+
+  // Regression: the wait rejected with a StoreError saying "wait again", as for an outage.
+  it('rejects a waitFor pending at close() with a StateError saying the queue was closed', async () => {
+    const job = await queue.enqueue('a');
+    const waiting = queue.waitFor(job.id);
+    await queue.close();
+    await assert.rejects(waiting, (error: unknown) => {
+      assert.ok(error instanceof StateError, `a StateError, got ${String(error)}`);
+      assert.match(error.message, /^waitFor\(\): the queue was closed before the job finished/);
+      assert.match(error.message, /connect\(\) again to wait for it/);
+      return true;
+    });
   });
 
   it('keeps a job added before a failed batch', async () => {

@@ -1044,7 +1044,7 @@ export class PostgresStore implements Store {
   /** Runs a database step, turning driver failures into StoreError with the cause kept. */
   async #run<T>(operation: string, step: (pool: pg.Pool) => Promise<T>): Promise<T> {
     if (this.#closed) {
-      throw new StoreError(`postgres store: ${operation} called after close()`);
+      throw new StateError(`postgres store: ${operation} called after close(); open a new store`);
     }
     try {
       return await step(this.#pool);
