@@ -164,6 +164,19 @@ describe('connect', () => {
     await assert.rejects(connect('sqlite:'), isValidation('url', /names no file/));
   });
 
+  // Regression: `synchronus=full` (a typo) was ignored, and the file ran with the default.
+  it('refuses an unknown sqlite URL parameter, naming it and the known ones', async () => {
+    await assert.rejects(
+      connect('sqlite::memory:?synchronus=full', { logLevel: 'silent' }),
+      isValidation(
+        'synchronus',
+        /^connect\(\): unknown sqlite URL parameter "synchronus"; the known ones are synchronous$/,
+      ),
+    );
+    const queue = await connect('sqlite::memory:?synchronous=full', { logLevel: 'silent' });
+    await queue.close();
+  });
+
   it('explains a database file that cannot be opened', async () => {
     await assert.rejects(connect('sqlite:/nonexistent-folder/sub/q.db'), (error: unknown) => {
       assert.ok(error instanceof StoreError);

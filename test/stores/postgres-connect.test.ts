@@ -72,6 +72,26 @@ describe('connect to postgres and migrate', () => {
     await refuses('schema=tr_test_x&statementTimeout=-5', 'statementTimeout');
   });
 
+  // Regression: the driver ignores parameters it does not know, so a misspelt `shcema` put the
+  // queue in the default schema without a word.
+  it('refuses an unknown URL parameter, naming it and the known ones', async () => {
+    await assert.rejects(
+      connect(`${POSTGRES_URL}?shcema=jobs`, { logLevel: 'silent' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
+        assert.equal(error.field, 'shcema');
+        assert.match(error.message, /unknown postgres URL parameter "shcema"; the known ones are /);
+        assert.match(error.message, /schema, poolSize, statementTimeout, application_name/);
+        return true;
+      },
+    );
+    const schema = freshSchema();
+    const queue = await connect(storeUrl(schema, '&sslmode=disable'), {
+      logLevel: 'silent',
+    });
+    await queue.close();
+  });
+
   it('stops a statement at statementTimeout and says which setting to raise', async () => {
     const schema = freshSchema();
     const queue = await connect(storeUrl(schema, '&statementTimeout=100'), { logLevel: 'silent' });
