@@ -7,7 +7,7 @@ import { checkBoolean, checkInteger, checkKnownFields, checkObject } from '../co
 import { DEFAULT_LIST_LIMIT, MAX_KEY_LENGTH, MAX_LIST_LIMIT } from '../core/defaults.js';
 import { describe, parseDuration } from '../core/durations.js';
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueue-options.js';
-import { NotFoundError, StateError, StoreError, ValidationError } from '../core/errors.js';
+import { NotFoundError, StateError, ValidationError } from '../core/errors.js';
 import {
   checkEventCursor,
   checkEventType,
@@ -413,15 +413,11 @@ export class Queue {
     checkKnownFields('', given, ['timeout', 'signal'], context);
     let timeoutMs: number | null = null;
     if (given.timeout !== undefined) {
-      timeoutMs = parseDuration('timeout', given.timeout, context);
-      if (timeoutMs < 1 || timeoutMs > MAX_WAIT_MS) {
-        throw new ValidationError(
-          'timeout',
-          given.timeout,
-          `${context}: timeout must be from 1 ms to 24 days, got ${describe(given.timeout)}; ` +
-            `leave it out to wait without limit`,
-        );
-      }
+      timeoutMs = parseDuration('timeout', given.timeout, context, {
+        minMs: 1,
+        maxMs: MAX_WAIT_MS,
+        longer: 'leave it out to wait without limit',
+      });
     }
     return this.#waiters.wait(
       checkId('waitFor', id),
@@ -664,10 +660,12 @@ export class Queue {
 
 function checkId(operation: string, id: unknown): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
+    // Ids are strings (PostgreSQL's bigint ids do not fit a number); a number is a near miss.
+    const hint = typeof id === 'number' ? `; ids are strings: pass String(${id})` : '';
     throw new ValidationError(
       'id',
       id,
-      `${operation}: id must be a job id string, got ${describe(id)}`,
+      `${operation}: id must be a job id string, got ${describe(id)}${hint}`,
     );
   }
   return id;

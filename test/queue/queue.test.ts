@@ -119,6 +119,19 @@ describe('Queue', () => {
     });
   });
 
+  // Regression: waitFor(999999) said only "must be a job id string".
+  it('suggests String(id) for a numeric id', async () => {
+    await assert.rejects(
+      queue.waitFor(999999 as never),
+      isValidation(
+        'id',
+        /^waitFor: id must be a job id string, got 999999; ids are strings: pass String\(999999\)$/,
+      ),
+    );
+    await assert.rejects(queue.getJob(7 as never), isValidation('id', /pass String\(7\)$/));
+    await assert.rejects(queue.getJob({} as never), isValidation('id', /got an object$/));
+  });
+
   it('keeps a job added before a failed batch', async () => {
     const kept = await queue.enqueue('first');
     await assert.rejects(queue.enqueueMany([{ task: 'second' }, { task: '' }]));

@@ -55,6 +55,26 @@ describe('connect to postgres and migrate', () => {
     });
   });
 
+  // Regression: the connect-time message advised about retried enqueues and idempotency keys.
+  it('says to check the host, port and server when it cannot connect', async () => {
+    const closedPort = 'postgres://postgres@127.0.0.1:1/test';
+    for (const attempt of [
+      () => connect(closedPort, { logLevel: 'silent' }),
+      () => migrate(closedPort),
+    ]) {
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof StoreError, `a StoreError, got ${String(error)}`);
+        assert.match(error.message, /^postgres store: migrate failed: the database is unreachable/);
+        assert.match(
+          error.message,
+          /check the host and port in the URL, and that the server is running/,
+        );
+        assert.doesNotMatch(error.message, /idempotency|enqueue/);
+        return true;
+      });
+    }
+  });
+
   it('refuses bad URL options, naming them', async () => {
     const refuses = (query: string, field: string) =>
       assert.rejects(

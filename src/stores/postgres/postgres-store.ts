@@ -1126,6 +1126,18 @@ function backendPid(client: pg.PoolClient): number | null {
   return typeof pid === 'number' ? pid : null;
 }
 
+/** What to do when the database cannot be reached, which depends on what was being done. */
+function unreachableAdvice(operation: string): string {
+  // migrate runs first at connect: nothing was written yet, the URL or the server is at fault.
+  if (operation === 'migrate') {
+    return 'check the host and port in the URL, and that the server is running and accepts connections';
+  }
+  if (operation.startsWith('enqueue')) {
+    return 'retry once it is back (with an idempotency key, a retried enqueue adds no second job)';
+  }
+  return 'retry once it is back';
+}
+
 /** One mapping from driver errors to ticketrail's, so failures read alike on every backend. */
 function translateError(operation: string, error: unknown): TicketrailError {
   if (error instanceof TicketrailError) return error;
@@ -1134,7 +1146,7 @@ function translateError(operation: string, error: unknown): TicketrailError {
   if (UNREACHABLE.test(code) || UNREACHABLE_MESSAGE.test(message)) {
     return new StoreError(
       `postgres store: ${operation} failed: the database is unreachable (${message}); ` +
-        `retry once it is back (with an idempotency key, a retried enqueue adds no second job)`,
+        unreachableAdvice(operation),
       { cause: error },
     );
   }
