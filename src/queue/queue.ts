@@ -128,7 +128,8 @@ export class Queue {
 
   /**
    * Adds a job. Returns at once with the stored job; a worker runs it when it is due.
-   * With a `key` already held by a kept job, returns that job and adds nothing.
+   * With a `key` already held by a kept job, returns that job and adds nothing. Without a
+   * payload, the job's payload is null (as with `ticketrail enqueue` without one).
    *
    * @example
    * await queue.enqueue('send-welcome-email', { userId: 42 }, { key: 'welcome:42', delay: '10s' });

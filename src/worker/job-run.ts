@@ -43,7 +43,11 @@ export interface JobContext<Payload = unknown> {
   parentResults(): Promise<Record<string, unknown>>;
 }
 
-/** A job handler: receives the payload and the context, returns a JSON-encodable result. */
+/**
+ * A job handler: receives the payload and the context, returns a JSON-encodable result. The
+ * payload is null for a job enqueued without one: a handler that destructures should read
+ * `payload ?? {}`, since a parameter default (`({ userId } = {})`) does not apply to null.
+ */
 export type Handler<Payload = any, Result = unknown> = (
   payload: Payload,
   ctx: JobContext<Payload>,

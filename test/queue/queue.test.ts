@@ -132,6 +132,30 @@ describe('Queue', () => {
     await assert.rejects(queue.getJob({} as never), isValidation('id', /got an object$/));
   });
 
+  // The contract the README states: an omitted payload is null (an explicit {} stays {}).
+  it('stores null for an omitted payload and hands the handler exactly what was stored', async () => {
+    const omitted = await queue.enqueue('read');
+    const empty = await queue.enqueue('read', {});
+    assert.equal(omitted.payload, null);
+    assert.deepEqual(empty.payload, {});
+    const seen = new Map<string, unknown>();
+    const worker = queue.work({
+      read: async (payload, ctx) => {
+        seen.set(ctx.job.id, payload);
+        const { userId } = (payload ?? {}) as { userId?: number };
+        return userId ?? 'none';
+      },
+    });
+    try {
+      assert.equal((await queue.waitFor(omitted.id, { timeout: '10s' })).result, 'none');
+      await queue.waitFor(empty.id, { timeout: '10s' });
+    } finally {
+      await worker.stop();
+    }
+    assert.equal(seen.get(omitted.id), null);
+    assert.deepEqual(seen.get(empty.id), {});
+  });
+
   it('keeps a job added before a failed batch', async () => {
     const kept = await queue.enqueue('first');
     await assert.rejects(queue.enqueueMany([{ task: 'second' }, { task: '' }]));
