@@ -73,7 +73,11 @@ export interface WaitForOptions {
 }
 
 export interface EventsOptions {
-  /** Resume after this event cursor (`event.cursor`). Default: start from now. */
+  /**
+   * Resume after this cursor: an `event.cursor`, one from `eventsCursor()`, or "0" for the
+   * oldest event kept. Default: start from now. A cursor past the newest event (another
+   * database's) makes the iteration throw a ValidationError.
+   */
   after?: string;
   /** Aborting it ends the iteration. */
   signal?: AbortSignal;
@@ -447,10 +451,24 @@ export class Queue {
   }
 
   /**
+   * The cursor of now: `events({ after })` from it yields every event committed after this
+   * call. Save it before the first event arrives, so that a consumer resumes without a gap.
+   *
+   * @example
+   * const cursor = (await loadCursor()) ?? (await queue.eventsCursor());
+   * await saveCursor(cursor);
+   */
+  async eventsCursor(): Promise<string> {
+    this.#checkOpen('eventsCursor');
+    return this.store.eventsHead();
+  }
+
+  /**
    * The job events after `after` (or from now), in commit order, for as long as you iterate:
    * at least once each from a given cursor, so a consumer that stores `event.cursor` after
    * handling an event resumes after a restart without missing one. Ends when `signal` aborts
-   * or the queue closes.
+   * or the queue closes. The first event after events that were pruned (retention) before
+   * this reader got to them has `gap: true`.
    *
    * @example
    * for await (const event of queue.events({ after: savedCursor, signal })) {
