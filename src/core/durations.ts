@@ -3,58 +3,96 @@ import ms from 'ms';
 
 import { ValidationError } from './errors.js';
 
+/** A year of 365.25 days, as the strings count it ("1y"). */
+const YEAR_MS = 365.25 * 86_400_000;
+
 /**
- * The longest duration any option takes: 100 years. Past it, now + the duration no longer makes
- * a time that every store and `Date` can hold (1e300 ms made an "Invalid Date" due time).
+ * The longest duration any option takes: 100 years ("100y"). Past it, now + the duration no
+ * longer makes a time that every store and `Date` can hold (1e300 ms made an "Invalid Date").
  */
-export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+export const MAX_DURATION_MS = 100 * YEAR_MS;
+
+/** The durations an option accepts, and what to suggest past them. */
+export interface DurationRange {
+  /** Default: 0. */
+  minMs?: number;
+  /** Default: MAX_DURATION_MS (100 years). */
+  maxMs?: number;
+  /** Advice for a value below the range. */
+  shorter?: string;
+  /** Advice for a value above it, e.g. "leave it out to wait without limit". */
+  longer?: string;
+}
 
 /**
  * Parses a duration given as milliseconds or as a string such as "250ms", "10s", "5m", "2h",
- * "1d", at most 100 years. Returns whole milliseconds. Throws a ValidationError naming `field`
- * otherwise.
+ * "1d", within `range` (default: 0 to 100 years). Returns whole milliseconds. Throws a
+ * ValidationError naming `field` and the accepted range otherwise.
  */
-export function parseDuration(field: string, value: unknown, context: string): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new ValidationError(
-        field,
-        value,
-        `${context}: ${field} ${String(value)} is not a duration; use milliseconds >= 0 or a ` +
-          `string such as "10s"`,
-      );
-    }
-    return checkCeiling(field, value, value, context);
-  }
-  if (typeof value === 'string') {
-    const parsed = value.trim() === '' ? undefined : ms(value as ms.StringValue);
-    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
-      throw new ValidationError(
-        field,
-        value,
-        `${context}: ${field} ${JSON.stringify(value)} is not a duration; use milliseconds or ` +
-          `a string such as "10s", "5m" or "2h"`,
-      );
-    }
-    return checkCeiling(field, value, parsed, context);
-  }
-  throw new ValidationError(
-    field,
-    value,
-    `${context}: ${field} must be milliseconds or a string such as "10s", got ${describe(value)}`,
-  );
-}
-
-function checkCeiling(field: string, given: unknown, valueMs: number, context: string): number {
-  if (valueMs > MAX_DURATION_MS) {
+export function parseDuration(
+  field: string,
+  value: unknown,
+  context: string,
+  range: DurationRange = {},
+): number {
+  const { minMs = 0, maxMs = MAX_DURATION_MS } = range;
+  const accepted =
+    `from ${formatMs(minMs)} to ${formatMs(maxMs)}: milliseconds or a string such as "10s", ` +
+    `"5m" or "2h"`;
+  if (typeof value !== 'number' && typeof value !== 'string') {
     throw new ValidationError(
       field,
-      given,
-      `${context}: ${field} ${valueMs} ms is longer than 100 years (${MAX_DURATION_MS} ms); ` +
-        `give a shorter duration, or a date where the option takes one (runAt)`,
+      value,
+      `${context}: ${field} must be a duration ${accepted}, got ${describe(value)}`,
     );
   }
-  return Math.round(valueMs);
+  const parsed =
+    typeof value === 'number'
+      ? value
+      : value.trim() === ''
+        ? undefined
+        : ms(value as ms.StringValue);
+  const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  if (typeof parsed !== 'number' || Number.isNaN(parsed)) {
+    throw new ValidationError(
+      field,
+      value,
+      `${context}: ${field} ${shown} is not a duration; give one ${accepted}`,
+    );
+  }
+  // Past 100 years, now + the duration is no longer a time every store and Date can hold.
+  if (parsed < minMs || parsed > maxMs) {
+    const inMs = typeof value === 'number' || !Number.isFinite(parsed) ? '' : ` (${parsed} ms)`;
+    const advice = parsed < minMs ? range.shorter : range.longer;
+    throw new ValidationError(
+      field,
+      value,
+      `${context}: ${field} ${shown}${inMs} is ${parsed < minMs ? 'too short' : 'too long'}; ` +
+        `give a duration ${accepted}` +
+        (advice === undefined ? '' : `; ${advice}`),
+    );
+  }
+  return Math.round(parsed);
+}
+
+const UNITS: readonly [string, number][] = [
+  ['year', YEAR_MS],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1_000],
+];
+
+/** A bound for messages: "1 ms", "24 hours", "100 years", or the exact ms with an estimate. */
+export function formatMs(valueMs: number): string {
+  for (const [unit, size] of UNITS) {
+    if (valueMs >= size && valueMs % size === 0) {
+      const count = valueMs / size;
+      return `${count} ${unit}${count === 1 ? '' : 's'}`;
+    }
+  }
+  if (valueMs < 1_000) return `${valueMs} ms`;
+  return `${valueMs} ms (about ${Math.floor((valueMs / 86_400_000) * 10) / 10} days)`;
 }
 
 /** A short, safe description of any value for error messages. */

@@ -51,7 +51,18 @@ export interface JobEvent {
    * a larger value is left out of the event (read it with `getJob(jobId)`).
    */
   progress?: unknown;
+  /**
+   * True on the first event read after events were pruned (retention) between the cursor the
+   * reader stood at and this event: those events are lost to this reader. Absent otherwise.
+   */
+  gap?: true;
 }
+
+/**
+ * The cursor of the start of the log, on every store: reading from it gives every event still
+ * kept, oldest first (the first carries `gap` when older ones were pruned).
+ */
+export const EVENTS_START_CURSOR = '0';
 
 /** Most characters of a progress value or an error message an event copies from its job. */
 export const MAX_EVENT_DATA_CHARS = 1_024;
@@ -95,6 +106,16 @@ export function checkEventCursor(value: unknown, context: string): string {
     throw new ValidationError('after', value, badCursorMessage(value, context));
   }
   return value;
+}
+
+/** For a cursor past the newest event a store ever wrote: reading from it would wait forever. */
+export function cursorAheadMessage(cursor: string, context: string): string {
+  return (
+    `${context}: after ${describe(cursor)} is past the newest event of this queue, so reading ` +
+    `from it would skip the events to come: was the database recreated, or the cursor saved ` +
+    `from another one? Start again from queue.eventsCursor() (now), or from "${EVENTS_START_CURSOR}" (the ` +
+    `oldest event kept)`
+  );
 }
 
 export function badCursorMessage(value: unknown, context: string): string {

@@ -46,7 +46,11 @@ export function encodeJson(value: unknown, name: string): JsonEncoding {
   let failure: unknown;
   try {
     const json = JSON.stringify(value, strictReplacer);
-    if (json === undefined) return { ok: false, reason: `${name} is not JSON` };
+    if (json === undefined) {
+      // A function or symbol at the top: stringify gives no text rather than throwing.
+      const culprit = findUnencodable(value, name, new Set()) ?? `${name} is not JSON`;
+      return { ok: false, reason: `${culprit}; it cannot be stored as JSON` };
+    }
     return { ok: true, json };
   } catch (error) {
     failure = error;

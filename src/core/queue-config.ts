@@ -1,7 +1,7 @@
 // Settings of one lane (queue), stored and enforced by the store across every worker: whether
 // it is paused, how many of its jobs may run at once, and how many may start per time window.
 import { checkInteger, checkKnownFields, checkObject } from './check.js';
-import { describe, parseDuration } from './durations.js';
+import { parseDuration } from './durations.js';
 import { ValidationError } from './errors.js';
 import { validateName } from './names.js';
 import { RETENTION_FIELDS, type RetentionOptions } from './retention.js';
@@ -96,14 +96,10 @@ export function resolveQueueConfig(
     const object = checkObject(field, value, context);
     checkKnownFields(field, object, ['max', 'per'], context);
     const max = checkInteger(`${field}.max`, object.max, context, 1, MAX_LIMIT);
-    const perMs = parseDuration(`${field}.per`, object.per, context);
-    if (perMs < 1 || perMs > MAX_WINDOW_MS) {
-      throw new ValidationError(
-        `${field}.per`,
-        object.per,
-        `${context}: ${field}.per must be a window from 1 ms to 24 h, got ${describe(object.per)}`,
-      );
-    }
+    const perMs = parseDuration(`${field}.per`, object.per, context, {
+      minMs: 1,
+      maxMs: MAX_WINDOW_MS,
+    });
     return { max, perMs };
   }
 }

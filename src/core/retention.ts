@@ -9,7 +9,6 @@ import {
   DEFAULT_KEEP_FAILED_AGE_MS,
 } from './defaults.js';
 import { parseDuration } from './durations.js';
-import { ValidationError } from './errors.js';
 
 /** What `keepCompleted` and `keepFailed` accept: jobs older than `age` or past the newest `count` go. */
 export interface RetentionOptions {
@@ -78,14 +77,12 @@ export function resolveRetentionChange(
 export function resolveRetention(field: string, value: unknown, context: string): Retention {
   const rule = checkObject(field, value, context);
   checkKnownFields(field, rule, ['age', 'count'], context);
-  const ageMs = rule.age === undefined ? null : parseDuration(`${field}.age`, rule.age, context);
-  if (ageMs !== null && ageMs > Number.MAX_SAFE_INTEGER / 2) {
-    throw new ValidationError(
-      `${field}.age`,
-      rule.age,
-      `${context}: ${field}.age is too long; leave it out to keep jobs of any age`,
-    );
-  }
+  const ageMs =
+    rule.age === undefined
+      ? null
+      : parseDuration(`${field}.age`, rule.age, context, {
+          longer: 'leave it out to keep jobs of any age',
+        });
   const count =
     rule.count === undefined
       ? null

@@ -87,14 +87,8 @@ export function resolveWorkerOptions(options: unknown): Readonly<ResolvedWorkerO
   const given = options === undefined ? {} : checkObject('options', options, context);
   checkKnownFields('', given, NAMES, context);
 
-  const leaseMs = given.lease === undefined ? DEFAULT_LEASE_MS : duration('lease', given.lease);
-  if (leaseMs < MIN_LEASE_MS) {
-    throw new ValidationError(
-      'lease',
-      given.lease,
-      `${context}: lease must be at least ${MIN_LEASE_MS} ms, got ${describe(given.lease)}`,
-    );
-  }
+  const leaseMs =
+    given.lease === undefined ? DEFAULT_LEASE_MS : duration('lease', given.lease, MIN_LEASE_MS);
   return Object.freeze({
     concurrency:
       given.concurrency === undefined
@@ -130,12 +124,8 @@ export function resolveWorkerOptions(options: unknown): Readonly<ResolvedWorkerO
       given.prune === undefined ? DEFAULT_RUN_PRUNER : checkBoolean('prune', given.prune, context),
   });
 
-  function duration(field: string, value: unknown): number {
-    const ms = parseDuration(field, value, context);
-    if (ms > MAX_TIMER_MS) {
-      throw new ValidationError(field, value, `${context}: ${field} must be under 24 days`);
-    }
-    return ms;
+  function duration(field: string, value: unknown, minMs = 0): number {
+    return parseDuration(field, value, context, { minMs, maxMs: MAX_TIMER_MS });
   }
 }
 

@@ -33,7 +33,10 @@ const OPTION_NAMES = ['logger', 'logLevel', 'maxPayloadBytes'] as const;
  * - `sqlite:./ticketrail.db`, `sqlite:/tmp/q.db`, `sqlite::memory:` (embedded; the default);
  * - `postgres://user@host:5432/db` for many workers on many hosts, with optional parameters
  *   `?schema=` (default "ticketrail"), `&poolSize=` (default 10) and `&statementTimeout=` (ms,
- *   default 30000, 0 for none); other parameters (sslmode...) go to the `pg` driver.
+ *   default 30000, 0 for none); the parameters the `pg` driver reads (sslmode, application_name...)
+ *   go to it.
+ * - SQLite takes `?synchronous=full` (default "normal").
+ * An unknown URL parameter is refused with a ValidationError naming it.
  * Without a URL: TICKETRAIL_URL, else `sqlite:./ticketrail.db`.
  *
  * @example
@@ -111,6 +114,7 @@ function openSqlite(url: string): SqliteStore {
     );
   }
   const params = new URLSearchParams(query);
+  checkUrlParams('sqlite', params, SQLITE_PARAMS);
   const synchronous = params.get('synchronous') ?? 'normal';
   if (synchronous !== 'normal' && synchronous !== 'full') {
     throw new ValidationError(
@@ -126,7 +130,53 @@ function schemeOf(url: string): string | undefined {
   return /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
 }
 
+const SQLITE_PARAMS = ['synchronous'] as const;
+
 const POSTGRES_PARAMS = ['schema', 'poolSize', 'statementTimeout'] as const;
+
+// The parameters the pg driver reads from a URL (pg-connection-string and pg's
+// ConnectionParameters); it ignores any other, so a typo there would pass unseen.
+const POSTGRES_DRIVER_PARAMS = [
+  'application_name',
+  'binary',
+  'client_encoding',
+  'db',
+  'encoding',
+  'fallback_application_name',
+  'host',
+  'idle_in_transaction_session_timeout',
+  'lock_timeout',
+  'options',
+  'password',
+  'port',
+  'query_timeout',
+  'replication',
+  'ssl',
+  'sslcert',
+  'sslkey',
+  'sslmode',
+  'sslnegotiation',
+  'sslrootcert',
+  'statement_timeout',
+  'uselibpqcompat',
+  'user',
+] as const;
+
+/**
+ * Refuses a URL parameter nobody reads: a misspelt one (`synchronus=full`) would otherwise be
+ * dropped without a word and the store run with the default. Names never echo values.
+ */
+function checkUrlParams(store: string, params: URLSearchParams, known: readonly string[]): void {
+  for (const name of new Set(params.keys())) {
+    if (known.includes(name)) continue;
+    throw new ValidationError(
+      name,
+      name,
+      `connect(): unknown ${store} URL parameter "${name}"; the known ones are ` +
+        `${known.join(', ')}`,
+    );
+  }
+}
 
 /** Splits ticketrail's own parameters off a postgres URL; the rest goes to the driver. */
 function postgresOptions(url: string): PostgresStoreOptions {
@@ -141,6 +191,7 @@ function postgresOptions(url: string): PostgresStoreOptions {
         `and percent-encode special characters in the password`,
     );
   }
+  checkUrlParams('postgres', parsed.searchParams, [...POSTGRES_PARAMS, ...POSTGRES_DRIVER_PARAMS]);
   const given = Object.fromEntries(
     POSTGRES_PARAMS.map((name) => [name, parsed.searchParams.get(name)]),
   );

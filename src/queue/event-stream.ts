@@ -1,7 +1,8 @@
 // Reading the event log from a cursor as an async iterator, for queue.events() and queue.on().
 // A reader wakes on the store's notices (in process, NOTIFY), polls slowly in case one was lost
 // (or came from another SQLite process), and reads again soon while events wait for an older
-// transaction to end (PostgreSQL). Delivery is at least once from the cursor it was given.
+// transaction to end (PostgreSQL). Delivery is at least once from the cursor it was given;
+// events pruned before the reader reached them are flagged on the next event (`gap`).
 import type { Logger } from 'pino';
 
 import { DEFAULT_EVENTS_POLL_INTERVAL_MS } from '../core/defaults.js';
@@ -79,10 +80,16 @@ export async function* streamEvents(
         }
         const batch = await store.readEvents(cursor, EVENTS_BATCH);
         failureRetryMs = FIRST_FAILURE_RETRY_MS;
+        // A gap is told on the first event after it; with none read yet, the next read from
+        // the same cursor finds it again.
+        let gap = batch.gap;
         for (const stored of batch.events) {
           if (stopped()) return;
           cursor = stored.cursor;
-          yield toJobEvent(stored);
+          const event = toJobEvent(stored);
+          if (gap) event.gap = true;
+          gap = false;
+          yield event;
         }
         if (batch.events.length === EVENTS_BATCH) continue;
         await bell.wait(batch.pending ? PENDING_RETRY_MS : DEFAULT_EVENTS_POLL_INTERVAL_MS, signal);

@@ -7,7 +7,7 @@ import { checkBoolean, checkInteger, checkKnownFields, checkObject } from '../co
 import { DEFAULT_LIST_LIMIT, MAX_KEY_LENGTH, MAX_LIST_LIMIT } from '../core/defaults.js';
 import { describe, parseDuration } from '../core/durations.js';
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueue-options.js';
-import { NotFoundError, StateError, StoreError, ValidationError } from '../core/errors.js';
+import { NotFoundError, StateError, ValidationError } from '../core/errors.js';
 import {
   checkEventCursor,
   checkEventType,
@@ -73,7 +73,11 @@ export interface WaitForOptions {
 }
 
 export interface EventsOptions {
-  /** Resume after this event cursor (`event.cursor`). Default: start from now. */
+  /**
+   * Resume after this cursor: an `event.cursor`, one from `eventsCursor()`, or "0" for the
+   * oldest event kept. Default: start from now. A cursor past the newest event (another
+   * database's) makes the iteration throw a ValidationError.
+   */
   after?: string;
   /** Aborting it ends the iteration. */
   signal?: AbortSignal;
@@ -128,7 +132,8 @@ export class Queue {
 
   /**
    * Adds a job. Returns at once with the stored job; a worker runs it when it is due.
-   * With a `key` already held by a kept job, returns that job and adds nothing.
+   * With a `key` already held by a kept job, returns that job and adds nothing. Without a
+   * payload, the job's payload is null (as with `ticketrail enqueue` without one).
    *
    * @example
    * await queue.enqueue('send-welcome-email', { userId: 42 }, { key: 'welcome:42', delay: '10s' });
@@ -413,15 +418,11 @@ export class Queue {
     checkKnownFields('', given, ['timeout', 'signal'], context);
     let timeoutMs: number | null = null;
     if (given.timeout !== undefined) {
-      timeoutMs = parseDuration('timeout', given.timeout, context);
-      if (timeoutMs < 1 || timeoutMs > MAX_WAIT_MS) {
-        throw new ValidationError(
-          'timeout',
-          given.timeout,
-          `${context}: timeout must be from 1 ms to 24 days, got ${describe(given.timeout)}; ` +
-            `leave it out to wait without limit`,
-        );
-      }
+      timeoutMs = parseDuration('timeout', given.timeout, context, {
+        minMs: 1,
+        maxMs: MAX_WAIT_MS,
+        longer: 'leave it out to wait without limit',
+      });
     }
     return this.#waiters.wait(
       checkId('waitFor', id),
@@ -450,10 +451,24 @@ export class Queue {
   }
 
   /**
+   * The cursor of now: `events({ after })` from it yields every event committed after this
+   * call. Save it before the first event arrives, so that a consumer resumes without a gap.
+   *
+   * @example
+   * const cursor = (await loadCursor()) ?? (await queue.eventsCursor());
+   * await saveCursor(cursor);
+   */
+  async eventsCursor(): Promise<string> {
+    this.#checkOpen('eventsCursor');
+    return this.store.eventsHead();
+  }
+
+  /**
    * The job events after `after` (or from now), in commit order, for as long as you iterate:
    * at least once each from a given cursor, so a consumer that stores `event.cursor` after
    * handling an event resumes after a restart without missing one. Ends when `signal` aborts
-   * or the queue closes.
+   * or the queue closes. The first event after events that were pruned (retention) before
+   * this reader got to them has `gap: true`.
    *
    * @example
    * for await (const event of queue.events({ after: savedCursor, signal })) {
@@ -630,7 +645,10 @@ export class Queue {
     this.#listeners.stop();
     for (const bell of this.#streams) bell.ring();
     this.#waiters.abortAll(
-      new StoreError('waitFor: the queue was closed before the job finished; wait again'),
+      new StateError(
+        'waitFor(): the queue was closed before the job finished; the job itself goes on ' +
+          '(close() does not cancel it): connect() again to wait for it',
+      ),
     );
     await Promise.all([...this.#workers].map((worker) => worker.stop()));
     await this.store.close();
@@ -651,23 +669,22 @@ export class Queue {
     }
   }
 
+  // Closed is a state of the queue, not bad input: StateError, as for a store used after close.
   #checkOpen(operation: string): void {
     if (this.#closed) {
-      throw new ValidationError(
-        'queue',
-        'closed',
-        `${operation}: the queue is closed; connect() again`,
-      );
+      throw new StateError(`${operation}: the queue is closed; connect() again`);
     }
   }
 }
 
 function checkId(operation: string, id: unknown): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
+    // Ids are strings (PostgreSQL's bigint ids do not fit a number); a number is a near miss.
+    const hint = typeof id === 'number' ? `; ids are strings: pass String(${id})` : '';
     throw new ValidationError(
       'id',
       id,
-      `${operation}: id must be a job id string, got ${describe(id)}`,
+      `${operation}: id must be a job id string, got ${describe(id)}${hint}`,
     );
   }
   return id;

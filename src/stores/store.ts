@@ -107,6 +107,8 @@ export interface EventBatch {
    * before them is still open (PostgreSQL): read again shortly.
    */
   pending: boolean;
+  /** True when events after the cursor were pruned before this read: they are lost to it. */
+  gap: boolean;
 }
 
 /** One delete (or count) of finished jobs of one lane and state. */
@@ -324,7 +326,9 @@ export interface Store {
   /**
    * Up to `limit` events after `cursor`, in commit order, each with its own cursor. Reading on
    * from the cursor of the last one never skips an event committed later, however long the
-   * transaction that wrote it was open. Throws ValidationError for a cursor it did not give.
+   * transaction that wrote it was open. `EVENTS_START_CURSOR` ("0") reads from the oldest event
+   * kept. Throws ValidationError for a cursor it did not give, and for one past the newest
+   * event it ever wrote (another database's, or this one's before it was recreated).
    */
   readEvents(cursor: string, limit: number): Promise<EventBatch>;
 

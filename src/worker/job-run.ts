@@ -3,7 +3,13 @@
 // shutdown). A handler that ignores its signal keeps running, but its slot is given back.
 import type { Logger } from 'pino';
 
-import { JobTimeoutError, ValidationError } from '../core/errors.js';
+import {
+  CancelledError,
+  JobTimeoutError,
+  LeaseLostError,
+  StateError,
+  ValidationError,
+} from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import { encodeJson, exceedsBytes } from '../core/json.js';
 import type { Lease } from '../stores/store.js';
@@ -18,7 +24,10 @@ export interface JobContext<Payload = unknown> {
   readonly signal: AbortSignal;
   /**
    * Records progress (a number or small JSON value) on the job. Writes are throttled: the
-   * latest value within a quarter second wins.
+   * latest value within a quarter second wins. Rejects with a ValidationError for a value JSON
+   * cannot hold (undefined, a function, NaN, BigInt...) or over 64 KiB; with a LeaseLostError
+   * once this worker no longer holds the job (cancelled, or its lease expired), and with a
+   * StateError once the try ended (returned, threw or timed out): the value is then not stored.
    */
   progress(value: unknown): Promise<void>;
   /** A logger whose lines carry the job id and task. */
@@ -34,7 +43,11 @@ export interface JobContext<Payload = unknown> {
   parentResults(): Promise<Record<string, unknown>>;
 }
 
-/** A job handler: receives the payload and the context, returns a JSON-encodable result. */
+/**
+ * A job handler: receives the payload and the context, returns a JSON-encodable result. The
+ * payload is null for a job enqueued without one: a handler that destructures should read
+ * `payload ?? {}`, since a parameter default (`({ userId } = {})`) does not apply to null.
+ */
 export type Handler<Payload = any, Result = unknown> = (
   payload: Payload,
   ctx: JobContext<Payload>,
@@ -158,23 +171,30 @@ export class JobRun {
   }
 
   async #progress(value: unknown): Promise<void> {
-    const encoded = encodeJson(value, 'progress');
-    if (!encoded.ok) {
-      throw new ValidationError('progress', undefined, `ctx.progress(): ${encoded.reason}`);
-    }
-    if (exceedsBytes(encoded.json, MAX_PROGRESS_BYTES)) {
-      throw new ValidationError(
-        'progress',
-        undefined,
-        `ctx.progress(): the value is over ${MAX_PROGRESS_BYTES} bytes as JSON; ` +
-          `report a number or a small object`,
-      );
-    }
-    if (this.#ended || this.#services === undefined) return;
-    this.#progressJson = encoded.json;
+    const json = encodeProgress(value);
+    if (this.#ended || this.#services === undefined) throw this.#endedError();
+    this.#progressJson = json;
     const waitMs = this.#progressWrittenAtMs + this.#services.progressIntervalMs - Date.now();
     if (waitMs <= 0) this.#flushProgress();
     else this.#progressTimer ??= setTimeout(() => this.#flushProgress(), waitMs);
+  }
+
+  // A value reported after the try ended would be dropped: say so rather than resolve, the way
+  // an outcome written after the lease was lost is refused.
+  #endedError(): Error {
+    const { id, task, attempt } = this.job;
+    const which = `job ${id} ("${task}") try ${attempt}`;
+    const reason = this.#abortReason;
+    if (reason instanceof LeaseLostError || reason instanceof CancelledError) {
+      return new LeaseLostError(
+        `ctx.progress(): ${which} is no longer held by this worker (${reason.message}); ` +
+          `the value was not stored: stop the work when ctx.signal aborts`,
+      );
+    }
+    return new StateError(
+      `ctx.progress(): ${which} already ended; the value was not stored: report progress ` +
+        `before the handler returns (await the work that reports it)`,
+    );
   }
 
   /** Progress reported but not yet saved; the worker stores it with the outcome. */
@@ -206,4 +226,28 @@ export class JobRun {
         else this.#progressTimer ??= setTimeout(() => this.#flushProgress(), waitMs);
       });
   }
+}
+
+/** The JSON of a progress value; refuses what JSON cannot hold, undefined included. */
+function encodeProgress(value: unknown): string {
+  if (value === undefined) {
+    throw new ValidationError(
+      'progress',
+      value,
+      'ctx.progress(): the value is undefined; report a number or a JSON value (null clears it)',
+    );
+  }
+  const encoded = encodeJson(value, 'progress');
+  if (!encoded.ok) {
+    throw new ValidationError('progress', value, `ctx.progress(): ${encoded.reason}`);
+  }
+  if (exceedsBytes(encoded.json, MAX_PROGRESS_BYTES)) {
+    throw new ValidationError(
+      'progress',
+      value,
+      `ctx.progress(): the value is over ${MAX_PROGRESS_BYTES} bytes as JSON; ` +
+        `report a number or a small object`,
+    );
+  }
+  return encoded.json;
 }

@@ -299,7 +299,7 @@ describe('ticketrail worker', { concurrency: CONCURRENCY }, () => {
   const badFlags: [string[], RegExp][] = [
     [['--concurrency', '0'], /'--concurrency <n>' argument '0' is invalid/],
     [['--grace', 'later'], /'--grace <duration>' argument 'later' is invalid/],
-    [['--lease', '50'], /lease must be at least 100 ms/],
+    [['--lease', '50'], /lease 50 is too short; give a duration from 100 ms/],
     [['--prefetch', '-1'], /'--prefetch <n>' argument '-1' is invalid/],
   ];
   for (const [flags, expected] of badFlags) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { StateError } from '../../src/core/errors.js';
 import { newJob } from '../helpers/jobs.js';
 import { useFreshStore, type StoreFactory } from './store-factory.js';
 
@@ -182,6 +183,20 @@ export function enqueueContract(factory: StoreFactory): void {
         assert.equal((await current().store.stats()).total.available, 1);
       } finally {
         await other.close();
+      }
+    });
+
+    // Regression: a closed store threw StoreError ("the database failed"), sending callers to
+    // retry a call that can never succeed.
+    it('refuses calls after close() with a StateError', async () => {
+      const other = await current().reopen();
+      await other.close();
+      for (const call of [() => other.stats(), () => other.getJob('1'), () => other.eventsHead()]) {
+        await assert.rejects(call(), (error: unknown) => {
+          assert.ok(error instanceof StateError, `a StateError, got ${String(error)}`);
+          assert.match(error.message, /called after close\(\); open a new store/);
+          return true;
+        });
       }
     });
   });

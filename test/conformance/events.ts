@@ -2,19 +2,30 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { ValidationError } from '../../src/core/errors.js';
-import type { StoredEvent } from '../../src/core/events.js';
+import { EVENTS_START_CURSOR, type StoredEvent } from '../../src/core/events.js';
 import type { Store } from '../../src/stores/store.js';
 import { newJob, tryError, waitUntil } from '../helpers/jobs.js';
 import { useFreshStore, type StoreFactory } from './store-factory.js';
 
 /** Every event after `cursor`, read `limit` at a time (waiting out those not yet deliverable). */
 async function readAll(store: Store, cursor: string, limit = 100): Promise<StoredEvent[]> {
+  return (await readWithGaps(store, cursor, limit)).events;
+}
+
+/** As readAll, also saying which events followed a gap (the cursor of the first after one). */
+async function readWithGaps(store: Store, cursor: string, limit = 100) {
   const events: StoredEvent[] = [];
+  const afterGap: string[] = [];
+  let gapWithoutEvent = false;
   for (;;) {
     const batch = await store.readEvents(cursor, limit);
+    if (batch.gap) {
+      if (batch.events.length > 0) afterGap.push(batch.events[0].cursor);
+      else gapWithoutEvent = true;
+    }
     events.push(...batch.events);
     if (batch.events.length > 0) cursor = batch.events[batch.events.length - 1].cursor;
-    if (batch.events.length < limit && !batch.pending) return events;
+    if (batch.events.length < limit && !batch.pending) return { events, afterGap, gapWithoutEvent };
   }
 }
 
@@ -179,6 +190,78 @@ export function eventsContract(factory: StoreFactory): void {
           cursor,
         );
       }
+    });
+
+    /** Enqueues, claims and completes `count` jobs of `task`; returns their ids. */
+    async function completed(store: Store, task: string, count: number): Promise<string[]> {
+      const jobs = await store.enqueue(Array.from({ length: count }, () => newJob(task)));
+      for (const { lease } of await claimAll()) {
+        await store.finish([{ type: 'complete', lease, resultJson: 'null' }]);
+      }
+      return jobs.map((job) => job.id);
+    }
+
+    const pruneEvents = (store: Store, keepNewest: number) =>
+      store.pruneEvents({ olderThanMs: null, keepNewest, limit: 1_000, dryRun: false });
+
+    // Regression: a cursor past the newest event (a recreated database, another one's cursor)
+    // was accepted, and the reader then waited for events that could never come.
+    it('refuses a cursor past the newest event it wrote, saying where to start again', async () => {
+      const { store } = current();
+      // The head's leading number (SQLite: the id; PostgreSQL: the transaction) moved far ahead.
+      const ahead = (await store.eventsHead()).replace(/^\d+/, '99999999');
+      await assert.rejects(store.readEvents(ahead, 10), (error: unknown) => {
+        assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
+        assert.equal(error.field, 'after');
+        assert.equal(error.value, ahead);
+        assert.match(error.message, /is past the newest event of this queue/);
+        assert.match(error.message, /eventsCursor\(\)/);
+        return true;
+      });
+      await completed(store, 'a', 1);
+      const [event] = await readAll(store, EVENTS_START_CURSOR);
+      assert.deepEqual(await readAll(store, event.cursor), [], 'its own newest cursor is fine');
+    });
+
+    it('reads from "0", the start of the log, every event kept', async () => {
+      const { store } = current();
+      assert.deepEqual(await readAll(store, EVENTS_START_CURSOR), [], 'an empty log');
+      const ids = await completed(store, 'a', 3);
+      assert.deepEqual(
+        (await readAll(store, EVENTS_START_CURSOR)).map((event) => event.jobId),
+        ids,
+      );
+    });
+
+    // Regression: a cursor older than the oldest kept event resumed there without a word.
+    it('reports a gap when events after the cursor were pruned, and only then', async () => {
+      const { store } = current();
+      const start = await store.eventsHead();
+      await completed(store, 'a', 2);
+      const [first, second] = await readAll(store, start);
+      const kept = await completed(store, 'b', 2);
+
+      assert.equal(await pruneEvents(store, 2), 2);
+
+      const fromStart = await readWithGaps(store, start);
+      assert.deepEqual(
+        fromStart.events.map((event) => event.jobId),
+        kept,
+      );
+      assert.deepEqual(fromStart.afterGap, [fromStart.events[0].cursor], 'the first event says it');
+      const fromZero = await readWithGaps(store, EVENTS_START_CURSOR);
+      assert.deepEqual(fromZero.afterGap, [fromZero.events[0].cursor]);
+      assert.deepEqual((await readWithGaps(store, first.cursor)).afterGap.length, 1);
+      const fromLastPruned = await readWithGaps(store, second.cursor);
+      assert.deepEqual(fromLastPruned.afterGap, [], 'the newest pruned event was seen: no gap');
+      assert.equal(fromLastPruned.events.length, 2);
+
+      const head = await store.eventsHead();
+      assert.equal(await pruneEvents(store, 0), 2);
+      const fromHead = await readWithGaps(store, head);
+      assert.equal(fromHead.gapWithoutEvent, false, 'a head after the pruned events sees no gap');
+      const behind = await readWithGaps(store, fromStart.events[0].cursor);
+      assert.equal(behind.gapWithoutEvent, true, 'the gap shows before any new event');
     });
   });
 }

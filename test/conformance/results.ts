@@ -233,6 +233,66 @@ export function resultsContract(factory: StoreFactory): void {
       );
     });
 
+    /** The events after `after` until `count` came, then stops. */
+    async function take(after: string, count: number): Promise<JobEvent[]> {
+      const taken: JobEvent[] = [];
+      const stop = new AbortController();
+      for await (const event of queue.events({ after, signal: stop.signal })) {
+        taken.push(event);
+        if (taken.length === count) stop.abort();
+      }
+      return taken;
+    }
+
+    async function runAll(count: number): Promise<string[]> {
+      const jobs = await Promise.all(Array.from({ length: count }, () => queue.enqueue('noop')));
+      const worker = queue.work({ noop: async () => null }, fast);
+      await Promise.all(jobs.map((job) => queue.waitFor(job.id, { timeout: '20s' })));
+      await worker.stop();
+      return jobs.map((job) => job.id);
+    }
+
+    // Regression: there was no cursor to save before the first event, so a consumer that
+    // started without one lost what happened before its first event.
+    it('eventsCursor() gives a cursor of now to save at start-up; events() from it misses none', async () => {
+      await runAll(1); // before: not delivered
+      const saved = await queue.eventsCursor();
+      const ids = await runAll(3);
+      const events = await take(saved, 3);
+      assert.deepEqual(events.map((event) => event.jobId).sort(), [...ids].sort());
+      assert.ok(events.every((event) => event.gap === undefined));
+    });
+
+    // Regression: `after` past the newest event was accepted and the loop waited forever.
+    it('events() throws for a cursor past the newest event, saying where to start again', async () => {
+      const ahead = (await queue.eventsCursor()).replace(/^\d+/, '99999999');
+      await assert.rejects(
+        queue.events({ after: ahead })[Symbol.asyncIterator]().next(),
+        (error: unknown) => {
+          assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
+          assert.equal(error.field, 'after');
+          assert.match(error.message, /^events\(\): after "99999999[^"]*" is past the newest/);
+          assert.match(error.message, /queue\.eventsCursor\(\) \(now\), or from "0"/);
+          return true;
+        },
+      );
+    });
+
+    // Regression: a cursor older than the events kept resumed past the pruned ones silently.
+    it('events() marks the first event after pruned ones with gap: true', async () => {
+      const start = await queue.eventsCursor();
+      await runAll(2);
+      const ids = await runAll(2);
+      await queue.prune({ keepEvents: { count: 2 } });
+
+      const events = await take(start, 2);
+      assert.deepEqual(events.map((event) => event.jobId).sort(), [...ids].sort());
+      assert.equal(events[0].gap, true);
+      assert.equal(events[1].gap, undefined);
+      const fromZero = await take('0', 2);
+      assert.equal(fromZero[0].gap, true, 'from the start of the log too');
+    });
+
     it('reports throttled progress as events, at most one write per interval', async () => {
       const job = await queue.enqueue('chatty');
       const progress: unknown[] = [];

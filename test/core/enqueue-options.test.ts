@@ -123,15 +123,27 @@ describe('resolveEnqueue', () => {
     refuses('attempts', /from 1 to/, 't', {}, { attempts: '3' });
     refuses('timeout', /from 1 ms/, 't', {}, { timeout: 0 });
     refuses('timeout', /from 1 ms/, 't', {}, { timeout: 2 ** 31 });
-    refuses('delay', /not a duration/, 't', {}, { delay: -10 });
+    refuses(
+      'delay',
+      /delay -10 is too short; give a duration from 0 ms to 100 years/,
+      't',
+      {},
+      { delay: -10 },
+    );
   });
 
   it('refuses durations past 100 years, which made due times no Date can hold', () => {
-    refuses('delay', /longer than 100 years/, 't', {}, { delay: 1e300 });
-    refuses('delay', /longer than 100 years/, 't', {}, { delay: '200y' });
+    refuses(
+      'delay',
+      /too long; .*to 100 years: .*; for a later time, give runAt/,
+      't',
+      {},
+      { delay: 1e300 },
+    );
+    refuses('delay', /delay "200y" \(\d+ ms\) is too long/, 't', {}, { delay: '200y' });
     refuses(
       'backoff.delay',
-      /longer than 100 years/,
+      /backoff.delay [^ ]+ is too long; give a duration from 0 ms to 100 years/,
       't',
       {},
       { backoff: { type: 'fixed', delay: 1e16 } },
@@ -185,11 +197,29 @@ describe('resolveEnqueue', () => {
     refuses('keyTtl', /needs a key/, 't', {}, { keyTtl: '1h' });
     refuses('debounce', /needs a key/, 't', {}, { debounce: '5s' });
     refuses('debounce', /not both/, 't', {}, { key: 'k', debounce: '5s', delay: 10 });
-    refuses('keyTtl', /not a duration/, 't', {}, { key: 'k', keyTtl: -1 });
-    refuses('keyTtl', /not a duration/, 't', {}, { key: 'k', keyTtl: Number.NaN });
+    refuses(
+      'keyTtl',
+      /too short; give a duration from 0 ms to 10 years/,
+      't',
+      {},
+      { key: 'k', keyTtl: -1 },
+    );
+    refuses(
+      'keyTtl',
+      /NaN is not a duration; give one from 0 ms to 10 years/,
+      't',
+      {},
+      { key: 'k', keyTtl: Number.NaN },
+    );
     refuses('debounce', /not a duration/, 't', {}, { key: 'k', debounce: 'later' });
     refuses('keyTtl', /10 years/, 't', {}, { key: 'k', keyTtl: '20y' });
-    refuses('debounce', /24 days/, 't', {}, { key: 'k', debounce: '30d' });
+    refuses(
+      'debounce',
+      /too long; give a duration from 0 ms to 2147483647 ms \(about 24.8 days\)/,
+      't',
+      {},
+      { key: 'k', debounce: '30d' },
+    );
   });
 
   it('refuses payloads that are not JSON or too large', () => {

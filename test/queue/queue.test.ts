@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 
 import { connect } from '../../src/queue/connect.js';
 import type { Queue } from '../../src/queue/queue.js';
-import { StoreError, ValidationError } from '../../src/core/errors.js';
+import { StateError, StoreError, ValidationError } from '../../src/core/errors.js';
 
 const isValidation = (field: string, pattern: RegExp) => (error: unknown) => {
   assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
@@ -93,9 +93,67 @@ describe('Queue', () => {
     );
   });
 
-  it('refuses work after close()', async () => {
+  // Regression: a closed queue threw ValidationError, as if the arguments were wrong.
+  it('refuses work after close() with a StateError', async () => {
     await queue.close();
-    await assert.rejects(queue.enqueue('a'), isValidation('queue', /closed/));
+    const isClosed = (operation: string) => (error: unknown) => {
+      assert.ok(error instanceof StateError, `a StateError, got ${String(error)}`);
+      assert.equal(error.message, `${operation}: the queue is closed; connect() again`);
+      return true;
+    };
+    await assert.rejects(queue.enqueue('a'), isClosed('enqueue'));
+    await assert.rejects(queue.waitFor('1'), isClosed('waitFor'));
+    assert.throws(() => queue.events(), isClosed('events'));
+  });
+
+  // Regression: the wait rejected with a StoreError saying "wait again", as for an outage.
+  it('rejects a waitFor pending at close() with a StateError saying the queue was closed', async () => {
+    const job = await queue.enqueue('a');
+    const waiting = queue.waitFor(job.id);
+    await queue.close();
+    await assert.rejects(waiting, (error: unknown) => {
+      assert.ok(error instanceof StateError, `a StateError, got ${String(error)}`);
+      assert.match(error.message, /^waitFor\(\): the queue was closed before the job finished/);
+      assert.match(error.message, /connect\(\) again to wait for it/);
+      return true;
+    });
+  });
+
+  // Regression: waitFor(999999) said only "must be a job id string".
+  it('suggests String(id) for a numeric id', async () => {
+    await assert.rejects(
+      queue.waitFor(999999 as never),
+      isValidation(
+        'id',
+        /^waitFor: id must be a job id string, got 999999; ids are strings: pass String\(999999\)$/,
+      ),
+    );
+    await assert.rejects(queue.getJob(7 as never), isValidation('id', /pass String\(7\)$/));
+    await assert.rejects(queue.getJob({} as never), isValidation('id', /got an object$/));
+  });
+
+  // The contract the README states: an omitted payload is null (an explicit {} stays {}).
+  it('stores null for an omitted payload and hands the handler exactly what was stored', async () => {
+    const omitted = await queue.enqueue('read');
+    const empty = await queue.enqueue('read', {});
+    assert.equal(omitted.payload, null);
+    assert.deepEqual(empty.payload, {});
+    const seen = new Map<string, unknown>();
+    const worker = queue.work({
+      read: async (payload, ctx) => {
+        seen.set(ctx.job.id, payload);
+        const { userId } = (payload ?? {}) as { userId?: number };
+        return userId ?? 'none';
+      },
+    });
+    try {
+      assert.equal((await queue.waitFor(omitted.id, { timeout: '10s' })).result, 'none');
+      await queue.waitFor(empty.id, { timeout: '10s' });
+    } finally {
+      await worker.stop();
+    }
+    assert.equal(seen.get(omitted.id), null);
+    assert.deepEqual(seen.get(empty.id), {});
   });
 
   it('keeps a job added before a failed batch', async () => {
@@ -141,6 +199,19 @@ describe('connect', () => {
     });
     await assert.rejects(connect(''), isValidation('url', /must be a string/));
     await assert.rejects(connect('sqlite:'), isValidation('url', /names no file/));
+  });
+
+  // Regression: `synchronus=full` (a typo) was ignored, and the file ran with the default.
+  it('refuses an unknown sqlite URL parameter, naming it and the known ones', async () => {
+    await assert.rejects(
+      connect('sqlite::memory:?synchronus=full', { logLevel: 'silent' }),
+      isValidation(
+        'synchronus',
+        /^connect\(\): unknown sqlite URL parameter "synchronus"; the known ones are synchronous$/,
+      ),
+    );
+    const queue = await connect('sqlite::memory:?synchronous=full', { logLevel: 'silent' });
+    await queue.close();
   });
 
   it('explains a database file that cannot be opened', async () => {

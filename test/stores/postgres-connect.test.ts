@@ -55,6 +55,26 @@ describe('connect to postgres and migrate', () => {
     });
   });
 
+  // Regression: the connect-time message advised about retried enqueues and idempotency keys.
+  it('says to check the host, port and server when it cannot connect', async () => {
+    const closedPort = 'postgres://postgres@127.0.0.1:1/test';
+    for (const attempt of [
+      () => connect(closedPort, { logLevel: 'silent' }),
+      () => migrate(closedPort),
+    ]) {
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof StoreError, `a StoreError, got ${String(error)}`);
+        assert.match(error.message, /^postgres store: migrate failed: the database is unreachable/);
+        assert.match(
+          error.message,
+          /check the host and port in the URL, and that the server is running/,
+        );
+        assert.doesNotMatch(error.message, /idempotency|enqueue/);
+        return true;
+      });
+    }
+  });
+
   it('refuses bad URL options, naming them', async () => {
     const refuses = (query: string, field: string) =>
       assert.rejects(
@@ -70,6 +90,26 @@ describe('connect to postgres and migrate', () => {
     await refuses('schema=tr_test_x&poolSize=0', 'poolSize');
     await refuses('schema=tr_test_x&poolSize=lots', 'poolSize');
     await refuses('schema=tr_test_x&statementTimeout=-5', 'statementTimeout');
+  });
+
+  // Regression: the driver ignores parameters it does not know, so a misspelt `shcema` put the
+  // queue in the default schema without a word.
+  it('refuses an unknown URL parameter, naming it and the known ones', async () => {
+    await assert.rejects(
+      connect(`${POSTGRES_URL}?shcema=jobs`, { logLevel: 'silent' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
+        assert.equal(error.field, 'shcema');
+        assert.match(error.message, /unknown postgres URL parameter "shcema"; the known ones are /);
+        assert.match(error.message, /schema, poolSize, statementTimeout, application_name/);
+        return true;
+      },
+    );
+    const schema = freshSchema();
+    const queue = await connect(storeUrl(schema, '&sslmode=disable'), {
+      logLevel: 'silent',
+    });
+    await queue.close();
   });
 
   it('stops a statement at statementTimeout and says which setting to raise', async () => {

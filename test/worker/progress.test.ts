@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 
 import { pino } from 'pino';
 
-import { ValidationError } from '../../src/core/errors.js';
+import { LeaseLostError, StateError, ValidationError } from '../../src/core/errors.js';
 import type { Job } from '../../src/core/job.js';
 import { JobRun, type Ending } from '../../src/worker/job-run.js';
 
@@ -84,5 +84,70 @@ describe('ctx.progress()', () => {
       );
     }, 0);
     assert.equal(ending.kind, 'returned');
+  });
+
+  // Regression: ctx.progress(undefined) resolved and stored null.
+  it('refuses undefined, a function and a symbol, naming progress and the problem', async () => {
+    const { saved } = await run(async (ctx) => {
+      const cases: [unknown, RegExp][] = [
+        [undefined, /^ctx\.progress\(\): the value is undefined; report a number or a JSON/],
+        [() => 1, /^ctx\.progress\(\): progress is a function; it cannot be stored as JSON$/],
+        [Symbol('s'), /^ctx\.progress\(\): progress is a symbol; it cannot be stored as JSON$/],
+      ];
+      for (const [value, message] of cases) {
+        await assert.rejects(ctx.progress(value), (error: unknown) => {
+          assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
+          assert.equal(error.field, 'progress');
+          assert.equal(error.value, value);
+          assert.match(error.message, message);
+          return true;
+        });
+      }
+    }, 0);
+    assert.deepEqual(saved, [], 'nothing was stored');
+  });
+
+  // Regression: ctx.progress(99) after the try ended resolved and stored nothing.
+  it('rejects a value reported after the try ended with a StateError', async () => {
+    let late: Promise<unknown> | undefined;
+    const { saved, ending } = await run(async (ctx) => {
+      setImmediate(() => {
+        late = ctx.progress(99).then(
+          () => assert.fail('a late value must not be accepted'),
+          (error: unknown) => error,
+        );
+      });
+    }, 0);
+    assert.equal(ending.kind, 'returned');
+    await new Promise((resolve) => setImmediate(resolve));
+    const error = await late;
+    assert.ok(error instanceof StateError, `a StateError, got ${String(error)}`);
+    assert.match(error.message, /^ctx\.progress\(\): job 1 \("report"\) try 1 already ended;/);
+    assert.deepEqual(saved, []);
+  });
+
+  it('rejects a value reported after the lease was lost with a LeaseLostError', async () => {
+    let progress: ((value: unknown) => Promise<void>) | undefined;
+    const jobRun = new JobRun(job, { jobId: '1', token: 1 }, () => {});
+    jobRun.start(
+      (_payload, ctx) => {
+        progress = (value) => ctx.progress(value);
+        return new Promise(() => {}); // a handler that never ends
+      },
+      {
+        logger: pino({ level: 'silent' }),
+        progressIntervalMs: 20,
+        readResults: async () => ({}),
+        saveProgress: async () => assert.fail('nothing is stored after the lease is lost'),
+      },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    jobRun.abort(new LeaseLostError('its lease expired'));
+    jobRun.abandon();
+    await assert.rejects(progress!(1), (error: unknown) => {
+      assert.ok(error instanceof LeaseLostError, `a LeaseLostError, got ${String(error)}`);
+      assert.match(error.message, /no longer held by this worker \(its lease expired\)/);
+      return true;
+    });
   });
 });

@@ -12,7 +12,13 @@
 // jobs, not the log, and is not delayed.
 import type { Logger } from 'pino';
 
-import { MAX_EVENT_DATA_CHARS, badCursorMessage, type StoredEvent } from '../../core/events.js';
+import {
+  EVENTS_START_CURSOR,
+  MAX_EVENT_DATA_CHARS,
+  badCursorMessage,
+  cursorAheadMessage,
+  type StoredEvent,
+} from '../../core/events.js';
 import { ValidationError } from '../../core/errors.js';
 import type { EventBatch } from '../store.js';
 import { countInBatches, endedChanges } from './batch-counters.js';
@@ -43,6 +49,17 @@ export const createEvents = (s: string) => `
   -- The one index: reads and pruning both go in (xid, id) order, and a finish pays one entry
   -- per event.
   CREATE INDEX events_order ON ${s}.events (xid, id);
+  `;
+
+/**
+ * A migration of its own: the position (xid, id) of the newest event pruned, one row moved by
+ * each prune (retention.ts), so that a reader whose cursor is older learns that it lost events.
+ * LIMIT: events pruned before this migration are not recorded, so a cursor from before them
+ * resumes without the gap being flagged.
+ */
+export const createEventsPruned = (s: string) => `
+  CREATE TABLE ${s}.events_pruned (xid bigint NOT NULL, id bigint NOT NULL);
+  INSERT INTO ${s}.events_pruned (xid, id) VALUES (0, 0);
   `;
 
 const progressData = (alias: string) =>
@@ -120,12 +137,16 @@ export function eventStatementsFor(s: string) {
     head: `SELECT txid_current_snapshot()::text`,
     /**
      * Events after (xid, id) below the horizon, leaving out those the snapshot (if any) saw,
-     * and whether events wait above the horizon (a transaction that began before them is still
-     * open), both against one snapshot: one row of nulls carries the flag when none are below.
+     * and, against the same snapshot, three flags (one row of nulls carries them when no event
+     * is below): whether events wait above the horizon (a transaction that began before them is
+     * still open); whether the cursor's transaction is past the next one to begin (a cursor
+     * from another database: nothing would come after it for a long while; a head names the
+     * next one itself, so equal is fine); whether an event after the cursor was pruned.
      * Parameters: xid, id, snapshot or null, limit.
      */
     read: `
-      WITH horizon AS (SELECT ${horizon} AS xmin),
+      WITH horizon AS (SELECT ${horizon} AS xmin,
+        txid_snapshot_xmax(txid_current_snapshot()) AS xmax),
       page AS (
         SELECT e.id, e.xid, e.job_id, e.queue, e.task, e.type, e.at, e.data
         FROM ${s}.events e, horizon h
@@ -135,7 +156,12 @@ export function eventStatementsFor(s: string) {
         ORDER BY e.xid, e.id LIMIT $4)
       SELECT p.id::text, p.xid::text, p.job_id::text, p.queue, p.task, p.type, ${ms('p.at')},
         p.data,
-        EXISTS (SELECT 1 FROM ${s}.events e, horizon h WHERE e.xid >= h.xmin) AS pending
+        EXISTS (SELECT 1 FROM ${s}.events e, horizon h WHERE e.xid >= h.xmin) AS pending,
+        $1::bigint > (SELECT xmax FROM horizon) AS ahead,
+        EXISTS (SELECT 1 FROM ${s}.events_pruned g
+          WHERE (g.xid, g.id) > ($1::bigint, $2::bigint)
+            AND ($3::txid_snapshot IS NULL
+                 OR NOT txid_visible_in_snapshot(g.xid, $3::txid_snapshot))) AS gap
       FROM (SELECT 1) AS one LEFT JOIN page p ON true
       ORDER BY p.xid, p.id`,
   };
@@ -153,6 +179,8 @@ type EventRow = [
   atMs: number,
   data: string | null,
   pending: boolean,
+  ahead: boolean,
+  gap: boolean,
 ];
 
 /** Where a reader stands: after (xid, id), and, from a head, not in what `snapshot` saw. */
@@ -167,6 +195,7 @@ const CURSOR_PATTERN =
   /^(\d{1,19})-(\d{1,19})(?:-(\d{1,19}):(\d{1,19}):((?:\d{1,19}(?:_\d{1,19})*)?))?$/;
 
 export function parseCursor(cursor: string): Position {
+  if (cursor === EVENTS_START_CURSOR) return { xid: 0n, id: 0n, snapshot: null };
   const match = CURSOR_PATTERN.exec(cursor);
   if (match === null) {
     throw new ValidationError('after', cursor, badCursorMessage(cursor, 'events()'));
@@ -218,7 +247,8 @@ export function readValues(cursor: string, limit: number): unknown[] {
 /** The batch read from `cursor`: each event carries the cursor that resumes after it. */
 export function toEventBatch(cursor: string, rows: EventRow[]): EventBatch {
   const { snapshot } = parseCursor(cursor);
-  const pending = rows[0]?.[8] ?? false;
+  const [pending, ahead, gap] = [rows[0][8], rows[0][9], rows[0][10]];
+  if (ahead) throw new ValidationError('after', cursor, cursorAheadMessage(cursor, 'events()'));
   const found = rows.filter((row) => row[0] !== null);
   const events = found.map(([id, xid, jobId, queue, task, type, atMs, data]): StoredEvent => ({
     cursor: formatCursor({ xid: BigInt(xid), id: BigInt(id!), snapshot }),
@@ -229,7 +259,7 @@ export function toEventBatch(cursor: string, rows: EventRow[]): EventBatch {
     atMs,
     data,
   }));
-  return { events, pending };
+  return { events, pending, gap };
 }
 
 /** Reads a notice's job ids; null stands for "any job". */

@@ -1043,7 +1043,7 @@ export class PostgresStore implements Store {
   /** Runs a database step, turning driver failures into StoreError with the cause kept. */
   async #run<T>(operation: string, step: (pool: pg.Pool) => Promise<T>): Promise<T> {
     if (this.#closed) {
-      throw new StoreError(`postgres store: ${operation} called after close()`);
+      throw new StateError(`postgres store: ${operation} called after close(); open a new store`);
     }
     try {
       return await step(this.#pool);
@@ -1125,6 +1125,18 @@ function backendPid(client: pg.PoolClient): number | null {
   return typeof pid === 'number' ? pid : null;
 }
 
+/** What to do when the database cannot be reached, which depends on what was being done. */
+function unreachableAdvice(operation: string): string {
+  // migrate runs first at connect: nothing was written yet, the URL or the server is at fault.
+  if (operation === 'migrate') {
+    return 'check the host and port in the URL, and that the server is running and accepts connections';
+  }
+  if (operation.startsWith('enqueue')) {
+    return 'retry once it is back (with an idempotency key, a retried enqueue adds no second job)';
+  }
+  return 'retry once it is back';
+}
+
 /** One mapping from driver errors to ticketrail's, so failures read alike on every backend. */
 function translateError(operation: string, error: unknown): TicketrailError {
   if (error instanceof TicketrailError) return error;
@@ -1133,7 +1145,7 @@ function translateError(operation: string, error: unknown): TicketrailError {
   if (UNREACHABLE.test(code) || UNREACHABLE_MESSAGE.test(message)) {
     return new StoreError(
       `postgres store: ${operation} failed: the database is unreachable (${message}); ` +
-        `retry once it is back (with an idempotency key, a retried enqueue adds no second job)`,
+        unreachableAdvice(operation),
       { cause: error },
     );
   }

@@ -95,10 +95,18 @@ export function retentionStatementsFor(s: string) {
      * go: ids and transactions grow with time, so old events are at the start of the index.
      */
     pruneEvents: `
-      DELETE FROM ${events} e USING (
-        SELECT xid, id FROM (SELECT xid, id, at FROM ${events} ORDER BY xid, id LIMIT $3) o
-        WHERE o.at < ${age('$1')} OR o.id <= $2::bigint) d
-      WHERE e.xid = d.xid AND e.id = d.id`,
+      WITH gone AS (
+        DELETE FROM ${events} e USING (
+          SELECT xid, id FROM (SELECT xid, id, at FROM ${events} ORDER BY xid, id LIMIT $3) o
+          WHERE o.at < ${age('$1')} OR o.id <= $2::bigint) d
+        WHERE e.xid = d.xid AND e.id = d.id
+        RETURNING e.xid, e.id),
+      -- The newest position pruned, so that readers behind it see the gap (events.ts).
+      marked AS (
+        UPDATE ${events}_pruned p SET xid = n.xid, id = n.id
+        FROM (SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1) n
+        WHERE (n.xid, n.id) > (p.xid, p.id))
+      SELECT count(*)::int FROM gone`,
   };
 }
 
@@ -227,12 +235,13 @@ export class PostgresRetention {
       );
       return rows[0][0];
     }
-    const { rowCount } = await this.#run('pruneEvents', 'pruneEvents', this.#sql.pruneEvents, [
-      request.olderThanMs,
-      lastId,
-      request.limit,
-    ]);
-    return rowCount;
+    const { rows } = await this.#run<[number]>(
+      'pruneEvents',
+      'pruneEvents',
+      this.#sql.pruneEvents,
+      [request.olderThanMs, lastId, request.limit],
+    );
+    return rows[0][0];
   }
 }
 

@@ -5,6 +5,7 @@
 import type pg from 'pg';
 
 import { StoreError } from '../../core/errors.js';
+import { createEventsPruned } from './events.js';
 import { createEventsAndRetention } from './retention.js';
 import { createSchedules } from './schedules.js';
 
@@ -162,6 +163,8 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   );
   CREATE INDEX dependencies_child ON ${s}.dependencies (child_id);
   `,
+  // 10: the newest event pruned (events.ts), so that readers behind it see the gap.
+  createEventsPruned,
 ];
 
 /** The newest schema version this build knows. */

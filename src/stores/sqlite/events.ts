@@ -10,6 +10,7 @@ import type Database from 'better-sqlite3';
 import { DEFAULT_EVENTS_POLL_INTERVAL_MS } from '../../core/defaults.js';
 import {
   badCursorMessage,
+  cursorAheadMessage,
   MAX_EVENT_DATA_CHARS,
   type JobEventType,
   type StoredEvent,
@@ -45,7 +46,11 @@ const READ_EVENTS = `
   SELECT id, job_id, queue, task, type, at, data FROM ${EVENTS}
   WHERE id > ? ORDER BY id LIMIT ?`;
 
-const HEAD = `SELECT coalesce(max(id), 0) FROM ${EVENTS}`;
+// The newest id ever given (AUTOINCREMENT keeps it in sqlite_sequence), also once every event
+// was pruned: a head never falls behind a cursor already handed out.
+const HEAD = `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = '${EVENTS}'), 0)`;
+
+const OLDEST = `SELECT min(id) FROM ${EVENTS}`;
 
 const ID_PATTERN = /^(0|[1-9][0-9]{0,15})$/;
 
@@ -74,6 +79,8 @@ export class SqliteEvents {
   readonly #insert: Database.Statement;
   readonly #read: Database.Statement;
   readonly #head: Database.Statement;
+  readonly #oldest: Database.Statement;
+  readonly #readBatch: (cursor: number, limit: number) => EventBatch;
   readonly #listeners = new Set<(jobIds: readonly string[] | null) => void>();
   #pollTimer: NodeJS.Timeout | undefined;
   #polledId = 0;
@@ -84,6 +91,12 @@ export class SqliteEvents {
     this.#insert = db.prepare(INSERT_EVENTS);
     this.#read = db.prepare(READ_EVENTS).raw(true);
     this.#head = db.prepare(HEAD).pluck();
+    this.#oldest = db.prepare(OLDEST).pluck();
+    // One read transaction: the head, the oldest event and the page agree with each other
+    // whatever another process prunes or writes meanwhile.
+    this.#readBatch = db.transaction((cursor: number, limit: number) =>
+      this.#readAt(cursor, limit),
+    );
   }
 
   /**
@@ -124,8 +137,24 @@ export class SqliteEvents {
     if (!ID_PATTERN.test(cursor)) {
       throw new ValidationError('after', cursor, badCursorMessage(cursor, 'events()'));
     }
-    const rows = this.#read.all(Number(cursor), limit) as EventRow[];
-    return { events: rows.map(toStoredEvent), pending: false };
+    return this.#readBatch(Number(cursor), limit);
+  }
+
+  #readAt(cursor: number, limit: number): EventBatch {
+    const head = this.#head.get() as number;
+    if (cursor > head) {
+      throw new ValidationError(
+        'after',
+        String(cursor),
+        cursorAheadMessage(String(cursor), 'events()'),
+      );
+    }
+    // Committed events have consecutive ids and pruning takes the oldest (retention.ts): events
+    // after the cursor are missing exactly when the oldest kept is not the next id.
+    const oldest = this.#oldest.get() as number | null;
+    const gap = cursor < head && (oldest === null || oldest > cursor + 1);
+    const rows = this.#read.all(cursor, limit) as EventRow[];
+    return { events: rows.map(toStoredEvent), pending: false, gap };
   }
 
   /** Subscribes; while anyone listens, polls the log for other processes' events. */

@@ -936,6 +936,8 @@ export class SqliteStore implements Store {
   #prepare(name: string, text: () => string, asArrays = true): Database.Statement {
     let statement = this.#statements.get(name);
     if (statement === undefined) {
+      // Preparing on a closed database would throw the driver's TypeError.
+      if (this.#closed) throw closedError(name);
       statement = this.#db.prepare(text());
       if (asArrays && statement.reader) statement.raw(true);
       this.#statements.set(name, statement);
@@ -945,9 +947,7 @@ export class SqliteStore implements Store {
 
   /** Runs a database step, turning driver failures into StoreError with the cause kept. */
   #run<T>(operation: string, step: () => T): T {
-    if (this.#closed) {
-      throw new StoreError(`sqlite store: ${operation} called after close()`);
-    }
+    if (this.#closed) throw closedError(operation);
     try {
       return step();
     } catch (error) {
@@ -1023,4 +1023,8 @@ function newJobRecord(job: NewJob, id: number, runAtMs: number, nowMs: number): 
  */
 function taskList(request: ClaimRequest): string[] {
   return request.tasks === undefined ? [] : [JSON.stringify(request.tasks)];
+}
+
+function closedError(operation: string): StateError {
+  return new StateError(`sqlite store: ${operation} called after close(); open a new store`);
 }
