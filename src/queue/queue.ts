@@ -36,6 +36,7 @@ import { prune, type PruneResult } from '../retention/prune.js';
 import { toSchedule, type Schedule } from '../core/schedule.js';
 import { resolveSchedule, type ScheduleOptions } from '../schedule/schedule-options.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../core/worker-options.js';
+import { isListCursor } from '../stores/list-parts.js';
 import type { FinishedCount, JobPage, OldestDue, Store } from '../stores/store.js';
 import type { Handler } from '../worker/job-run.js';
 import { Worker } from '../worker/worker.js';
@@ -103,8 +104,6 @@ export interface QueueSettings {
   logger: Logger;
   maxPayloadBytes: number;
 }
-
-const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
 
 export class Queue {
   /** The backend in use. */
@@ -228,7 +227,7 @@ export class Queue {
     }
     if (
       given.cursor !== undefined &&
-      !(typeof given.cursor === 'string' && CURSOR_PATTERN.test(given.cursor))
+      !(typeof given.cursor === 'string' && isListCursor(given.cursor))
     ) {
       throw new ValidationError(
         'cursor',

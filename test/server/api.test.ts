@@ -186,6 +186,17 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       }
     });
 
+    test('GET /jobs refuses a cursor it never gave out with 400 naming it and the value', async () => {
+      // Regression: ?cursor=abc answered 200 with an empty page, as if the list had ended.
+      for (const cursor of ['abc', '-1']) {
+        const answer = await t.call('GET', `/api/v1/jobs?cursor=${cursor}`);
+        assert.equal(answer.status, 400, answer.text);
+        assert.equal(answer.json.error.field, 'cursor');
+        assert.ok(answer.json.error.message.includes(`"${cursor}"`), answer.json.error.message);
+        assert.match(answer.json.error.message, /pass nextCursor from the previous page/);
+      }
+    });
+
     test('a job that failed is retried by POST /jobs/:id/retry and then completes', async () => {
       const job = await t.queue.enqueue('flaky', { failTries: 1 }, { attempts: 1, queue: 'flaky' });
       await waitUntil(
