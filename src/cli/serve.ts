@@ -111,9 +111,6 @@ function runUntilSignal(
 ): Promise<never> {
   return shutdownOnSignal(
     { server: server.app, ...(worker === undefined ? {} : { worker }), queue },
-    {
-      logger: queue.logger.child({ component: 'cli' }),
-      onError: (error) => reportFailure(error, url),
-    },
+    { onError: (error) => reportFailure(error, url) },
   );
 }

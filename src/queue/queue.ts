@@ -43,6 +43,7 @@ import { Worker } from '../worker/worker.js';
 import { EventListeners, type JobEventListener } from './event-listeners.js';
 import { Doorbell, streamEvents } from './event-stream.js';
 import { JobWaiters } from './wait-for.js';
+import { componentLogger } from './logger.js';
 
 /** One job for enqueueMany(). */
 export interface EnqueueItem {
@@ -122,7 +123,7 @@ export class Queue {
     this.logger = settings.logger;
     this.#maxPayloadBytes = settings.maxPayloadBytes;
     this.#listeners = new EventListeners(store, this.logger, () => this.#closed);
-    this.#waiters = new JobWaiters(store, this.logger.child({ component: 'waitFor' }));
+    this.#waiters = new JobWaiters(store, componentLogger(this.logger, 'waitFor'));
   }
 
   /**

@@ -14,6 +14,7 @@ import {
 } from 'fastify';
 
 import type { Queue, Worker } from '../index.js';
+import { componentLogger } from '../queue/logger.js';
 import { registerAuditRoutes } from './api/audit-routes.js';
 import { errorHandler } from './api/errors.js';
 import { registerJobRoutes } from './api/job-routes.js';
@@ -95,7 +96,7 @@ async function buildApp(
 ): Promise<FastifyInstance> {
   const app = fastify({
     // pino's own type is wider than fastify's logger interface; the instance is the same.
-    loggerInstance: queue.logger.child({ component: 'server' }) as FastifyBaseLogger,
+    loggerInstance: componentLogger(queue.logger, 'server') as FastifyBaseLogger,
     // Requests are logged once, at debug, by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
