@@ -1,7 +1,8 @@
 // Runs the AI model call example end to end on real parts, in one process:
 //   npx tsx examples/ai-call/main.ts [--scale 0.02] [--prompts 8]
 // A stand-in model answers in 5-60 s times the scale, and sometimes throttles or hangs; a
-// worker calls it two at a time with a timeout, and the caller polls each job for its answer.
+// worker calls it two at a time with a timeout, and the caller waits for each answer with
+// queue.waitFor(), woken by the store.
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';

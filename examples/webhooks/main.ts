@@ -1,5 +1,7 @@
 // Runs the outbound webhook example end to end on real parts, in one process:
-//   npx tsx examples/webhooks/main.ts
+//   npx tsx examples/webhooks/main.ts [--db sqlite:./webhooks.db]
+// With --db, the queue is kept in that database for replay.ts; without, in a temp file removed
+// at the end.
 // Deliveries go to a flaky receiver (it answers 503 twice) and to one that is down; the flaky
 // one gets each event exactly once, the down one's delivery ends in the dead-letter list, and
 // is replayed once that receiver is up. Retries wait 100 ms doubling here instead of 30 s.
@@ -7,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 import { connect, type Job, type Queue } from 'ticketrail';
 
@@ -22,9 +25,11 @@ import { startReceiver } from './receiver.js';
 
 const quick = { attempts: 4, backoff: { type: 'exponential', delay: 100 } } as const;
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'ticketrail-webhooks-'));
+const { db } = parseArgs({ options: { db: { type: 'string' } } }).values;
+const dir = db === undefined ? await mkdtemp(path.join(os.tmpdir(), 'ticketrail-webhooks-')) : null;
+const url = dir === null ? db! : `sqlite:${path.join(dir, 'queue.db')}`;
 // Errors only: failed tries are the point here, and this script reports them.
-const queue = await connect(`sqlite:${path.join(dir, 'queue.db')}`, { logLevel: 'error' });
+const queue = await connect(url, { logLevel: 'error' });
 const shop = await startReceiver({ secret: 'shop-secret', failFirst: 2 });
 const crmPort = await freePort(); // nothing listens there yet: the CRM is down
 const endpoints = new Map<string, Endpoint>([
@@ -55,13 +60,18 @@ try {
   const replayed = await settled(queue, contact);
   console.log(`crm: delivery ${replayed.state}; processed ${crm.processed.length} event`);
 
+  if (dir === null) {
+    console.log(`the queue stays in ${db}; list its dead letters with:`);
+    console.log(`  npx tsx examples/webhooks/replay.ts --db ${db} list`);
+  }
+
   const ok =
     shop.processed.length === 3 && replayed.state === 'completed' && crm.processed.length === 1;
   process.exitCode = ok ? 0 : 1;
 } finally {
   await queue.close();
   await Promise.all([shop.close(), crm?.close()]);
-  await rm(dir, { recursive: true, force: true });
+  if (dir !== null) await rm(dir, { recursive: true, force: true });
 }
 
 // Polls until the job completed or failed for good.

@@ -11,6 +11,11 @@ import { listDeadLetters, replayDelivery, replayEndpoint } from './dead-letters.
 
 const USAGE =
   'usage: replay.ts [--db URL] list [--endpoint ID] | replay (--endpoint ID | --delivery ID)';
+const HELP = `${USAGE}
+
+  list      the dead letters (failed deliveries), optionally of one endpoint
+  replay    gives dead letters a fresh set of tries under the same delivery id
+  --db URL  the queue's database (default: TICKETRAIL_URL, else sqlite:./ticketrail.db)`;
 
 let args;
 try {
@@ -20,10 +25,15 @@ try {
       db: { type: 'string' },
       endpoint: { type: 'string' },
       delivery: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
 } catch (error) {
   fail(2, `${(error as Error).message}; ${USAGE}`);
+}
+if (args.values.help) {
+  console.log(HELP);
+  process.exit(0);
 }
 const [command] = args.positionals;
 const { db, endpoint, delivery } = args.values;
@@ -37,7 +47,11 @@ if (command === 'replay' && replayTargets !== 1) {
 const queue = await connect(db, { logLevel: 'error' });
 try {
   if (command === 'list') {
-    for (const job of await listDeadLetters(queue, { endpointId: endpoint })) {
+    const dead = await listDeadLetters(queue, { endpointId: endpoint });
+    if (dead.length === 0) {
+      console.log(`no dead letters${endpoint === undefined ? '' : ` for endpoint ${endpoint}`}`);
+    }
+    for (const job of dead) {
       const { deliveryId, endpointId, event } = job.payload;
       const last = job.errors.at(-1);
       console.log(

@@ -1,17 +1,77 @@
 // The audit file: JSON lines, one route record per line, appended by every audited process
 // (each write is one append of whole lines) and read back by `ticketrail audit report` and the
 // dashboard. Records are cumulative per run, so the newest line of a run and route wins.
+import { accessSync, constants, statSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
 
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import { NotFoundError, TicketrailError, ValidationError } from '../core/errors.js';
 import { OUTBOUND_KINDS } from './request-trace.js';
 import type { RouteRecord, StoredHistogram } from './route-stats.js';
 
-/** Appends records to the file (created if missing). */
+/**
+ * Checks, when the audit is created, that the file can be written: its folder exists and is
+ * writable, and the file, if there, is a writable file. Otherwise the first flush, often at
+ * shutdown, would be the first to fail. Throws ValidationError naming `file`.
+ */
+export function checkWritable(file: string, context: string): void {
+  const folder = path.dirname(path.resolve(file));
+  const refuse = (problem: string) =>
+    new ValidationError(
+      'file',
+      file,
+      `${context}: file ${JSON.stringify(file)} cannot be written: ${problem}; create the ` +
+        `folder or fix its permissions, give another path, or file: null to keep the figures ` +
+        `in memory`,
+    );
+  if (!isWritable(folder)) {
+    throw refuse(
+      exists(folder)
+        ? `its folder ${folder} is not writable`
+        : `its folder ${folder} does not exist`,
+    );
+  }
+  if (!exists(file)) return;
+  if (statSync(file).isDirectory()) throw refuse('it is a folder');
+  if (!isWritable(file)) throw refuse('it is not writable');
+}
+
+function exists(where: string): boolean {
+  try {
+    statSync(where);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isWritable(where: string): boolean {
+  try {
+    accessSync(where, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Appends records to the file (created if missing). A failed write rejects with a
+ * TicketrailError (code E_AUDIT_FILE) naming the file, with the system error as its cause.
+ */
 export async function appendRecords(file: string, records: readonly RouteRecord[]): Promise<void> {
   if (records.length === 0) return;
   const text = records.map((record) => JSON.stringify(record)).join('\n') + '\n';
-  await appendFile(file, text, 'utf8');
+  try {
+    await appendFile(file, text, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new TicketrailError(
+      'E_AUDIT_FILE',
+      `audit: cannot append to ${file} (${reason}); check that its folder still exists and is ` +
+        `writable; the figures are kept and written at the next flush`,
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { checkInteger } from '../core/check.js';
 import { describe } from '../core/durations.js';
 import { ValidationError } from '../core/errors.js';
 import { createLogger } from '../queue/logger.js';
-import { appendRecords, readRecords } from './audit-file.js';
+import { appendRecords, checkWritable, readRecords } from './audit-file.js';
 import {
   resolveAuditOptions,
   type AuditOptions,
@@ -52,14 +52,22 @@ export interface Audit {
   span<T>(kind: OutboundKind, fn: () => T, options?: SpanOptions): T;
   /** The report of this process's figures (not the file's). `thresholdMs` default: 300. */
   report(thresholdMs?: number): AuditReport;
-  /** Appends the routes' figures that changed since the last flush to the file. */
+  /**
+   * Appends the routes' figures that changed since the last flush to the file. Rejects with a
+   * TicketrailError (code E_AUDIT_FILE) when the file cannot be written; the figures are kept
+   * for the next flush.
+   */
   flush(): Promise<void>;
-  /** Stops tracing and flushes. The adapters pass requests through from then on. */
+  /**
+   * Stops tracing and flushes; rejects as `flush` does. The adapters pass requests through from
+   * then on.
+   */
   close(): Promise<void>;
 }
 
 /**
  * Creates a route audit. It does nothing until turned on (`enabled: true` or TICKETRAIL_AUDIT=1).
+ * Turned on, it refuses a `file` it cannot write (a missing folder) with a ValidationError.
  *
  * @example
  * const audit = createAudit({ enabled: true, file: './ticketrail-audit.jsonl' });
@@ -68,7 +76,9 @@ export interface Audit {
  */
 export function createAudit(options: AuditOptions = {}): Audit {
   const resolved = resolveAuditOptions(options);
-  return resolved.enabled ? new RouteAudit(resolved) : new DisabledAudit();
+  if (!resolved.enabled) return new DisabledAudit();
+  if (resolved.file !== null) checkWritable(resolved.file, 'createAudit');
+  return new RouteAudit(resolved);
 }
 
 class RouteAudit implements Audit {
@@ -130,7 +140,14 @@ class RouteAudit implements Audit {
     // One flush at a time, so that two never append the same route out of order.
     const next = this.#flushing.then(async () => {
       const { file } = this.#options;
-      if (file !== null) await appendRecords(file, this.#tracer.book.takeChanged());
+      if (file === null) return;
+      const records = this.#tracer.book.takeChanged();
+      try {
+        await appendRecords(file, records);
+      } catch (error) {
+        this.#tracer.book.restoreChanged(records);
+        throw error;
+      }
     });
     this.#flushing = next.catch(() => undefined);
     return next;

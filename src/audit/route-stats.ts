@@ -106,6 +106,14 @@ export class RouteStatsBook {
     return changed.map((stats) => this.#toRecord(stats));
   }
 
+  /** Marks these routes changed again, after the write of their records failed. */
+  restoreChanged(records: readonly RouteRecord[]): void {
+    for (const record of records) {
+      const stats = this.#routes.get(`${record.method} ${record.route}`);
+      if (stats !== undefined) stats.changed = true;
+    }
+  }
+
   #routeStats(method: string, route: string): RouteStats {
     let key = `${method} ${route}`;
     if (!this.#routes.has(key) && this.#routes.size >= MAX_ROUTES)

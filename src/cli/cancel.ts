@@ -1,6 +1,7 @@
 // `ticketrail cancel <id>`: cancels a job that has not finished, and prints it.
 import { Command } from 'commander';
 
+import { recordId } from './flags.js';
 import { printJson } from './output.js';
 import { withQueue } from './with-queue.js';
 
@@ -8,7 +9,7 @@ import { withQueue } from './with-queue.js';
 export function cancelCommand(): Command {
   return new Command('cancel')
     .description('cancel a waiting, scheduled, available or running job; print it')
-    .argument('<id>', 'job id')
+    .argument('<id>', 'job id', recordId('job', '"ticketrail list" shows them'))
     .addHelpText(
       'after',
       "\nA running job's ctx.signal aborts (on SQLite, in another process: at its worker's next " +

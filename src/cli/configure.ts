@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 
 import { newQueueConfig } from '../core/queue-config.js';
+import { validateName } from '../core/names.js';
 import type { QueueConfigOptions, RateOptions } from '../index.js';
 import { integer, retention, type RetentionFlag } from './flags.js';
 import { printJson } from './output.js';
@@ -62,6 +63,9 @@ export function configureCommand(): Command {
           const stored = (await queue.retentionSettings()).find((record) => record.name === '*');
           return stored ?? { name, keepCompleted: null, keepFailed: null };
         }
+        // Checked here as configure() checks it: a mistyped lane is refused, not shown with the
+        // settings a new lane would have.
+        validateName('queue', name, 'configure()');
         const known = (await queue.queueConfigs()).find((config) => config.name === name);
         return known ?? { ...newQueueConfig(name), keepCompleted: null, keepFailed: null };
       });

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 
 import { DEFAULT_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE } from '../core/defaults.js';
 import { ValidationError, type EnqueueOptions } from '../index.js';
-import { duration, integer, isoDate } from './flags.js';
+import { collectList, duration, integer, isoDate } from './flags.js';
 import { printJson } from './output.js';
 import { withQueue } from './with-queue.js';
 
@@ -47,8 +47,8 @@ export function enqueueCommand(): Command {
     .option('--queue <queue>', `lane of the job (default: "${DEFAULT_QUEUE}")`)
     .option(
       '--depends-on <ids>',
-      'comma-separated ids of jobs that must complete first (the job waits)',
-      (text: string) => text.split(',').map((id) => id.trim()),
+      'comma-separated ids of jobs that must complete first (the job waits); repeatable',
+      collectList,
     )
     .addOption(
       new Option(

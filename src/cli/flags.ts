@@ -48,9 +48,32 @@ export function isoDate(raw: string): Date {
   return value;
 }
 
+/**
+ * A parser of record ids ("job", "batch"): ids are whole numbers from 1, so "abc" or "-1" is a
+ * mistyped id, refused as such rather than looked up and reported as a job that does not exist.
+ */
+export function recordId(what: string, where: string): (raw: string) => string {
+  return (raw) => {
+    const text = raw.trim();
+    if (!ID_PATTERN.test(text)) {
+      throw new InvalidArgumentError(
+        `Give a ${what} id: a whole number from 1, such as 42 (${where}).`,
+      );
+    }
+    return text;
+  };
+}
+
+const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+
 /** Collects a repeatable flag (`--queue a --queue b`) into a list. */
 export function collect(raw: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), raw];
+}
+
+/** Collects a repeatable comma-separated flag (`--depends-on 1,2 --depends-on 3`) into a list. */
+export function collectList(raw: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...raw.split(',').map((item) => item.trim())];
 }
 
 /** What a retention flag gave: a rule, `all` (keep every one) or `default` (the lane's default). */

@@ -17,11 +17,13 @@ export function migrateCommand(): Command {
     .action(async (flags: { json?: boolean }, command: Command) => {
       const result = await migrate(databaseUrl(command) ?? urlFromEnvironment() ?? DEFAULT_URL);
       if (flags.json) printJson(result);
-      else if (result.from === result.to) {
-        process.stdout.write(`schema is up to date at version ${result.to}\n`);
-      } else {
-        const before = result.from === 0 ? 'a new schema' : `version ${result.from}`;
-        process.stdout.write(`schema upgraded from ${before} to version ${result.to}\n`);
-      }
+      else process.stdout.write(`${outcome(result)}\n`);
     });
+}
+
+// Version 0 is a database without ticketrail's tables: they were created, not upgraded.
+function outcome({ from, to }: { from: number; to: number }): string {
+  if (from === to) return `schema is up to date at version ${to}`;
+  if (from === 0) return `created the schema at version ${to}`;
+  return `schema upgraded from version ${from} to version ${to}`;
 }

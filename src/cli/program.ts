@@ -12,6 +12,7 @@ import { configureCommand } from './configure.js';
 import { deleteCommand } from './delete.js';
 import { demoCommand } from './demo.js';
 import { enqueueCommand } from './enqueue.js';
+import { collect, collectList, retention } from './flags.js';
 import { listCommand } from './list.js';
 import { migrateCommand } from './migrate.js';
 import { pauseCommand, resumeCommand } from './pause.js';
@@ -70,8 +71,42 @@ export function createProgram(): Command {
     program.addCommand(command);
   }
   const subcommands = program.commands.flatMap((command) => command.commands);
-  for (const command of [program, ...program.commands, ...subcommands]) pointErrorsAtHelp(command);
+  for (const command of [program, ...program.commands, ...subcommands]) {
+    pointErrorsAtHelp(command);
+    refuseRepeatedFlags(command);
+  }
   return program;
+}
+
+/**
+ * A flag that takes one value and is given twice would keep the last value without a word
+ * (`--keep-completed age=1h --keep-completed count=5` kept only count=5), so it is refused.
+ * Flags that collect their values (`--queue a --queue b`, `--depends-on`) may repeat.
+ */
+function refuseRepeatedFlags(command: Command): void {
+  const given = new Map<string, string>();
+  for (const option of command.options) {
+    const collects = option.parseArg === collect || option.parseArg === collectList;
+    if (option.isBoolean() || option.variadic || collects) continue;
+    command.on(`option:${option.name()}`, (value: string) => {
+      const first = given.get(option.name());
+      given.set(option.name(), value);
+      if (first === undefined) return;
+      // Two retention rules of different kinds (age, count) combine in one value.
+      const kinds = [first, value].map((rule) => /^(age|count)=[^,]*$/.exec(rule.trim())?.[1]);
+      const hint =
+        option.parseArg === retention &&
+        kinds[0] !== undefined &&
+        kinds[1] !== undefined &&
+        kinds[0] !== kinds[1]
+          ? `give it once, with both rules in one value: ${option.long} ${first},${value}`
+          : 'give it once';
+      command.error(
+        `error: option '${option.flags}' was given twice ("${first}", then "${value}"); ${hint}`,
+        { code: 'ticketrail.repeatedOption' },
+      );
+    });
+  }
 }
 
 function pointErrorsAtHelp(command: Command): void {

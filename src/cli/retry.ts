@@ -1,6 +1,7 @@
 // `ticketrail retry <id>`: makes a failed or cancelled job due now, and prints it.
 import { Command } from 'commander';
 
+import { recordId } from './flags.js';
 import { printJson } from './output.js';
 import { withQueue } from './with-queue.js';
 
@@ -8,7 +9,7 @@ import { withQueue } from './with-queue.js';
 export function retryCommand(): Command {
   return new Command('retry')
     .description('make a failed or cancelled job due now with a fresh set of tries; print it')
-    .argument('<id>', 'job id')
+    .argument('<id>', 'job id', recordId('job', '"ticketrail list" shows them'))
     .action(async (id: string, _flags: object, command: Command) => {
       printJson(await withQueue(command, (queue) => queue.retry(id)));
     });

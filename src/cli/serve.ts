@@ -32,8 +32,9 @@ interface ServeFlags {
 }
 
 const EXAMPLES = `
-Without a token the server listens on 127.0.0.1 only. With one, every API, metrics and
-dashboard request must send "Authorization: Bearer <token>" (the dashboard asks for it).
+Without a token the server listens on 127.0.0.1 only. With one, every API call and /metrics
+must send "Authorization: Bearer <token>"; the dashboard page and /api/v1/openapi.json hold no
+data and need none (the page asks for the token and sends it with its API calls).
 
 Examples:
   $ ticketrail serve --port 7464
@@ -111,9 +112,6 @@ function runUntilSignal(
 ): Promise<never> {
   return shutdownOnSignal(
     { server: server.app, ...(worker === undefined ? {} : { worker }), queue },
-    {
-      logger: queue.logger.child({ component: 'cli' }),
-      onError: (error) => reportFailure(error, url),
-    },
+    { onError: (error) => reportFailure(error, url) },
   );
 }

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 
 import { NotFoundError } from '../index.js';
+import { recordId } from './flags.js';
 import { printJson } from './output.js';
 import { withQueue } from './with-queue.js';
 
@@ -10,7 +11,11 @@ import { withQueue } from './with-queue.js';
 export function showCommand(): Command {
   return new Command('show')
     .description('print a job as one JSON line')
-    .argument('<id>', 'job id, as enqueue and list print it')
+    .argument(
+      '<id>',
+      'job id, as enqueue and list print it',
+      recordId('job', '"ticketrail list" shows them'),
+    )
     .action(async (id: string, _flags: object, command: Command) => {
       const job = await withQueue(command, (queue) => queue.getJob(id));
       if (job === null) {
@@ -24,7 +29,7 @@ export function showCommand(): Command {
 export function batchCommand(): Command {
   return new Command('batch')
     .description('print a batch (its counters and callback job) as one JSON line')
-    .argument('<id>', 'batch id, as enqueueBatch returned it')
+    .argument('<id>', 'batch id, as enqueueBatch returned it', recordId('batch', "a job's batchId"))
     .action(async (id: string, _flags: object, command: Command) => {
       const batch = await withQueue(command, (queue) => queue.getBatch(id));
       if (batch === null) throw new NotFoundError(`no batch has id ${id}`);

@@ -117,11 +117,5 @@ function workerOptions(flags: WorkerFlags): WorkerOptions {
 // The first signal stops the worker and closes the queue (shutdownOnSignal); errors then are one
 // line on stderr, as for every command.
 function runUntilSignal(queue: Queue, worker: Worker, url: string | undefined): Promise<never> {
-  return shutdownOnSignal(
-    { worker, queue },
-    {
-      logger: queue.logger.child({ component: 'cli' }),
-      onError: (error) => reportFailure(error, url),
-    },
-  );
+  return shutdownOnSignal({ worker, queue }, { onError: (error) => reportFailure(error, url) });
 }

@@ -12,7 +12,7 @@ import { checkKnownFields, checkObject } from '../core/check.js';
 import { DEFAULT_REQUEST_GRACE_MS } from '../core/defaults.js';
 import { describe, parseDuration } from '../core/durations.js';
 import { ValidationError } from '../core/errors.js';
-import { createLogger } from '../queue/logger.js';
+import { componentLogger, createLogger } from '../queue/logger.js';
 import type { Queue } from '../queue/queue.js';
 import { Worker } from '../worker/worker.js';
 import { checkQueue } from './transaction.js';
@@ -76,7 +76,10 @@ const IDLE_SWEEP_MS = 50;
  */
 export async function shutdown(targets: ShutdownTargets): Promise<void> {
   const resolved = resolveTargets(targets, 'shutdown()');
-  await stopTargets(resolved, resolved.queue?.logger.child({ component: 'shutdown' }));
+  await stopTargets(
+    resolved,
+    resolved.queue === undefined ? undefined : componentLogger(resolved.queue.logger, 'shutdown'),
+  );
 }
 
 /**
@@ -97,9 +100,10 @@ export function shutdownOnSignal(
   const resolved = resolveTargets(targets, 'shutdownOnSignal()');
   const given = checkObject('options', options, 'shutdownOnSignal()');
   checkKnownFields('', given, ['logger', 'onError'], 'shutdownOnSignal()');
-  const logger = (options.logger ?? resolved.queue?.logger ?? createLogger()).child({
-    component: 'shutdown',
-  });
+  const logger = componentLogger(
+    options.logger ?? resolved.queue?.logger ?? createLogger(),
+    'shutdown',
+  );
   return stopOnSignal(resolved, logger, options.onError);
 }
 

@@ -14,11 +14,14 @@ import type { MigrationResult } from '../stores/postgres/schema.js';
 import type { Store } from '../stores/store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import { urlFromEnvironment } from './environment.js';
-import { createLogger } from './logger.js';
+import { componentLogger, createLogger } from './logger.js';
 import { Queue } from './queue.js';
 
 export interface ConnectOptions {
-  /** A pino logger to use (children are made per component). Default: pino at `logLevel`. */
+  /**
+   * A pino logger to use; children add `component` ("worker", "scheduler"...) unless it binds a
+   * `component` of its own, which they keep. Default: pino at `logLevel`, to stdout.
+   */
   logger?: Logger;
   /** Level of the default logger. Default: TICKETRAIL_LOG_LEVEL, else "warn". */
   logLevel?: string;
@@ -78,7 +81,7 @@ export async function openStore(url: string, logger?: Logger): Promise<Store> {
   if (storeKind(url, 'connect()') === 'sqlite') return openSqlite(url);
   return PostgresStore.open({
     ...postgresOptions(url),
-    logger: logger?.child({ component: 'store' }),
+    logger: logger === undefined ? undefined : componentLogger(logger, 'store'),
   });
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { JobEvent, JobEventType } from '../core/events.js';
 import type { Store } from '../stores/store.js';
 import { Doorbell, streamEvents } from './event-stream.js';
+import { componentLogger } from './logger.js';
 
 /** Called with each event of its type; a returned promise is not awaited (errors are logged). */
 export type JobEventListener = (event: JobEvent) => unknown;
@@ -24,7 +25,7 @@ export class EventListeners {
 
   constructor(store: Store, logger: Logger, closed: () => boolean) {
     this.#store = store;
-    this.#logger = logger.child({ component: 'events' });
+    this.#logger = componentLogger(logger, 'events');
     this.#closed = closed;
   }
 

@@ -26,3 +26,18 @@ export function createLogger(level?: string): Logger {
   destination.on('error', () => undefined);
   return pino({ name: 'ticketrail', level: chosen }, destination);
 }
+
+/**
+ * A child logger for one part of ticketrail: `component` plus `bindings` on every line. A parent
+ * that already names a component (the CLI's, or one given in the `logger` option) keeps its
+ * own: pino writes a child's bindings after its parent's without merging them, so a second
+ * `component` would be a repeated JSON key on every line.
+ */
+export function componentLogger(
+  parent: Logger,
+  component: string,
+  bindings: Record<string, unknown> = {},
+): Logger {
+  const named = parent.bindings().component !== undefined;
+  return parent.child(named ? bindings : { component, ...bindings });
+}

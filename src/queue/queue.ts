@@ -36,12 +36,14 @@ import { prune, type PruneResult } from '../retention/prune.js';
 import { toSchedule, type Schedule } from '../core/schedule.js';
 import { resolveSchedule, type ScheduleOptions } from '../schedule/schedule-options.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../core/worker-options.js';
+import { isListCursor } from '../stores/list-parts.js';
 import type { FinishedCount, JobPage, OldestDue, Store } from '../stores/store.js';
 import type { Handler } from '../worker/job-run.js';
 import { Worker } from '../worker/worker.js';
 import { EventListeners, type JobEventListener } from './event-listeners.js';
 import { Doorbell, streamEvents } from './event-stream.js';
 import { JobWaiters } from './wait-for.js';
+import { componentLogger } from './logger.js';
 
 /** One job for enqueueMany(). */
 export interface EnqueueItem {
@@ -108,8 +110,6 @@ export interface QueueSettings {
   maxPayloadBytes: number;
 }
 
-const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
-
 export class Queue {
   /** The backend in use. */
   readonly store: Store;
@@ -127,7 +127,7 @@ export class Queue {
     this.logger = settings.logger;
     this.#maxPayloadBytes = settings.maxPayloadBytes;
     this.#listeners = new EventListeners(store, this.logger, () => this.#closed);
-    this.#waiters = new JobWaiters(store, this.logger.child({ component: 'waitFor' }));
+    this.#waiters = new JobWaiters(store, componentLogger(this.logger, 'waitFor'));
   }
 
   /**
@@ -233,7 +233,7 @@ export class Queue {
     }
     if (
       given.cursor !== undefined &&
-      !(typeof given.cursor === 'string' && CURSOR_PATTERN.test(given.cursor))
+      !(typeof given.cursor === 'string' && isListCursor(given.cursor))
     ) {
       throw new ValidationError(
         'cursor',

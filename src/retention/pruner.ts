@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_PRUNE_INTERVAL_MS } from '../core/defaults.js';
 import type { Store } from '../stores/store.js';
 import { prune } from './prune.js';
+import { componentLogger } from '../queue/logger.js';
 
 const FIRST_PASS_MS = 5_000;
 
@@ -21,7 +22,7 @@ export class Pruner {
 
   constructor(store: Store, logger: Logger) {
     this.#store = store;
-    this.#logger = logger.child({ component: 'pruner' });
+    this.#logger = componentLogger(logger, 'pruner');
   }
 
   start(): void {

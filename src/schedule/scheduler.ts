@@ -17,6 +17,7 @@ import { resolveEnqueue, type NewJob } from '../core/enqueue-options.js';
 import type { ScheduleJobOptions, ScheduleRecord } from '../core/schedule.js';
 import type { Store } from '../stores/store.js';
 import { fireKey, planFire } from './fire-times.js';
+import { componentLogger } from '../queue/logger.js';
 
 type SchedulerState = 'waiting' | 'ticking' | 'stopping' | 'stopped';
 
@@ -55,7 +56,7 @@ export class Scheduler {
 
   constructor(store: Store, logger: Logger, options: SchedulerOptions = {}) {
     this.#store = store;
-    this.#logger = logger.child({ component: 'scheduler' });
+    this.#logger = componentLogger(logger, 'scheduler');
     this.#now = options.now ?? Date.now;
     this.#tickMs = options.tickMs ?? DEFAULT_SCHEDULER_TICK_MS;
   }

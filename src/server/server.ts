@@ -14,6 +14,7 @@ import {
 } from 'fastify';
 
 import type { Queue, Worker } from '../index.js';
+import { componentLogger } from '../queue/logger.js';
 import { registerAuditRoutes } from './api/audit-routes.js';
 import { errorHandler } from './api/errors.js';
 import { registerJobRoutes } from './api/job-routes.js';
@@ -95,10 +96,13 @@ async function buildApp(
 ): Promise<FastifyInstance> {
   const app = fastify({
     // pino's own type is wider than fastify's logger interface; the instance is the same.
-    loggerInstance: queue.logger.child({ component: 'server' }) as FastifyBaseLogger,
+    loggerInstance: componentLogger(queue.logger, 'server') as FastifyBaseLogger,
     // Requests are logged once, at debug, by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
+    // Long enough for the routes' own schemas to refuse a long id or name with a message (their
+    // limits are 200 and 128); fastify's default of 100 answered a bare 414 before them.
+    routerOptions: { maxParamLength: 1_000 },
     // Refused rather than stripped: an unknown field is a mistake the client should hear of.
     ajv: { customOptions: { removeAdditional: false } },
   });
@@ -175,12 +179,15 @@ function validatorCompiler() {
     coerceTypes: false,
     useDefaults: true,
     strict: false,
+    // Each issue carries the value at fault, which the error message names (schema-errors.ts).
+    verbose: true,
   });
   const coercing = new Ajv({
     allErrors: false,
     coerceTypes: true,
     useDefaults: true,
     strict: false,
+    verbose: true,
   });
   addFormats(strict);
   addFormats(coercing);

@@ -31,6 +31,17 @@ const ALL_STATES: readonly StoredState[] = [
   'cancelled',
 ];
 
+/**
+ * Whether `cursor` can be a page cursor: every store pages by job id, newest first, and gives the
+ * last job's id as `nextCursor`. Anything else ("abc", "-1") was never given out, and is refused
+ * rather than read as an empty page that looks like the end of the list.
+ */
+export function isListCursor(cursor: string): boolean {
+  return LIST_CURSOR_PATTERN.test(cursor);
+}
+
+const LIST_CURSOR_PATTERN = /^[1-9][0-9]{0,15}$/;
+
 /** The parts of a page, or null when one read in id order serves it. */
 export function listParts(filter: ListFilter): ListPart[] | null {
   const unfiltered =

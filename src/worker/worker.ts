@@ -30,6 +30,7 @@ import type { ClaimedJob, Outcome, Store, TryError, WakeNotice } from '../stores
 import { JobRun, type Ending, type Handler, type RunServices } from './job-run.js';
 import { OutcomeWriter } from './outcome-writer.js';
 import { toTryError } from './try-error.js';
+import { componentLogger } from '../queue/logger.js';
 
 type WorkerState = 'running' | 'stopping' | 'stopped';
 
@@ -105,7 +106,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#handlers = handlers;
     this.#taskNames = [...handlers.keys()];
     this.#options = options;
-    this.#logger = logger.child({ component: 'worker', workerId: this.id });
+    this.#logger = componentLogger(logger, 'worker', { workerId: this.id });
     this.#writer = new OutcomeWriter(store, this.#logger);
     this.#debug = this.#logger.isLevelEnabled('debug');
     this.#services = {

@@ -1,14 +1,18 @@
 // Bad audit options, spans, thresholds and files are refused with errors naming the field, the
 // value and what to give instead; the CLI reports them in one line and exits 1.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
+import express from 'express';
+
 import { createAudit, readAuditReport } from '../../src/audit/audit.js';
 import { resolveAuditOptions } from '../../src/audit/audit-options.js';
-import { NotFoundError, ValidationError } from '../../src/index.js';
+import { NotFoundError, TicketrailError, ValidationError } from '../../src/index.js';
 import { runCli } from '../cli/cli-process.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-audit-options-'));
@@ -127,6 +131,54 @@ describe('audit file', () => {
     const audit = createAudit({ enabled: true, file });
     await audit.close();
     await assert.rejects(readAuditReport(file), /does not exist/);
+  });
+
+  // Regression: this was accepted, and the first close() rejected with a raw ENOENT.
+  it('refuses, once turned on, a file whose folder does not exist or that is a folder', () => {
+    refuses(
+      () => createAudit({ enabled: true, file: '/nonexistent-dir/x.jsonl' }),
+      'file',
+      /file "\/nonexistent-dir\/x\.jsonl" cannot be written: its folder \/nonexistent-dir does not exist; create the folder/,
+    );
+    refuses(() => createAudit({ enabled: true, file: folder }), 'file', /it is a folder/);
+    // Off, the file is never written, so an app may name one that only audit hosts have.
+    assert.equal(createAudit({ enabled: false, file: '/nonexistent-dir/x.jsonl' }).enabled, false);
+  });
+
+  it('rejects a failed write with a ticketrail error naming the file, and keeps the figures', async () => {
+    const dir = path.join(folder, 'goes-away');
+    mkdirSync(dir);
+    const file = path.join(dir, 'audit.jsonl');
+    const audit = createAudit({ enabled: true, file });
+    const app = express();
+    app.use(audit.express());
+    app.get('/ping', (_request, response) => response.send('pong'));
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      await (await fetch(`http://127.0.0.1:${port}/ping`)).text();
+      rmSync(dir, { recursive: true });
+
+      await assert.rejects(audit.flush(), (error: unknown) => {
+        assert.ok(error instanceof TicketrailError, String(error));
+        assert.equal(error.code, 'E_AUDIT_FILE');
+        assert.match(
+          error.message,
+          /cannot append to .*audit\.jsonl \(ENOENT\); check that its folder/,
+        );
+        return true;
+      });
+      mkdirSync(dir);
+      await audit.close();
+      const report = await readAuditReport(file);
+      assert.deepEqual(
+        report.routes.map((route) => [route.method, route.route, route.requests]),
+        [['GET', '/ping', 1]],
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it('makes the CLI exit 1 with one line for a missing file or a bad threshold', async () => {

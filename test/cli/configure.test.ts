@@ -38,6 +38,16 @@ describe('ticketrail configure', { concurrency: CONCURRENCY }, () => {
     assert.deepEqual(JSON.parse(shown.stdout), JSON.parse(removed.stdout));
   });
 
+  // Regression: without flags, a bad name printed the settings of a new lane and exited 0.
+  for (const flags of [[], ['--concurrency', '2']]) {
+    test(`refuses a malformed lane name ${flags.length === 0 ? 'without' : 'with'} flags`, async () => {
+      const { url } = tempDatabase();
+      const { line } = await runFailing(['--db', url, 'configure', 'bad name', ...flags]);
+
+      assert.match(line, /queue "bad name" has characters that are not allowed; use letters/);
+    });
+  }
+
   const refusals: [string[], RegExp][] = [
     [['--rate', 'fast'], /'--rate <max\/per\|none>' argument 'fast' is invalid/],
     [['--concurrency', '0'], /'--concurrency <n\|none>' argument '0' is invalid/],

@@ -22,7 +22,8 @@ describe('ticketrail migrate', { concurrency: CONCURRENCY }, () => {
     const second = await runCli(['--db', url, 'migrate', '--json']);
 
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stdout, `schema upgraded from a new schema to version ${SCHEMA_VERSION}\n`);
+    // Regression: this read "schema upgraded from a new schema to version N".
+    assert.equal(first.stdout, `created the schema at version ${SCHEMA_VERSION}\n`);
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(JSON.parse(second.stdout), { from: SCHEMA_VERSION, to: SCHEMA_VERSION });
   });

@@ -134,6 +134,88 @@ describe('ticketrail', { concurrency: CONCURRENCY }, () => {
     assert.match(line, /^error: sqlite store: cannot open .*check that the folder exists/);
   });
 
+  // Regression: "show abc" and "show -1" answered "no job has id abc", as if it were looked up.
+  for (const [command, id] of [
+    ['show', 'abc'],
+    ['show', '-1'],
+    ['cancel', 'abc'],
+    ['retry', '1.5'],
+    ['delete', '0'],
+    ['batch', 'x1'],
+  ]) {
+    test(`${command} ${id} is refused as a malformed id, not looked up`, async () => {
+      const { url } = tempDatabase();
+      const { line } = await runFailing(['--db', url, command, id]);
+
+      const what = command === 'batch' ? 'batch' : 'job';
+      assert.match(
+        line,
+        new RegExp(`value '${id.replace('.', '\\.')}' is invalid for argument 'id'`),
+      );
+      assert.match(line, new RegExp(`Give a ${what} id: a whole number from 1, such as 42`));
+    });
+  }
+
+  // Regression: the second of two --keep-completed flags silently replaced the first.
+  test('a flag that takes one value is refused when given twice, naming both values', async () => {
+    const { url } = tempDatabase();
+    const retention = await runFailing([
+      '--db',
+      url,
+      'configure',
+      'emails',
+      '--keep-completed',
+      'age=1h',
+      '--keep-completed',
+      'count=5',
+    ]);
+    const limit = await runFailing([
+      '--db',
+      url,
+      'prune',
+      '--keep-events',
+      'age=1h',
+      '--keep-events',
+      'age=2h',
+    ]);
+
+    assert.match(
+      retention.line,
+      /option '--keep-completed <rule>' was given twice \("age=1h", then "count=5"\); give it once, with both rules in one value: --keep-completed age=1h,count=5/,
+    );
+    assert.match(
+      limit.line,
+      /'--keep-events <rule>' was given twice \("age=1h", then "age=2h"\); give it once;/,
+    );
+    const queue = await openQueue(url);
+    try {
+      assert.deepEqual(await queue.retentionSettings(), [], 'nothing was stored');
+    } finally {
+      await queue.close();
+    }
+  });
+
+  test('flags that collect values may repeat: --depends-on 1 --depends-on 2 names both', async () => {
+    const { url } = tempDatabase();
+    const queue = await openQueue(url);
+    const [first, second] = await queue.enqueueMany([{ task: 'a' }, { task: 'b' }]);
+    await queue.close();
+
+    const result = await runCli([
+      '--db',
+      url,
+      'enqueue',
+      'c',
+      '--depends-on',
+      first.id,
+      '--depends-on',
+      second.id,
+    ]);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(parseJob(result.stdout).dependsOn, [first.id, second.id]);
+  });
+
   // The demo waits on its mail server most of the time, so it runs beside the tests above.
   test('demo runs a small demo, which prints its report, and exits 0', async () => {
     const result = await runCli(['demo', '--signups', '5', '--repeats', '2']);

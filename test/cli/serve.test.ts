@@ -5,7 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { CONCURRENCY, CliProcess, runFailing, tempDatabase, waitFor } from './cli-process.js';
+import {
+  CONCURRENCY,
+  CliProcess,
+  runCli,
+  runFailing,
+  tempDatabase,
+  waitFor,
+} from './cli-process.js';
 
 const TOKEN = 'cli-test-token-0123456789abcdef';
 const HANDLERS = `export default { greet: async ({ name }) => 'hello ' + name };\n`;
@@ -74,6 +81,20 @@ describe('ticketrail serve', { concurrency: CONCURRENCY }, () => {
     } finally {
       serve.kill('SIGKILL');
     }
+  });
+
+  // Regression: the help said every dashboard request needs the token; the page and the OpenAPI
+  // document need none (test/server/auth-docs-metrics.test.ts checks the server does so).
+  test('--help says which requests need the token', async () => {
+    const result = await runCli(['serve', '--help']);
+
+    assert.equal(result.code, 0, result.stderr);
+    const help = result.stdout.replace(/\s+/g, ' ');
+    assert.match(help, /every API call and \/metrics must send "Authorization: Bearer <token>"/);
+    assert.match(
+      help,
+      /the dashboard page and \/api\/v1\/openapi\.json hold no data and need none/,
+    );
   });
 
   test('refuses --host 0.0.0.0 without a token in one line saying what to do', async () => {

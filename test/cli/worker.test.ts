@@ -77,6 +77,15 @@ describe('ticketrail worker', { concurrency: CONCURRENCY }, () => {
       assert.match(result.stdout, /"msg":"worker started"/);
       assert.match(result.stdout, /"concurrency":2/);
       assert.match(result.stdout, /"msg":"worker stopped"/);
+      // Regression: shutdown lines read "component":"cli","component":"shutdown".
+      const lines = result.stdout.trim().split('\n');
+      assert.ok(
+        lines.some((line) => line.includes('"component":"shutdown"')),
+        result.stdout,
+      );
+      for (const line of lines) {
+        assert.ok((line.match(/"component":/g) ?? []).length <= 1, line);
+      }
     } finally {
       worker.kill('SIGKILL');
       await queue.close();

@@ -251,6 +251,33 @@ describe('example: webhook commands', () => {
     assert.match(stdout, /crm: delivery completed; processed 1 event/);
   });
 
+  // Regression: replay.ts after main.ts listed nothing, silently, as main.ts kept its queue in a
+  // temp file it removed; and replay.ts --help was refused as bad usage.
+  it('main.ts --db keeps its queue for replay.ts, which says when there are no dead letters', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ticketrail-replay-test-'));
+    const url = `sqlite:${path.join(dir, 'webhooks.db')}`;
+    try {
+      const main = await runExample('webhooks/main.ts', ['--db', url]);
+      assert.equal(main.code, 0, main.stderr);
+      assert.match(main.stdout, /crm: delivery completed; processed 1 event/);
+      assert.match(main.stdout, new RegExp(`replay\\.ts --db ${url} list\n`));
+
+      const queue = await connect(url, { logLevel: 'silent' });
+      try {
+        assert.equal((await queue.listJobs({ task: 'deliver-webhook' })).jobs.length, 4);
+      } finally {
+        await queue.close();
+      }
+      const list = await runExample('webhooks/replay.ts', ['--db', url, 'list']);
+      assert.deepEqual([list.code, list.stdout], [0, 'no dead letters\n']);
+      const help = await runExample('webhooks/replay.ts', ['--help']);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /^usage: replay\.ts \[--db URL\] list/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lists and replays dead letters with replay.ts, and explains bad usage', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ticketrail-replay-test-'));
     const url = `sqlite:${path.join(dir, 'jobs.db')}`;

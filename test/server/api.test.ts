@@ -92,18 +92,42 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         /unknown field/,
       ],
       ['a missing task', { payload: {} }, 'task', /missing field "task"/],
-      ['a task of the wrong type', { task: 42 }, 'task', /must be string/],
+      ['a task of the wrong type', { task: 42 }, 'task', /task must be a string, got 42/],
       [
         'a priority given as text',
         { task: 'a', options: { priority: '5' } },
         'options.priority',
-        /integer/,
+        /must be an integer, got "5" \(a string\); send 5 as a JSON number, without quotes/,
       ],
       ['a bad task name', { task: 'send email' }, 'task', /characters that are not allowed/],
       ['a bad delay', { task: 'a', options: { delay: 'soon' } }, 'options.delay', /duration/],
       ['a bad runAt', { task: 'a', options: { runAt: 'tomorrow' } }, 'options.runAt', /date-time/],
-      ['an empty array', [], 'body', /fewer than 1/],
-      ['a body that is not an object', '"just text"', 'body', /must be object/],
+      [
+        'a runAt on a day that does not exist',
+        { task: 'a', options: { runAt: '2024-02-30T00:00:00Z' } },
+        'options.runAt',
+        /must be a date-time, got "2024-02-30T00:00:00Z" .*such as "2030-01-31T09:30:00Z"/,
+      ],
+      [
+        'a backoff type that is not one of the allowed values',
+        { task: 'a', options: { backoff: { type: 'linear' } } },
+        'options.backoff.type',
+        /must be one of "exponential", "fixed", got "linear"/,
+      ],
+      [
+        'attempts below the minimum',
+        { task: 'a', options: { attempts: 0 } },
+        'options.attempts',
+        /must be >= 1, got 0; send an integer of at least 1/,
+      ],
+      [
+        'a delay of the wrong type',
+        { task: 'a', options: { delay: true } },
+        'options.delay',
+        /got true; send milliseconds, or a duration such as "10s"/,
+      ],
+      ['an empty array', [], 'body', /must hold 1 to 1000 items, got an empty array/],
+      ['a body that is not an object', '"just text"', 'body', /must be an object, got "just text"/],
     ];
     for (const [what, body, field, message] of refusals) {
       test(`POST /jobs refuses ${what} with 400 naming ${field}`, async () => {
@@ -183,6 +207,43 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         const answer = await t.call('GET', `/api/v1/jobs?${query}`);
         assert.equal(answer.status, 400, `${query}: ${answer.text}`);
         assert.equal(answer.json.error.field, field, query);
+      }
+    });
+
+    test('GET /jobs refuses a cursor it never gave out with 400 naming it and the value', async () => {
+      // Regression: ?cursor=abc answered 200 with an empty page, as if the list had ended.
+      for (const cursor of ['abc', '-1']) {
+        const answer = await t.call('GET', `/api/v1/jobs?cursor=${cursor}`);
+        assert.equal(answer.status, 400, answer.text);
+        assert.equal(answer.json.error.field, 'cursor');
+        assert.ok(answer.json.error.message.includes(`"${cursor}"`), answer.json.error.message);
+        assert.match(answer.json.error.message, /pass nextCursor from the previous page/);
+      }
+    });
+
+    test('schema refusals of the query and path name the value and what to send', async () => {
+      // Regression: these said "must be equal to one of the allowed values" and the like,
+      // without the value given or the values allowed.
+      const cases: [string, string, RegExp][] = [
+        [
+          '/api/v1/jobs?state=bogus',
+          'state',
+          /state must be one of "waiting", "scheduled", .*"cancelled", got "bogus"/,
+        ],
+        [
+          '/api/v1/jobs?limit=ten',
+          'limit',
+          /got "ten" \(a string\); send an integer from 1 to 1000/,
+        ],
+        ['/api/v1/jobs?limit=5000', 'limit', /must be <= 1000, got 5000/],
+        ['/api/v1/throughput?minutes=0', 'minutes', /got 0; send an integer from 1 to 1440/],
+        [`/api/v1/jobs/${'7'.repeat(300)}`, 'id', /at most 200 characters long, got 300/],
+      ];
+      for (const [route, field, message] of cases) {
+        const answer = await t.call('GET', route);
+        assert.equal(answer.status, 400, `${route}: ${answer.text}`);
+        assert.equal(answer.json.error.field, field, route);
+        assert.match(answer.json.error.message, message, route);
       }
     });
 

@@ -11,6 +11,7 @@ import {
   StoreError,
   ValidationError,
 } from '../../core/errors.js';
+import { schemaIssue, type AjvIssue } from './schema-errors.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -33,13 +34,6 @@ export const ERROR_SCHEMA = {
     },
   },
 } as const;
-
-interface AjvIssue {
-  instancePath: string;
-  keyword: string;
-  params: Record<string, unknown>;
-  message?: string;
-}
 
 /** The fastify error handler: answers `error` for the request. */
 export function errorHandler(bodyLimitBytes: number) {
@@ -120,44 +114,6 @@ function requestFailure(
     return [error.statusCode, errorBody('E_REQUEST', error.message)];
   }
   return undefined;
-}
-
-/** One schema violation as a field and a message saying what to send instead. */
-function schemaIssue(issues: AjvIssue[], context: string | undefined): ErrorBody['error'] {
-  const issue = issues[0];
-  const part = context ?? 'body';
-  const path = issue.instancePath
-    .split('/')
-    .slice(1)
-    .map((step) => (/^\d+$/.test(step) ? `[${step}]` : `.${step}`))
-    .join('');
-  const at = (name?: string) => {
-    const joined = name === undefined ? path : `${path}.${name}`;
-    return joined === '' ? part : joined.replace(/^\./, '');
-  };
-  const field = String(issue.params.additionalProperty ?? issue.params.missingProperty ?? '');
-  switch (issue.keyword) {
-    case 'additionalProperties':
-      return {
-        code: 'E_VALIDATION',
-        field: at(field),
-        message:
-          `${part}: unknown field "${at(field)}"; remove it (the fields each route takes are ` +
-          `in /api/v1/openapi.json)`,
-      };
-    case 'required':
-      return {
-        code: 'E_VALIDATION',
-        field: at(field),
-        message: `${part}: missing field "${at(field)}"; add it`,
-      };
-    default:
-      return {
-        code: 'E_VALIDATION',
-        field: at(),
-        message: `${at() === part ? part : `${part}: ${at()}`} ${issue.message ?? 'is not valid'}`,
-      };
-  }
 }
 
 function errorBody(code: string, message: string): ErrorBody {
