@@ -39,6 +39,38 @@ describe('postgres connection loss', () => {
     for (const schema of schemas) await dropSchema(schema);
   });
 
+  it('survives a connection cut between two statements of a transaction', async () => {
+    const schema = testSchema();
+    schemas.push(schema);
+    const queue = await connect(storeUrl(schema), { logLevel: 'silent' });
+    try {
+      // A batch is one transaction of many statements: cut its connections while it runs. A
+      // client held between statements used to emit an 'error' nobody handled, ending the
+      // process (here: an uncaught exception failing this test).
+      const items = Array.from({ length: 40_000 }, (_, i) => ({ task: 'work', payload: { i } }));
+      const batch = queue.enqueueBatch(items).then(
+        () => 'stored',
+        (error: unknown) => error,
+      );
+      let settled = false;
+      void batch.finally(() => (settled = true));
+      let cuts = 0;
+      while (!settled) {
+        cuts += await terminateBackends(schema);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const outcome = await batch;
+      assert.ok(cuts > 0, 'connections were terminated');
+      if (outcome !== 'stored') assert.ok(outcome instanceof StoreError, String(outcome));
+      // Idle clients and the wake-up listener reconnect; the next calls work.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const job = await queue.enqueue('work', { after: true });
+      assert.equal((await queue.getJob(job.id))?.state, 'available');
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('completes every job when all its connections are terminated mid-run', async () => {
     const schema = testSchema();
     schemas.push(schema);

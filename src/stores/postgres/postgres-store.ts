@@ -967,12 +967,12 @@ export class PostgresStore implements Store {
       };
     if (tx !== undefined) return step(runner(tx));
     return this.#run(operation, async (pool) => {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool);
       try {
         await client.query('BEGIN');
         const result = await step(runner(client));
         await client.query('COMMIT');
-        client.release();
+        release();
         return result;
       } catch (error) {
         const rolledBack = await client.query('ROLLBACK').then(
@@ -980,7 +980,7 @@ export class PostgresStore implements Store {
           () => false,
         );
         // A connection that cannot roll back may be broken: destroy it rather than pool it.
-        client.release(rolledBack ? undefined : (error as Error));
+        release(rolledBack ? undefined : (error as Error));
         throw error;
       }
     });
@@ -1027,14 +1027,14 @@ export class PostgresStore implements Store {
 
   async #withClient<T>(operation: string, step: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.#run(operation, async (pool) => {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool);
       try {
         const result = await step(client);
-        client.release();
+        release();
         return result;
       } catch (error) {
         // A failed client may be broken: destroy it rather than pool it.
-        client.release(error as Error);
+        release(error as Error);
         throw error;
       }
     });
@@ -1157,4 +1157,27 @@ function translateError(operation: string, error: unknown): TicketrailError {
     );
   }
   return new StoreError(`postgres store: ${operation} failed: ${message}`, { cause: error });
+}
+
+/**
+ * Takes a client from the pool for several statements. While we hold it, the pool does not
+ * listen for its errors: a connection cut between two statements (a server restart, a
+ * terminated backend) would emit an 'error' nobody handles and end the process. The listener
+ * keeps the error; the next statement fails on the dead connection, and `release` destroys a
+ * client that broke rather than pool it.
+ */
+async function checkOut(
+  pool: pg.Pool,
+): Promise<{ client: pg.PoolClient; release: (error?: Error) => void }> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken ??= error);
+  client.on('error', onError);
+  return {
+    client,
+    release: (error?: Error) => {
+      client.removeListener('error', onError);
+      client.release(error ?? broken);
+    },
+  };
 }
