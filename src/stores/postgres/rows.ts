@@ -11,6 +11,7 @@ import {
   type TryError,
 } from '../../core/job.js';
 import { rateFromColumns, type QueueConfig } from '../../core/queue-config.js';
+import { insertedJob } from '../inserted-job.js';
 
 /** The database's time of the current statement, as the store uses it everywhere. */
 export const NOW = 'statement_timestamp()';
@@ -128,29 +129,12 @@ export type InsertedRow = [
 /** The job an insert stored, built from its input and what the database decided. */
 export function insertedToJob(job: NewJob, row: InsertedRow): Job {
   const [id, runAtMs, createdAtMs, scheduled] = row;
-  return {
+  return insertedJob(job, {
     id: id!,
-    task: job.task,
-    queue: job.queue,
-    payload: JSON.parse(job.payloadJson),
-    state: scheduled ? 'scheduled' : 'available',
-    attempt: 0,
-    maxAttempts: job.maxAttempts,
-    priority: job.priority,
-    key: job.key,
-    group: job.group,
-    runAt: new Date(runAtMs!),
-    createdAt: new Date(createdAtMs!),
-    startedAt: null,
-    finishedAt: null,
-    result: null,
-    errors: [],
-    progress: null,
-    timeoutMs: job.timeoutMs,
-    backoff: job.backoff,
-    batchId: null,
-    dependsOn: [],
-  };
+    runAtMs: runAtMs!,
+    createdAtMs: createdAtMs!,
+    scheduled: scheduled === true,
+  });
 }
 
 export const ROW_STARTED_AT = 14;

@@ -31,6 +31,7 @@ import {
   type StartLog,
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
+import { insertedJob } from '../inserted-job.js';
 import { isFinished, listParts, type ListPart } from '../list-parts.js';
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type {
@@ -992,29 +993,12 @@ function insertRowValues(job: NewJob, runAtMs: number, nowMs: number): unknown[]
 
 /** The record of a job just inserted, built from what was written rather than read back. */
 function newJobRecord(job: NewJob, id: number, runAtMs: number, nowMs: number): Job {
-  return {
+  return insertedJob(job, {
     id: String(id),
-    task: job.task,
-    queue: job.queue,
-    payload: JSON.parse(job.payloadJson),
-    state: runAtMs > nowMs ? 'scheduled' : 'available',
-    attempt: 0,
-    maxAttempts: job.maxAttempts,
-    priority: job.priority,
-    key: job.key,
-    group: job.group,
-    runAt: new Date(runAtMs),
-    createdAt: new Date(nowMs),
-    startedAt: null,
-    finishedAt: null,
-    result: null,
-    errors: [],
-    progress: null,
-    timeoutMs: job.timeoutMs,
-    backoff: job.backoff,
-    batchId: null,
-    dependsOn: [],
-  };
+    runAtMs,
+    createdAtMs: nowMs,
+    scheduled: runAtMs > nowMs,
+  });
 }
 
 /**
