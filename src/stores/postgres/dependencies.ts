@@ -6,6 +6,7 @@
 // by the child or sees the child. Every function here runs inside an open transaction.
 import type { NewJob } from '../../core/enqueue-options.js';
 import { NotFoundError, StateError } from '../../core/errors.js';
+import { parentsToWaitFor } from '../dependency-rules.js';
 import type { RunStatement } from './batches.js';
 import { errorData } from './events.js';
 import { ms, NOW } from './rows.js';
@@ -210,14 +211,5 @@ export async function checkRetry(
   dependsOn: readonly string[],
 ): Promise<number> {
   const states = new Map(await run<[string, string]>(sql.parentStates, [dependsOn]));
-  for (const parentId of dependsOn) {
-    const state = states.get(parentId) ?? 'deleted';
-    if (state === 'failed' || state === 'cancelled' || state === 'deleted') {
-      throw new StateError(
-        `retry(${id}): its parent job ${parentId} is ${state}, so it could never run; ` +
-          `retry the parent first`,
-      );
-    }
-  }
-  return [...states.values()].filter((state) => state !== 'completed').length;
+  return parentsToWaitFor(id, dependsOn, states);
 }

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 
 import type { NewJob } from '../../core/enqueue-options.js';
 import { NotFoundError, StateError } from '../../core/errors.js';
+import { parentsToWaitFor } from '../dependency-rules.js';
 import type { WakeNotice } from '../store.js';
 
 const JOBS = 'ticketrail_jobs';
@@ -196,16 +197,7 @@ export class SqliteDependencies {
           .all(JSON.stringify(dependsOn.map(Number))) as [number, string][]
       ).map(([parentId, state]) => [String(parentId), state]),
     );
-    for (const parentId of dependsOn) {
-      const state = states.get(parentId) ?? 'deleted';
-      if (state === 'failed' || state === 'cancelled' || state === 'deleted') {
-        throw new StateError(
-          `retry(${id}): its parent job ${parentId} is ${state}, so it could never run; ` +
-            `retry the parent first`,
-        );
-      }
-    }
-    return [...states.values()].filter((state) => state !== 'completed').length;
+    return parentsToWaitFor(id, dependsOn, states);
   }
 
   /** After a retry: the child waits for `waitingOn` parents. */
