@@ -39,8 +39,12 @@ declare global {
  * app.use(queueMiddleware(queue, { pool }));
  * app.post('/signup', async (req, res) => {
  *   const user = await req.transaction(async (tx) => {
- *     const { rows } = await tx.client.query('INSERT INTO users (email) VALUES ($1) RETURNING id', [req.body.email]);
- *     await tx.enqueue('send-welcome-email', { userId: rows[0].id }, { key: `welcome:${rows[0].id}` });
+ *     const { rows } = await tx.client.query(
+ *       'INSERT INTO users (email) VALUES ($1) RETURNING id',
+ *       [req.body.email],
+ *     );
+ *     const userId = rows[0].id;
+ *     await tx.enqueue('send-welcome-email', { userId }, { key: `welcome:${userId}` });
  *     return rows[0];
  *   });
  *   res.status(201).json(user);

@@ -1,8 +1,8 @@
 // Collects how tries ended and writes them to the store in batches: what ended while the last
 // write ran goes in the next transaction, at most MAX_OUTCOMES_PER_WRITE at a time (a larger
-// statement would run into the statement timeout and hold its row locks longer). When the store is unreachable the
-// outcomes are kept and written again with backoff; their leases keep being renewed meanwhile,
-// so a short outage costs no extra try.
+// statement would run into the statement timeout and hold its row locks longer). When the store
+// is unreachable the outcomes are kept and written again with backoff; their leases keep being
+// renewed meanwhile, so a short outage costs no extra try.
 import type { Logger } from 'pino';
 
 import type { Lease, Outcome, Store } from '../stores/store.js';

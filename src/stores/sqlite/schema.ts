@@ -191,14 +191,17 @@ export const MIGRATIONS: readonly string[] = [
     on_parent_failure TEXT,
     has_children INTEGER NOT NULL DEFAULT 0
   );
-  INSERT INTO ticketrail_jobs_next (id, task, queue, payload, state, priority, run_at, attempt, max_attempts, lease_token,
+  INSERT INTO ticketrail_jobs_next (id,
+    task, queue, payload, state, priority, run_at, attempt, max_attempts, lease_token,
     lease_expires_at, worker_id, key, timeout_ms, backoff, created_at, started_at, finished_at,
     result, errors, progress, key_ttl_ms, key_expires_at, released_key, group_key, batch_id,
     depends_on, waiting_on, on_parent_failure, has_children)
-    SELECT id, task, queue, payload, state, priority, run_at, attempt, max_attempts, lease_token,
+  SELECT id,
+    task, queue, payload, state, priority, run_at, attempt, max_attempts, lease_token,
     lease_expires_at, worker_id, key, timeout_ms, backoff, created_at, started_at, finished_at,
     result, errors, progress, key_ttl_ms, key_expires_at, released_key, group_key, batch_id,
-    depends_on, waiting_on, on_parent_failure, has_children FROM ticketrail_jobs;
+    depends_on, waiting_on, on_parent_failure, has_children
+  FROM ticketrail_jobs;
   DROP TABLE ticketrail_jobs;
   ALTER TABLE ticketrail_jobs_next RENAME TO ticketrail_jobs;
   CREATE UNIQUE INDEX ticketrail_jobs_key ON ticketrail_jobs (key) WHERE key IS NOT NULL;
