@@ -288,8 +288,22 @@ export class PostgresStore implements Store {
 
   /** Wakes workers for jobs just committed (or, in the caller's transaction, at its commit). */
   async #wakeForJobs(jobs: readonly Job[], client: TransactionClient | undefined): Promise<void> {
-    const due = earliestPerLane(jobs.filter((job) => job.state !== 'waiting'));
+    await this.#wakeLanes(earliestPerLane(jobs.filter((job) => job.state !== 'waiting')), client);
+  }
+
+  /**
+   * Wakes workers for the lanes' new due times: in the caller's transaction, by a NOTIFY sent on
+   * its commit (never if it rolls back); else this process at once and the others by a notice,
+   * unless `notified` says the insert carried its NOTIFY itself.
+   */
+  async #wakeLanes(
+    due: Map<string, number>,
+    client: TransactionClient | undefined,
+    notified = false,
+  ): Promise<void> {
     if (client !== undefined) {
+      // LIMIT: so the caller's commit takes PostgreSQL's global notify lock, which serialises
+      // the commits of every transaction that notifies, cluster-wide.
       const payloads = [...due].map(([queue, runAtMs]) => noticePayload(queue, runAtMs));
       if (payloads.length > 0) {
         await this.#query('enqueue', 'notifyInTransaction', [this.#channel, payloads], client);
@@ -298,7 +312,7 @@ export class PostgresStore implements Store {
     }
     for (const [queue, runAtMs] of due) {
       this.#wake({ queue, runAtMs });
-      this.#notifier.notify(queue, runAtMs);
+      if (!notified) this.#notifier.notify(queue, runAtMs);
     }
   }
 
@@ -348,21 +362,7 @@ export class PostgresStore implements Store {
       rows[index]?.[0] == null ? undefined : insertedToJob(job, rows[index]),
     );
 
-    const due = earliestPerLane(stored);
-    if (client !== undefined) {
-      // In the caller's transaction: sent on its commit, and never if it rolls back.
-      // LIMIT: so the caller's commit takes PostgreSQL's global notify lock, which serialises
-      // the commits of every transaction that notifies, cluster-wide.
-      const payloads = [...due].map(([queue, runAtMs]) => noticePayload(queue, runAtMs));
-      if (payloads.length > 0) {
-        await this.#query('enqueue', 'notifyInTransaction', [this.#channel, payloads], client);
-      }
-    } else {
-      for (const [queue, runAtMs] of due) {
-        this.#wake({ queue, runAtMs });
-        if (!notifies) this.#notifier.notify(queue, runAtMs);
-      }
-    }
+    await this.#wakeLanes(earliestPerLane(stored), client, notifies);
     return stored;
   }
 
@@ -412,8 +412,7 @@ export class PostgresStore implements Store {
     ]);
     this.#limitedClaims.forget();
     // Resumed or loosened lanes may have work due now, in this process and the others.
-    this.#wake({ queue: name, runAtMs: Date.now() });
-    this.#notifier.notify(name, Date.now());
+    this.#wakeDue(name);
     return queueConfigFromRow(row);
   }
 
@@ -711,17 +710,7 @@ export class PostgresStore implements Store {
     const { batch: stored, due } = await this.#transaction('enqueueBatch', client, (run) =>
       this.#flow.enqueueBatch(run, batch),
     );
-    if (client !== undefined) {
-      const payloads = [...due].map(([queue, runAtMs]) => noticePayload(queue, runAtMs));
-      if (payloads.length > 0) {
-        await this.#query('enqueue', 'notifyInTransaction', [this.#channel, payloads], client);
-      }
-    } else {
-      for (const [queue, runAtMs] of due) {
-        this.#wake({ queue, runAtMs });
-        this.#notifier.notify(queue, runAtMs);
-      }
-    }
+    await this.#wakeLanes(due, client);
     return stored;
   }
 

@@ -359,7 +359,7 @@ export function statementsFor(s: string) {
         lease_expires_at = NULL
       FROM (
         -- Kinds may come as one element for all, the other columns as null for all nulls
-        -- (finishColumns in postgres-store.ts).
+        -- (#finishValues in postgres-store.ts).
         SELECT u.id, u.token, coalesce(u.kind, ($3::text[])[1]) AS kind, u.result, u.error,
           u.retry_ms, u.progress
         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[],
