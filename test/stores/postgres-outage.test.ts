@@ -7,9 +7,22 @@ import { connect } from '../../src/queue/connect.js';
 import { waitUntil } from '../helpers/jobs.js';
 import { dropSchema, storeUrl, terminateBackends, testSchema } from '../helpers/postgres.js';
 
+interface Relay {
+  port: number;
+  /** Ends every connection and refuses new ones, as if the database went away. */
+  cut(): void;
+  restore(): Promise<void>;
+  /**
+   * Makes every open connection die at its next statement, while it still looks alive: an idle
+   * connection the server ended whose notice the client has not read yet.
+   */
+  endOpenOnNextWrite(): void;
+}
+
 /** A TCP relay to the test server that can be cut (as if the database went away) and restored. */
-async function startRelay(): Promise<{ port: number; cut(): void; restore(): Promise<void> }> {
+async function startRelay(): Promise<Relay> {
   const sockets = new Set<net.Socket>();
+  const pairs = new Map<net.Socket, net.Socket>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -19,6 +32,8 @@ async function startRelay(): Promise<{ port: number; cut(): void; restore(): Pro
     const upstream = net.connect(5432, '127.0.0.1');
     track(client);
     track(upstream);
+    pairs.set(client, upstream);
+    client.on('close', () => pairs.delete(client));
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -30,6 +45,16 @@ async function startRelay(): Promise<{ port: number; cut(): void; restore(): Pro
       for (const socket of sockets) socket.destroy();
     },
     restore: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    endOpenOnNextWrite() {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        client.once('data', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+        client.resume();
+      }
+    },
   };
 }
 
@@ -68,6 +93,42 @@ describe('postgres connection loss', () => {
       assert.equal((await queue.getJob(job.id))?.state, 'available');
     } finally {
       await queue.close();
+    }
+  });
+
+  it('runs a read again on a fresh connection when the pool hands out a dead one', async () => {
+    const schema = testSchema();
+    schemas.push(schema);
+    const relay = await startRelay();
+    const url = `postgres://postgres@127.0.0.1:${relay.port}/test?schema=${schema}`;
+    const queue = await connect(url, { logLevel: 'silent' });
+    try {
+      const job = await queue.enqueue('work');
+      const warm = async () => {
+        // Several reads at once leave several idle connections in the pool.
+        await Promise.all(Array.from({ length: 4 }, () => queue.stats()));
+      };
+      await warm();
+      relay.endOpenOnNextWrite();
+      assert.equal((await queue.stats()).total.available, 1);
+      await warm();
+      relay.endOpenOnNextWrite();
+      assert.equal((await queue.getJob(job.id))?.state, 'available');
+      await warm();
+      relay.endOpenOnNextWrite();
+      assert.equal((await queue.listJobs()).jobs.length, 1);
+
+      // A write is not run again: one cut mid-way may have committed. It fails clearly.
+      await warm();
+      relay.endOpenOnNextWrite();
+      await assert.rejects(queue.enqueue('work'), (error: unknown) => {
+        assert.ok(error instanceof StoreError, `a StoreError, got ${String(error)}`);
+        assert.match(error.message, /enqueue failed: the database is unreachable/);
+        return true;
+      });
+    } finally {
+      await queue.close();
+      relay.cut();
     }
   });
 

@@ -120,7 +120,19 @@ const UNREACHABLE = /^(08|57P0[1-4]|E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUN
 const UNREACHABLE_MESSAGE =
   /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i;
 
+// Of those, an open connection that was ended: the server's notice, or the socket closing.
+const ENDED = /^(57P0[12]|ECONNRESET|EPIPE)$/;
+const ENDED_MESSAGE = /Connection terminated unexpectedly|not queryable/i;
+
 type Values = unknown[];
+/** Statements that only read: safe to run again when their connection was found dead. */
+const READS: ReadonlySet<string> = new Set([
+  'selectById',
+  'countByState',
+  'countFinished',
+  'oldestDue',
+  'selectQueueConfigs',
+]);
 
 export class PostgresStore implements Store {
   readonly name = 'postgres';
@@ -565,8 +577,10 @@ export class PostgresStore implements Store {
       return { jobs: [], nextCursor: null };
     }
     const { text, values } = this.listStatement(filter);
-    const result = await this.#run('listJobs', (pool) =>
-      pool.query<JobRow>({ text, values, rowMode: 'array' }),
+    const result = await this.#run(
+      'listJobs',
+      (pool) => pool.query<JobRow>({ text, values, rowMode: 'array' }),
+      true,
     );
     const rows = result.rows;
     const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
@@ -992,8 +1006,10 @@ export class PostgresStore implements Store {
         return result.rows as Row[];
       });
     }
-    const result = await this.#run(operation, (pool) =>
-      pool.query<Row>({ name: this.#prefix + statement, text, values, rowMode: 'array' }),
+    const result = await this.#run(
+      operation,
+      (pool) => pool.query<Row>({ name: this.#prefix + statement, text, values, rowMode: 'array' }),
+      READS.has(statement),
     );
     return result.rows;
   }
@@ -1029,15 +1045,28 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Runs a database step, turning driver failures into StoreError with the cause kept. */
-  async #run<T>(operation: string, step: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  /**
+   * Runs a database step, turning driver failures into StoreError with the cause kept. A read
+   * (`isRead`) whose connection turns out dead runs once more: after an outage the pool can hand
+   * out an idle connection the server already ended before it has read the notice. Writes do
+   * not: one cut mid-way may have committed.
+   */
+  async #run<T>(
+    operation: string,
+    step: (pool: pg.Pool) => Promise<T>,
+    isRead = false,
+  ): Promise<T> {
     if (this.#closed) {
       throw new StateError(`postgres store: ${operation} called after close(); open a new store`);
     }
-    try {
-      return await step(this.#pool);
-    } catch (error) {
-      throw translateError(operation, error);
+    // Each dead idle connection fails fast and leaves the pool, so a few tries suffice.
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await step(this.#pool);
+      } catch (error) {
+        const again = isRead && tries <= this.#pool.options.max && wasEnded(error);
+        if (!again || this.#closed) throw translateError(operation, error);
+      }
     }
   }
 }
@@ -1124,6 +1153,16 @@ function unreachableAdvice(operation: string): string {
     return 'retry once it is back (with an idempotency key, a retried enqueue adds no second job)';
   }
   return 'retry once it is back';
+}
+
+/**
+ * Whether a driver error says an open connection was ended (by the server, or cut), as opposed
+ * to one that could not be opened: the former is worth a retry on a fresh connection at once.
+ */
+function wasEnded(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  return ENDED.test(code) || ENDED_MESSAGE.test(message);
 }
 
 /** One mapping from driver errors to ticketrail's, so failures read alike on every backend. */
