@@ -151,6 +151,8 @@ const DEFAULT_BACKOFF: Backoff = Object.freeze({
   jitter: DEFAULT_BACKOFF_JITTER,
 });
 
+const NO_PARENTS: readonly string[] = Object.freeze([]);
+
 /** Validates one enqueue call and applies the defaults. Throws ValidationError. */
 export function resolveEnqueue(
   task: unknown,
@@ -158,9 +160,30 @@ export function resolveEnqueue(
   options: unknown,
   maxPayloadBytes: number,
 ): NewJob {
-  const context = `enqueue(${typeof task === 'string' ? JSON.stringify(task) : '?'})`;
+  const context = enqueueContext(task);
   const name = validateName('task', task, context);
-  const given = options === undefined ? {} : checkObject('options', options, context);
+  if (options === undefined) {
+    // The common case of bulk enqueues: every default, no object spread (measured: a third of
+    // the validation's cost per job).
+    return {
+      task: name,
+      queue: DEFAULT_QUEUE,
+      group: null,
+      payloadJson: encodePayload(payload, maxPayloadBytes, context),
+      priority: DEFAULT_PRIORITY,
+      runAtMs: null,
+      delayMs: 0,
+      maxAttempts: DEFAULT_ATTEMPTS,
+      key: null,
+      keyTtlMs: null,
+      debounceMs: null,
+      timeoutMs: null,
+      backoff: DEFAULT_BACKOFF,
+      dependsOn: NO_PARENTS,
+      onParentFailure: DEFAULT_PARENT_FAILURE,
+    };
+  }
+  const given = checkObject('options', options, context);
   checkKnownFields('', given, ENQUEUE_OPTION_NAMES, context);
 
   return {
@@ -186,7 +209,21 @@ export function resolveEnqueue(
   };
 }
 
-const NO_PARENTS: readonly string[] = Object.freeze([]);
+// The prefix of every message about an enqueue of a task: built once per task name.
+const contexts = new Map<string, string>();
+const MAX_CACHED_CONTEXTS = 1_000;
+
+function enqueueContext(task: unknown): string {
+  if (typeof task !== 'string') return 'enqueue(?)';
+  let context = contexts.get(task);
+  if (context === undefined) {
+    context = `enqueue(${JSON.stringify(task)})`;
+    // Task names come from code, so few; a caller passing arbitrary strings must not grow this.
+    if (contexts.size < MAX_CACHED_CONTEXTS) contexts.set(task, context);
+  }
+  return context;
+}
+
 const JOB_ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 function resolveParents(

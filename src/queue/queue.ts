@@ -655,8 +655,12 @@ export class Queue {
   }
 
   #resolveItem(item: unknown, index: number): NewJob {
-    const given = checkObject(`items[${index}]`, item, 'enqueueMany');
-    checkKnownFields(`items[${index}]`, given, ['task', 'payload', 'options'], 'enqueueMany');
+    const given = item as Record<string, unknown>;
+    if (!isItemShaped(item)) {
+      // Names the item and the problem; the field name is only built when there is one.
+      checkObject(`items[${index}]`, item, 'enqueueMany');
+      checkKnownFields(`items[${index}]`, given, ITEM_FIELDS, 'enqueueMany');
+    }
     try {
       return resolveEnqueue(given.task, given.payload, given.options, this.#maxPayloadBytes);
     } catch (error) {
@@ -675,6 +679,18 @@ export class Queue {
       throw new StateError(`${operation}: the queue is closed; connect() again`);
     }
   }
+}
+
+const ITEM_FIELDS = ['task', 'payload', 'options'];
+
+/** Whether an enqueueMany item is an object with no fields but task, payload and options. */
+function isItemShaped(item: unknown): boolean {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return false;
+  for (const name in item) {
+    if (!Object.hasOwn(item, name)) continue;
+    if (name !== 'task' && name !== 'payload' && name !== 'options') return false;
+  }
+  return true;
 }
 
 function checkId(operation: string, id: unknown): string {

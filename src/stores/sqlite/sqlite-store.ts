@@ -811,12 +811,14 @@ export class SqliteStore implements Store {
   #insertPlain(jobs: readonly NewJob[], nowMs: number, added: WakeNotice[]): Job[] {
     const insert = this.#prepare(`insertJobs:${jobs.length}`, () => sql.insertJobs(jobs.length));
     const runAts = jobs.map((job) => dueAt(job, nowMs));
-    const info = insert.run(jobs.flatMap((job, i) => insertRowValues(job, runAts[i], nowMs)));
+    const values: unknown[] = [];
+    for (let i = 0; i < jobs.length; i += 1) pushRowValues(values, jobs[i], runAts[i], nowMs);
+    const info = insert.run(values);
     // One statement under the write lock: SQLite gave its rows the rowids after the largest
     // one, in order (the table has no AUTOINCREMENT gaps to fill), so the last tells them all.
     const firstId = Number(info.lastInsertRowid) - jobs.length + 1;
     return jobs.map((job, i) => {
-      added.push({ queue: job.queue, runAtMs: runAts[i] });
+      noteEarliest(added, job.queue, runAts[i]);
       return newJobRecord(job, firstId + i, runAts[i], nowMs);
     });
   }
@@ -834,7 +836,7 @@ export class SqliteStore implements Store {
       const select = this.#prepare('byKey', () => sql.SELECT_BY_KEY);
       return rowToJob(select.get(job.key) as JobRow, nowMs);
     }
-    added.push({ queue: job.queue, runAtMs });
+    noteEarliest(added, job.queue, runAtMs);
     const id = Number(info.lastInsertRowid);
     if (job.dependsOn.length > 0) {
       const ended = this.#flow.dependencies.attach(
@@ -975,7 +977,14 @@ function dueAt(job: NewJob, nowMs: number): number {
 
 /** One job's values for INSERT_JOB and insertJobs(), in their column order. */
 function insertRowValues(job: NewJob, runAtMs: number, nowMs: number): unknown[] {
-  return [
+  const values: unknown[] = [];
+  pushRowValues(values, job, runAtMs, nowMs);
+  return values;
+}
+
+/** Appends one job's insert parameters, for a multi-row insert's one array of them all. */
+function pushRowValues(values: unknown[], job: NewJob, runAtMs: number, nowMs: number): void {
+  values.push(
     job.task,
     job.queue,
     job.payloadJson,
@@ -988,7 +997,20 @@ function insertRowValues(job: NewJob, runAtMs: number, nowMs: number): unknown[]
     nowMs,
     job.keyTtlMs,
     job.group,
-  ];
+  );
+}
+
+/**
+ * Adds a lane's wake-up to those an enqueue announces, one per lane: a worker needs only the
+ * earliest due time of each (a bulk enqueue of 1,000 jobs is then one notice, not 1,000).
+ */
+function noteEarliest(added: WakeNotice[], queue: string, runAtMs: number): void {
+  for (const notice of added) {
+    if (notice.queue !== queue) continue;
+    if (runAtMs < notice.runAtMs) notice.runAtMs = runAtMs;
+    return;
+  }
+  added.push({ queue, runAtMs });
 }
 
 /** The record of a job just inserted, built from what was written rather than read back. */
