@@ -32,6 +32,47 @@ describe('encodeJson', () => {
     });
   }
 
+  it('gives the same text whether a value takes the fast path or the checking one', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.k = 1;
+    const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
+    const deep = { a: { b: { c: { d: { e: { f: 'deep' } } } } } };
+    const values: unknown[] = [
+      { i: 1, s: 'x', b: false, n: null, list: [1, [2, [3]]] },
+      bare,
+      wide,
+      deep,
+      new Point(1, 2),
+      { when: new Date(0) },
+      [1, undefined, 3],
+      { skipped: undefined, kept: 1 },
+      Array.from({ length: 100 }, (_, i) => i),
+      '',
+      -0,
+    ];
+    for (const value of values) {
+      assert.deepEqual(encodeJson(value, 'payload'), { ok: true, json: JSON.stringify(value) });
+    }
+  });
+
+  it('refuses what JSON cannot hold at any depth, on either path', () => {
+    for (const value of [
+      { a: [1, NaN] },
+      { a: { b: { c: { d: { e: { f: () => 1 } } } } } },
+      Object.assign(Object.create({ inherited: 1 }) as object, { own: 10n }),
+      { big: Array.from({ length: 100 }, (_, i) => (i === 99 ? Infinity : i)) },
+    ]) {
+      const encoded = encodeJson(value, 'payload');
+      assert.equal(encoded.ok, false, JSON.stringify(encoded));
+    }
+  });
+
   it('refuses a circular structure', () => {
     const value: Record<string, unknown> = { a: 1 };
     value.again = value;
