@@ -25,6 +25,7 @@ import { emptyCounts, type Job, type JobState, type QueueStats } from '../../cor
 import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js';
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
+import { backoffJson } from '../backoff-json.js';
 import type {
   ClaimRequest,
   ClaimedJob,
@@ -861,7 +862,7 @@ export class PostgresStore implements Store {
       job.maxAttempts,
       job.key,
       job.timeoutMs,
-      JSON.stringify(job.backoff),
+      backoffJson(job.backoff),
       job.keyTtlMs,
       job.group,
     ];
@@ -874,6 +875,11 @@ export class PostgresStore implements Store {
     const values = insertColumns(jobs);
     if (jobs.some((job) => job.key !== null)) {
       return this.#query<InsertedRow>('enqueue', 'insertMany', values, client);
+    }
+    const delay = jobs[0].delayMs;
+    if (jobs.every((job) => job.runAtMs === null && job.delayMs === delay)) {
+      const [row] = await this.#query<AlikeRow>('enqueue', 'insertManyAlike', values, client);
+      return alikeRows(row, jobs.length);
     }
     const rows = await this.#query<InsertedRow>('enqueue', 'insertManyKeyless', values, client);
     // Ids grow in input order; as decimal strings, a shorter one is smaller.
@@ -1125,6 +1131,35 @@ function checkTransactionClient(tx: TransactionClient): TransactionClient {
     );
   }
   return tx;
+}
+
+/** insertManyAlike's answer: first and last id, count, ids when not consecutive, times. */
+type AlikeRow = [
+  first: string,
+  last: string,
+  count: number,
+  ids: string | null,
+  runAtMs: number,
+  createdAtMs: number,
+  scheduled: boolean,
+];
+
+/** One InsertedRow per job, in input order (ids grow in it), from insertManyAlike's answer. */
+function alikeRows(row: AlikeRow, count: number): InsertedRow[] {
+  const [first, , inserted, list, runAtMs, createdAtMs, scheduled] = row;
+  if (inserted !== count) {
+    throw new StoreError(`postgres store: enqueue inserted ${inserted} of ${count} jobs`);
+  }
+  const ids = list?.split(',') ?? [];
+  if (list === null) {
+    // Consecutive ids: the first one and its successors, in bigint past 2^53.
+    const start = Number(first);
+    const exact = Number.isSafeInteger(start + count);
+    for (let index = 0; index < count; index += 1) {
+      ids.push(exact ? String(start + index) : String(BigInt(first) + BigInt(index)));
+    }
+  }
+  return ids.map((id) => [id, runAtMs, createdAtMs, scheduled]);
 }
 
 /** The earliest due time of the stored jobs, per lane. */

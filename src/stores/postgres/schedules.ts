@@ -4,6 +4,7 @@
 // fires. Values are bound parameters; the only text spliced in is the quoted schema name.
 import type { NewJob } from '../../core/enqueue-options.js';
 import type { CatchUp, NewSchedule, ScheduleRecord, ScheduleFire } from '../../core/schedule.js';
+import { backoffJson } from '../backoff-json.js';
 import { fromMs, ms, NOW } from './rows.js';
 
 /** Migration 3: the schedules table, one row per schedule name. `s` is the quoted schema. */
@@ -110,7 +111,7 @@ export function fireValues(fire: ScheduleFire): unknown[] {
     job?.maxAttempts ?? null,
     job?.key ?? null,
     job?.timeoutMs ?? null,
-    job === null ? null : JSON.stringify(job.backoff),
+    job === null ? null : backoffJson(job.backoff),
   ];
 }
 

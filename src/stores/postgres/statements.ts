@@ -3,6 +3,7 @@
 // by quoteSchema(). Each operation is one statement (one round trip), batches included.
 import { MAX_KEPT_ERRORS } from '../../core/defaults.js';
 import type { NewJob } from '../../core/enqueue-options.js';
+import { backoffJson } from '../backoff-json.js';
 import { fromMs, jobColumns, ms, NOW } from './rows.js';
 
 /** The LISTEN/NOTIFY channel of a schema; quoted as an identifier for LISTEN. */
@@ -57,7 +58,7 @@ export function insertColumns(jobs: readonly NewJob[]): unknown[] {
     sameOrAll(column((job) => job.maxAttempts)),
     nullOrAll(column((job) => job.key)),
     nullOrAll(column((job) => job.timeoutMs)),
-    sameOrAll(column((job) => JSON.stringify(job.backoff))),
+    sameOrAll(column((job) => backoffJson(job.backoff))),
     nullOrAll(column((job) => job.keyTtlMs)),
     nullOrAll(column((job) => job.group)),
   ];
@@ -130,6 +131,27 @@ export function statementsFor(s: string) {
       FROM ${INSERT_INPUT}
       ORDER BY n
       RETURNING ${insertedColumns()}`,
+
+    /**
+     * As insertManyKeyless for jobs that are all due at the same time (no runAt, one delay),
+     * answered with one row rather than one per job: the smallest and largest id, the count,
+     * every id (ascending, comma-separated) only when they are not consecutive (another
+     * process drew some between them), the due time, the creation time and whether due later.
+     * Returning 1,000 rows took about as long as inserting them (measured).
+     */
+    insertManyAlike: `
+      WITH inserted AS (
+        INSERT INTO ${jobs} (${INSERT_COLUMNS})
+        SELECT task, queue, payload, 'pending', priority, ${runAt('run_at_ms', 'delay_ms')},
+               max_attempts, key, timeout_ms, backoff, ${NOW}, key_ttl_ms, group_key
+        FROM ${INSERT_INPUT}
+        ORDER BY n
+        RETURNING id, run_at)
+      SELECT min(id), max(id), count(*)::int,
+             CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL
+                  ELSE string_agg(id::text, ',' ORDER BY id) END,
+             ${ms('min(run_at)')}, ${ms(NOW)}, min(run_at) > ${NOW}
+      FROM inserted`,
 
     /**
      * Many jobs in one statement, one row per input in input order; ids are drawn in input

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 
 import type { Batch, NewBatch } from '../../core/batch.js';
 import type { NewJob } from '../../core/enqueue-options.js';
+import { backoffJson } from '../backoff-json.js';
 import type { WakeNotice } from '../store.js';
 
 const JOBS = 'ticketrail_jobs';
@@ -124,7 +125,7 @@ export class SqliteBatches {
       runAtMs,
       job.maxAttempts,
       job.timeoutMs,
-      JSON.stringify(job.backoff),
+      backoffJson(job.backoff),
       nowMs,
       job.keyTtlMs,
       job.group,

@@ -31,6 +31,7 @@ import {
   type StartLog,
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
+import { backoffJson } from '../backoff-json.js';
 import { insertedJob } from '../inserted-job.js';
 import { isFinished, listParts, type ListPart } from '../list-parts.js';
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
@@ -86,16 +87,6 @@ const channels = new Map<string, { emitter: EventEmitter; users: number }>();
 
 const LANES_TTL_MS = 1_000;
 
-// Most jobs share the frozen default backoff object: encode each object once.
-const backoffJson = new WeakMap<object, string>();
-function encodeBackoff(backoff: object): string {
-  let json = backoffJson.get(backoff);
-  if (json === undefined) {
-    json = JSON.stringify(backoff);
-    backoffJson.set(backoff, json);
-  }
-  return json;
-}
 const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 /**
@@ -993,7 +984,7 @@ function pushRowValues(values: unknown[], job: NewJob, runAtMs: number, nowMs: n
     job.maxAttempts,
     job.key,
     job.timeoutMs,
-    encodeBackoff(job.backoff),
+    backoffJson(job.backoff),
     nowMs,
     job.keyTtlMs,
     job.group,
