@@ -5,15 +5,15 @@ import type { QueueClient, WorkerSpec } from '../worker-spec.js';
 
 /**
  * How ticketrail's README advises draining many short jobs: claim ahead of free slots, in large
- * batches, holding up to 200 jobs in the worker (graphile-worker's batched setting holds 500).
- * The in-process subjects use it too.
+ * batches, holding up to 500 jobs in the worker, as graphile-worker's batched setting does with
+ * its local queue of 500. The in-process subjects use it too.
  */
 export function drainOptions(concurrency: number): {
   concurrency: number;
   claimBatch: number;
   prefetch: number;
 } {
-  return { concurrency, claimBatch: 200, prefetch: Math.max(0, 200 - concurrency) };
+  return { concurrency, claimBatch: 500, prefetch: Math.max(0, 500 - concurrency) };
 }
 
 export async function openTicketrail(
