@@ -14,13 +14,7 @@ import {
 } from '../../core/defaults.js';
 import type { Batch, NewBatch } from '../../core/batch.js';
 import type { NewJob, TransactionClient } from '../../core/enqueue-options.js';
-import {
-  NotFoundError,
-  StateError,
-  StoreError,
-  TicketrailError,
-  ValidationError,
-} from '../../core/errors.js';
+import { NotFoundError, StateError, StoreError, ValidationError } from '../../core/errors.js';
 import { emptyCounts, type Job, type JobState, type QueueStats } from '../../core/job.js';
 import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js';
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
@@ -41,6 +35,7 @@ import type {
   Store,
   WakeNotice,
 } from '../store.js';
+import { checkOut, translateError, wasEnded } from './driver.js';
 import {
   EVENTS_PREFIX,
   EventSignal,
@@ -59,6 +54,7 @@ import type { RunStatement } from './batches.js';
 import { LimitedClaims } from './limited-claims.js';
 import { Listener, noticePayload, Notifier, parseNotice } from './listener.js';
 import {
+  alikeRows,
   insertedToJob,
   ROW_ID,
   ROW_KEY,
@@ -67,6 +63,7 @@ import {
   ROW_RUN_AT,
   queueConfigFromRow,
   rowToJob,
+  type AlikeRow,
   type InsertedRow,
   type JobRow,
   type QueueConfigRow,
@@ -116,15 +113,6 @@ const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 // millions of jobs each of these vacuums takes seconds (in the background, one process at a time).
 const VACUUM_EVERY_CLAIMS = 5_000;
 const CONNECT_TIMEOUT_MS = 10_000;
-// Error codes of a connection that is gone or refused (classes 08 and 57P0x), and socket errors.
-const UNREACHABLE = /^(08|57P0[1-4]|E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND))/;
-const UNREACHABLE_MESSAGE =
-  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i;
-
-// Of those, an open connection that was ended: the server's notice, or the socket closing.
-const ENDED = /^(57P0[12]|ECONNRESET|EPIPE)$/;
-const ENDED_MESSAGE = /Connection terminated unexpectedly|not queryable/i;
-
 type Values = unknown[];
 /** Statements that only read: safe to run again when their connection was found dead. */
 const READS: ReadonlySet<string> = new Set([
@@ -1133,35 +1121,6 @@ function checkTransactionClient(tx: TransactionClient): TransactionClient {
   return tx;
 }
 
-/** insertManyAlike's answer: first and last id, count, ids when not consecutive, times. */
-type AlikeRow = [
-  first: string,
-  last: string,
-  count: number,
-  ids: string | null,
-  runAtMs: number,
-  createdAtMs: number,
-  scheduled: boolean,
-];
-
-/** One InsertedRow per job, in input order (ids grow in it), from insertManyAlike's answer. */
-function alikeRows(row: AlikeRow, count: number): InsertedRow[] {
-  const [first, , inserted, list, runAtMs, createdAtMs, scheduled] = row;
-  if (inserted !== count) {
-    throw new StoreError(`postgres store: enqueue inserted ${inserted} of ${count} jobs`);
-  }
-  const ids = list?.split(',') ?? [];
-  if (list === null) {
-    // Consecutive ids: the first one and its successors, in bigint past 2^53.
-    const start = Number(first);
-    const exact = Number.isSafeInteger(start + count);
-    for (let index = 0; index < count; index += 1) {
-      ids.push(exact ? String(start + index) : String(BigInt(first) + BigInt(index)));
-    }
-  }
-  return ids.map((id) => [id, runAtMs, createdAtMs, scheduled]);
-}
-
 /** The earliest due time of the stored jobs, per lane. */
 function earliestPerLane(jobs: readonly (Job | undefined)[]): Map<string, number> {
   const due = new Map<string, number>();
@@ -1176,71 +1135,4 @@ function earliestPerLane(jobs: readonly (Job | undefined)[]): Map<string, number
 function backendPid(client: pg.PoolClient): number | null {
   const pid = (client as unknown as { processID?: unknown }).processID;
   return typeof pid === 'number' ? pid : null;
-}
-
-/** What to do when the database cannot be reached, which depends on what was being done. */
-function unreachableAdvice(operation: string): string {
-  // migrate runs first at connect: nothing was written yet, the URL or the server is at fault.
-  if (operation === 'migrate') {
-    return 'check the host and port in the URL, and that the server is running and accepts connections';
-  }
-  if (operation.startsWith('enqueue')) {
-    return 'retry once it is back (with an idempotency key, a retried enqueue adds no second job)';
-  }
-  return 'retry once it is back';
-}
-
-/**
- * Whether a driver error says an open connection was ended (by the server, or cut), as opposed
- * to one that could not be opened: the former is worth a retry on a fresh connection at once.
- */
-function wasEnded(error: unknown): boolean {
-  const code = String((error as { code?: unknown })?.code ?? '');
-  const message = error instanceof Error ? error.message : String(error);
-  return ENDED.test(code) || ENDED_MESSAGE.test(message);
-}
-
-/** One mapping from driver errors to ticketrail's, so failures read alike on every backend. */
-function translateError(operation: string, error: unknown): TicketrailError {
-  if (error instanceof TicketrailError) return error;
-  const code = String((error as { code?: unknown })?.code ?? '');
-  const message = error instanceof Error ? error.message : String(error);
-  if (UNREACHABLE.test(code) || UNREACHABLE_MESSAGE.test(message)) {
-    return new StoreError(
-      `postgres store: ${operation} failed: the database is unreachable (${message}); ` +
-        unreachableAdvice(operation),
-      { cause: error },
-    );
-  }
-  if (code === '57014') {
-    return new StoreError(
-      `postgres store: ${operation} failed: ${message} (statementTimeout); raise ` +
-        `statementTimeout in the URL if this operation legitimately takes longer`,
-      { cause: error },
-    );
-  }
-  return new StoreError(`postgres store: ${operation} failed: ${message}`, { cause: error });
-}
-
-/**
- * Takes a client from the pool for several statements. While we hold it, the pool does not
- * listen for its errors: a connection cut between two statements (a server restart, a
- * terminated backend) would emit an 'error' nobody handles and end the process. The listener
- * keeps the error; the next statement fails on the dead connection, and `release` destroys a
- * client that broke rather than pool it.
- */
-async function checkOut(
-  pool: pg.Pool,
-): Promise<{ client: pg.PoolClient; release: (error?: Error) => void }> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  const onError = (error: Error) => (broken ??= error);
-  client.on('error', onError);
-  return {
-    client,
-    release: (error?: Error) => {
-      client.removeListener('error', onError);
-      client.release(error ?? broken);
-    },
-  };
 }

@@ -2,6 +2,7 @@
 // of jobColumns(). Times leave the database as milliseconds since the epoch, and the public
 // state is decided in SQL against the database clock, so hosts with skewed clocks agree on
 // whether a job is scheduled or available.
+import { StoreError } from '../../core/errors.js';
 import type { NewJob } from '../../core/enqueue-options.js';
 import {
   toJobError,
@@ -188,4 +189,33 @@ export function lockedLaneConfig(row: LimitedLaneRow): QueueConfig {
     groupConcurrency,
     groupRate: rateFromColumns(row[7], row[8]),
   };
+}
+
+/** insertManyAlike's answer: first and last id, count, ids when not consecutive, times. */
+export type AlikeRow = [
+  first: string,
+  last: string,
+  count: number,
+  ids: string | null,
+  runAtMs: number,
+  createdAtMs: number,
+  scheduled: boolean,
+];
+
+/** One InsertedRow per job, in input order (ids grow in it), from insertManyAlike's answer. */
+export function alikeRows(row: AlikeRow, count: number): InsertedRow[] {
+  const [first, , inserted, list, runAtMs, createdAtMs, scheduled] = row;
+  if (inserted !== count) {
+    throw new StoreError(`postgres store: enqueue inserted ${inserted} of ${count} jobs`);
+  }
+  const ids = list?.split(',') ?? [];
+  if (list === null) {
+    // Consecutive ids: the first one and its successors, in bigint past 2^53.
+    const start = Number(first);
+    const exact = Number.isSafeInteger(start + count);
+    for (let index = 0; index < count; index += 1) {
+      ids.push(exact ? String(start + index) : String(BigInt(first) + BigInt(index)));
+    }
+  }
+  return ids.map((id) => [id, runAtMs, createdAtMs, scheduled]);
 }
