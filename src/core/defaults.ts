@@ -48,6 +48,8 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 250;
 /** `listJobs` page size when `limit` is not given, and its ceiling. */
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 1_000;
+/** Most ids one `Store.getJobs` read takes. */
+export const MAX_JOBS_PER_READ = 1_000;
 
 /** Longest task, queue and key names. */
 export const MAX_NAME_LENGTH = 128;

@@ -5,7 +5,7 @@
 // waiter also reads its job again every DEFAULT_WAIT_RECHECK_MS, should a notice be lost.
 import type { Logger } from 'pino';
 
-import { DEFAULT_WAIT_RECHECK_MS } from '../core/defaults.js';
+import { DEFAULT_WAIT_RECHECK_MS, MAX_JOBS_PER_READ } from '../core/defaults.js';
 import {
   JobCancelledError,
   JobFailedError,
@@ -26,8 +26,9 @@ export class JobWaiters {
   readonly #store: Store;
   readonly #logger: Logger;
   readonly #waiting = new Map<string, Set<Waiter>>();
-  // Reads in flight per job, and whether another was asked for meanwhile.
-  readonly #reading = new Map<string, { again: boolean }>();
+  // Jobs to read at the next batched read, and whether one is in flight.
+  readonly #due = new Set<string>();
+  #reading = false;
   #unsubscribe: (() => void) | null = null;
   #recheckTimer: NodeJS.Timeout | undefined;
 
@@ -119,29 +120,49 @@ export class JobWaiters {
     if (this.#waiting.size === 0) this.#stopListening();
   }
 
-  /** Reads the job and settles its waiters; one read per job at a time. */
+  /**
+   * Reads the job and settles its waiters. Reads are batched: the jobs asked for while a read
+   * is in flight go in the next one, so a process with many waiters, or a notice that names
+   * "any job", costs one statement at a time, never one per waited job.
+   */
   #read(id: string): void {
-    const inFlight = this.#reading.get(id);
-    if (inFlight !== undefined) {
-      inFlight.again = true;
-      return;
-    }
-    const state = { again: false };
-    this.#reading.set(id, state);
-    void this.#store
-      .getJob(id)
-      .then(
-        (job) => {
+    this.#due.add(id);
+    if (this.#reading) return;
+    this.#reading = true;
+    // After this turn of the event loop's microtasks: waits begun together share the read.
+    queueMicrotask(() => void this.#readDue());
+  }
+
+  async #readDue(): Promise<void> {
+    try {
+      while (this.#due.size > 0) {
+        const ids: string[] = [];
+        for (const id of this.#due) {
+          this.#due.delete(id);
+          if (this.#waiting.has(id)) ids.push(id);
+          if (ids.length === MAX_JOBS_PER_READ) break;
+        }
+        if (ids.length === 0) continue;
+        let jobs: Job[];
+        try {
+          jobs = await this.#store.getJobs(ids);
+        } catch (error) {
+          // The next notice, or the recheck, reads them again.
+          this.#logger.warn(
+            { err: error, jobIds: ids },
+            'waitFor cannot read the jobs; will retry',
+          );
+          return;
+        }
+        const byId = new Map(jobs.map((job) => [job.id, job]));
+        for (const id of ids) {
+          const job = byId.get(id) ?? null;
           for (const waiter of [...(this.#waiting.get(id) ?? [])]) waiter.settle(job);
-        },
-        (error: unknown) => {
-          this.#logger.warn({ err: error, jobId: id }, 'waitFor cannot read the job; will retry');
-        },
-      )
-      .finally(() => {
-        this.#reading.delete(id);
-        if (state.again && this.#waiting.has(id)) this.#read(id);
-      });
+        }
+      }
+    } finally {
+      this.#reading = false;
+    }
   }
 }
 

@@ -225,6 +225,12 @@ export interface Store {
   setProgress(lease: Lease, progressJson: string): Promise<boolean>;
 
   getJob(id: string): Promise<Job | null>;
+  /**
+   * The jobs of these ids that exist, in one read, in no particular order; ids that name no
+   * job (or are not ids at all) are left out. At most MAX_JOBS_PER_READ (core/defaults.ts)
+   * ids.
+   */
+  getJobs(ids: readonly string[]): Promise<Job[]>;
   listJobs(filter: ListFilter): Promise<JobPage>;
   stats(): Promise<QueueStats>;
 

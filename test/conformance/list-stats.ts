@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { ValidationError } from '../../src/core/errors.js';
 import { newJob } from '../helpers/jobs.js';
 import { useFreshStore, type StoreFactory } from './store-factory.js';
 
@@ -21,6 +22,36 @@ export function listStatsContract(factory: StoreFactory): void {
         cursor = result.nextCursor;
       }
       assert.deepEqual(seen, jobs.map((job) => job.id).reverse());
+    });
+
+    it('reads many jobs by id at once, leaving out ids that name no job', async () => {
+      const jobs = await current().store.enqueue([newJob('a', { n: 1 }), newJob('b', { n: 2 })]);
+      const read = await current().store.getJobs([
+        jobs[1].id,
+        '999999999',
+        'not-an-id',
+        jobs[0].id,
+        jobs[1].id,
+      ]);
+      assert.deepEqual(
+        read.map((job) => [job.id, job.task, job.payload]).sort(),
+        [
+          [jobs[0].id, 'a', { n: 1 }],
+          [jobs[1].id, 'b', { n: 2 }],
+        ].sort(),
+      );
+      assert.deepEqual(
+        read.map((job) => job.state),
+        ['available', 'available'],
+      );
+      assert.deepEqual(await current().store.getJobs([]), []);
+      await assert.rejects(
+        current().store.getJobs(Array.from({ length: 1_001 }, (_, i) => String(i + 1))),
+        (error: unknown) =>
+          error instanceof ValidationError &&
+          error.field === 'ids' &&
+          /at most 1000 job ids, got 1001/.test(error.message),
+      );
     });
 
     it('filters by state, task and queue', async () => {

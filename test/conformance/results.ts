@@ -116,6 +116,41 @@ export function resultsContract(factory: StoreFactory): void {
       }
     });
 
+    it('many waits read their jobs in a few batched reads, not one read per job', async () => {
+      const other = queueOver(await current().reopen());
+      try {
+        const jobs = await queue.enqueueMany(
+          Array.from({ length: 300 }, (_, n) => ({ task: 'double', payload: { n } })),
+        );
+        const store = queue.store;
+        const reads: number[] = [];
+        const getJobs = store.getJobs.bind(store);
+        store.getJobs = async (ids) => {
+          reads.push(ids.length);
+          return getJobs(ids);
+        };
+        const getJob = store.getJob.bind(store);
+        let singleReads = 0;
+        store.getJob = async (id) => {
+          singleReads += 1;
+          return getJob(id);
+        };
+        const waits = jobs.map((job) => queue.waitFor(job.id, { timeout: '30s' }));
+        // A worker of another store: its completions reach these waits as notices.
+        other.work({ double: async ({ n }: { n: number }) => n * 2 }, fast);
+        const done = await Promise.all(waits);
+        assert.deepEqual(
+          done.map((job) => job.result),
+          jobs.map((_, n) => n * 2),
+        );
+        assert.equal(singleReads, 0);
+        assert.ok(reads.length < 60, `${reads.length} reads for 300 waits`);
+        assert.equal(reads[0], 300, 'the first read takes every job waited for');
+      } finally {
+        await other.close();
+      }
+    });
+
     it('refuses bad waitFor options, naming the field', async () => {
       const refusals: [string, unknown][] = [
         ['timeout', { timeout: 0 }],

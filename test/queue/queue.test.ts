@@ -119,6 +119,26 @@ describe('Queue', () => {
     });
   });
 
+  it('keeps a waitFor going when a read of its job fails, and settles it on the next notice', async () => {
+    const job = await queue.enqueue('a');
+    const store = queue.store;
+    const getJobs = store.getJobs.bind(store);
+    let calls = 0;
+    store.getJobs = async (ids) => {
+      calls += 1;
+      if (calls === 1) throw new StoreError('sqlite store: getJobs failed: disk I/O error');
+      return getJobs(ids);
+    };
+    const waiting = queue.waitFor(job.id, { timeout: '10s' });
+    // Let the first read fail before the job completes and announces itself.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(calls, 1);
+    const worker = queue.work({ a: async () => 'done' }, { pollInterval: 10 });
+    assert.equal((await waiting).result, 'done');
+    assert.ok(calls >= 2);
+    await worker.stop();
+  });
+
   // Regression: waitFor(999999) said only "must be a job id string".
   it('suggests String(id) for a numeric id', async () => {
     await assert.rejects(

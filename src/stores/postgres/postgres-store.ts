@@ -20,6 +20,7 @@ import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js'
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import { backoffJson } from '../backoff-json.js';
+import { wellFormedIds } from '../job-ids.js';
 import type {
   ClaimRequest,
   ClaimedJob,
@@ -117,6 +118,7 @@ type Values = unknown[];
 /** Statements that only read: safe to run again when their connection was found dead. */
 const READS: ReadonlySet<string> = new Set([
   'selectById',
+  'selectByIds',
   'countByState',
   'countFinished',
   'oldestDue',
@@ -559,6 +561,13 @@ export class PostgresStore implements Store {
     if (!ID_PATTERN.test(id)) return null;
     const [row] = await this.#query<JobRow>('getJob', 'selectById', [id]);
     return row === undefined ? null : rowToJob(row);
+  }
+
+  async getJobs(ids: readonly string[]): Promise<Job[]> {
+    const wanted = wellFormedIds(ids, 'getJobs()');
+    if (wanted.length === 0) return [];
+    const rows = await this.#query<JobRow>('getJobs', 'selectByIds', [wanted]);
+    return rows.map((row) => rowToJob(row));
   }
 
   async listJobs(filter: ListFilter): Promise<JobPage> {

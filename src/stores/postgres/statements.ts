@@ -207,6 +207,9 @@ export function statementsFor(s: string) {
     notifyInTransaction: `SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload`,
 
     selectById: `SELECT ${jobColumns('j')} FROM ${jobs} j WHERE j.id = $1`,
+    /** Parameters: ids. */
+    selectByIds: `SELECT ${jobColumns('j')} FROM ${jobs} j WHERE j.id = ANY($1::bigint[])`,
+
     selectByKeys: `SELECT ${jobColumns('j')} FROM ${jobs} j WHERE j.key = ANY($1::text[])`,
 
     /**

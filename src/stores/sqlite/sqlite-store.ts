@@ -33,6 +33,7 @@ import {
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import { backoffJson } from '../backoff-json.js';
 import { insertedJob } from '../inserted-job.js';
+import { wellFormedIds } from '../job-ids.js';
 import { isFinished, listParts, type ListPart } from '../list-parts.js';
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type {
@@ -544,6 +545,18 @@ export class SqliteStore implements Store {
     const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
     const row = this.#run('getJob', () => select.get(Number(id)) as JobRow | undefined);
     return row === undefined ? null : rowToJob(row, Date.now());
+  }
+
+  async getJobs(ids: readonly string[]): Promise<Job[]> {
+    const wanted = wellFormedIds(ids, 'getJobs()');
+    if (wanted.length === 0) return [];
+    const select = this.#prepare('byIds', () => sql.SELECT_BY_IDS);
+    const nowMs = Date.now();
+    const rows = this.#run(
+      'getJobs',
+      () => select.all(JSON.stringify(wanted.map(Number))) as JobRow[],
+    );
+    return rows.map((row) => rowToJob(row, nowMs));
   }
 
   async listJobs(filter: ListFilter): Promise<JobPage> {

@@ -67,6 +67,10 @@ const KEY_EXPIRY = `key_expires_at = @now + key_ttl_ms`;
 export const SELECT_BY_KEY = `SELECT ${JOB_COLUMN_LIST} FROM ${JOBS} WHERE key = ?`;
 export const SELECT_BY_ID = `SELECT ${JOB_COLUMN_LIST} FROM ${JOBS} WHERE id = ?`;
 
+/** Parameters: a JSON array of ids. */
+export const SELECT_BY_IDS = `
+  SELECT ${JOB_COLUMN_LIST} FROM ${JOBS} WHERE id IN (SELECT value FROM json_each(?))`;
+
 /** Most lanes one claim statement names; past it, claims sort every due job instead. */
 export const MAX_CLAIM_LANES = 32;
 
