@@ -762,14 +762,15 @@ export class SqliteStore implements Store {
   }
 
   #pendingLanes(nowMs: number): string[] {
-    if (nowMs - this.#lanesReadAtMs < LANES_TTL_MS) return this.#lanes;
+    // None known: read again, since another process may have added some since (a worker that
+    // found the lanes empty once would otherwise miss their jobs for LANES_TTL_MS).
+    if (this.#lanes.length > 0 && nowMs - this.#lanesReadAtMs < LANES_TTL_MS) return this.#lanes;
     const lanes = this.#prepare('lanes', () => sql.PENDING_LANES);
     this.#lanes = (lanes.all() as [string][]).map((row) => row[0]);
     this.#lanesReadAtMs = nowMs;
     return this.#lanes;
   }
 
-  /** Inserts one job, or returns the kept job holding its key; `added` learns of new ones. */
   /** Debounce: the key's pending job takes this payload and due time; undefined if none. */
   #debounce(job: NewJob, nowMs: number): Job | undefined {
     const update = this.#prepare('debounce', () => sql.DEBOUNCE_PENDING);
