@@ -64,7 +64,7 @@ export function formatDocsPage(input: DocsPageInput): string {
       `whose handler waits ${IO_HANDLER_MS} ms, as a call to another service does, with 1 and ` +
       'then 4 worker processes timed the same way, and **io 4p/1p** is their ratio: one process ' +
       `at concurrency ${sizes.processConcurrency} cannot pass ` +
-      `${(sizes.processConcurrency * 1000) / IO_HANDLER_MS} ` +
+      `${((sizes.processConcurrency * 1000) / IO_HANDLER_MS).toLocaleString('en-US')} ` +
       'jobs/s, so this shows what more processes bring to jobs that mostly wait, where the ' +
       'CPU is not the limit. ' +
       `**memory** is one worker process at concurrency ${sizes.processConcurrency} draining ` +
