@@ -1,6 +1,7 @@
 // docs/benchmarks.md, written by `npm run bench -- --write-docs` from the run that just finished:
 // the figures, the ratios and the targets as the terminal showed them, plus the machine, its load
 // during the run, the versions and how to run it again. Nothing on the page is typed by hand.
+import { IO_HANDLER_MS } from './process-workloads.js';
 import type { ReportSections } from './report.js';
 import type { Sizes } from './workloads.js';
 
@@ -59,6 +60,13 @@ export function formatDocsPage(input: DocsPageInput): string {
       'already forked and connected) until the last job is recorded as finished; **4p/1p** is ' +
       'drain-4p over drain-10, the scaling from one process to four (the 2 CPUs are shared by ' +
       'the 4 processes and the database server, so CPU-bound workers cannot scale far). ' +
+      `**drain-io 1p** and **drain-io 4p** drain ${sizes.ioJobs.toLocaleString('en-US')} jobs ` +
+      `whose handler waits ${IO_HANDLER_MS} ms, as a call to another service does, with 1 and ` +
+      'then 4 worker processes timed the same way, and **io 4p/1p** is their ratio: one process ' +
+      `at concurrency ${sizes.processConcurrency} cannot pass ` +
+      `${((sizes.processConcurrency * 1000) / IO_HANDLER_MS).toLocaleString('en-US')} ` +
+      'jobs/s, so this shows what more processes bring to jobs that mostly wait, where the ' +
+      'CPU is not the limit. ' +
       `**memory** is one worker process at concurrency ${sizes.processConcurrency} draining ` +
       `${sizes.memoryJobs.toLocaleString('en-US')} jobs: its peak RSS over its whole life ` +
       '(VmHWM, start-up included), its RSS as it passed 25, 50, 75 and 100% of the jobs, and ' +

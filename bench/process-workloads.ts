@@ -1,6 +1,7 @@
 // The workloads that run workers in child processes (bench/processes/), as deployments do:
-// drain-4p, where several processes share one backend's jobs, and memory, where one process
-// drains many jobs while its RSS is watched. Process start-up and connecting are off the clock.
+// drain-4p, where several processes share one backend's jobs; drain-io, the same with jobs that
+// wait as network calls do; and memory, where one process drains many jobs while its RSS is
+// watched. Process start-up and connecting are off the clock.
 import { WorkerProcesses, type DrainProgress } from './processes/worker-processes.js';
 import type { Subject, WorkerProcessPlan } from './subjects/subject.js';
 import type { Sizes, Workload } from './workloads.js';
@@ -8,6 +9,10 @@ import type { Sizes, Workload } from './workloads.js';
 const MIB = 2 ** 20;
 // Where the memory workload reads the worker's RSS, as fractions of its jobs.
 const MEMORY_MARKS = [0.25, 0.5, 0.75, 1] as const;
+// What each drain-io job waits, about a call to a service nearby; no-op drains on a small machine
+// are bound by the CPU that the processes and the database share, which says little about jobs
+// that mostly wait.
+export const IO_HANDLER_MS = 10;
 
 /**
  * drain-<n>p: `sizes.jobs` no-op jobs drained by `processes` worker processes at
@@ -37,20 +42,49 @@ export function drainInProcesses(processes: number): Workload {
     ],
     supports: (subject) => runsInProcesses(subject, name),
     async measure(subject, sizes) {
-      const plan = workerProcessPlan(subject);
-      return withWorkerProcesses(plan, processes, async (pool) => {
-        await drainOnce(subject, plan, pool, sizes.warmupJobs, sizes);
-        await subject.enqueueBulk(sizes.jobs, sizes.bulkChunk);
-        const started = process.hrtime.bigint();
-        await pool.drain(sizes.jobs, sizes.processConcurrency);
-        await plan.settled();
-        const elapsedNs = Number(process.hrtime.bigint() - started);
-        await pool.stopWorkers();
-        return { [`${name}.rate`]: (sizes.jobs * 1e9) / elapsedNs };
-      });
+      return { [`${name}.rate`]: await drainRate(subject, processes, sizes.jobs, 0, sizes) };
     },
   };
 }
+
+/**
+ * drain-io: `sizes.ioJobs` jobs that each wait IO_HANDLER_MS drained by 1 worker process, then
+ * as many fresh ones by 4, at `sizes.processConcurrency` each; and the scaling ratio, 4 against 1.
+ */
+export const drainIo: Workload = {
+  name: 'drain-io',
+  figures: [
+    {
+      id: 'drain-io-1p.rate',
+      label: `drain of jobs that wait ${IO_HANDLER_MS} ms by 1 worker process at concurrency 10`,
+      column: 'drain-io 1p',
+      unit: 'jobs/s',
+      table: 'processes',
+    },
+    {
+      id: 'drain-io-4p.rate',
+      label: `drain of jobs that wait ${IO_HANDLER_MS} ms by 4 worker processes at concurrency 10`,
+      column: 'drain-io 4p',
+      unit: 'jobs/s',
+      table: 'processes',
+    },
+    {
+      id: 'drain-io.scaling',
+      label: `drain-io 4p / 1p: 4 worker processes against 1, jobs that wait ${IO_HANDLER_MS} ms`,
+      column: 'io 4p/1p',
+      unit: '×',
+      table: 'processes',
+      derivedFrom: { numerator: 'drain-io-4p.rate', denominator: 'drain-io-1p.rate' },
+    },
+  ],
+  supports: (subject) => runsInProcesses(subject, 'drain-io'),
+  async measure(subject, sizes) {
+    return {
+      'drain-io-1p.rate': await drainRate(subject, 1, sizes.ioJobs, IO_HANDLER_MS, sizes),
+      'drain-io-4p.rate': await drainRate(subject, 4, sizes.ioJobs, IO_HANDLER_MS, sizes),
+    };
+  },
+};
 
 /**
  * memory: one worker process at concurrency 10 drains `sizes.memoryJobs` jobs; its peak RSS over
@@ -73,7 +107,7 @@ export const memory: Workload = {
     return withWorkerProcesses(plan, 1, async (pool) => {
       await subject.enqueueBulk(sizes.memoryJobs, sizes.bulkChunk);
       const marks = new RssMarks(sizes.memoryJobs);
-      await pool.drain(sizes.memoryJobs, sizes.processConcurrency, (progress) =>
+      await pool.drain(sizes.memoryJobs, sizes.processConcurrency, 0, (progress) =>
         marks.record(progress),
       );
       await plan.settled();
@@ -154,16 +188,42 @@ async function withWorkerProcesses<T>(
   }
 }
 
-/** A warm-up: enqueue and drain `jobs` jobs, then stop the workers. */
+/**
+ * Jobs per second of `processes` worker processes draining `jobs` jobs that each wait
+ * `handlerMs`, after a warm-up of the same kind: from the start signal until every job is
+ * recorded finished.
+ */
+async function drainRate(
+  subject: Subject,
+  processes: number,
+  jobs: number,
+  handlerMs: number,
+  sizes: Readonly<Sizes>,
+): Promise<number> {
+  const plan = workerProcessPlan(subject);
+  return withWorkerProcesses(plan, processes, async (pool) => {
+    await drainOnce(subject, plan, pool, sizes.warmupJobs, handlerMs, sizes);
+    await subject.enqueueBulk(jobs, sizes.bulkChunk);
+    const started = process.hrtime.bigint();
+    await pool.drain(jobs, sizes.processConcurrency, handlerMs);
+    await plan.settled();
+    const elapsedNs = Number(process.hrtime.bigint() - started);
+    await pool.stopWorkers();
+    return (jobs * 1e9) / elapsedNs;
+  });
+}
+
+/** A warm-up: enqueue and drain `jobs` jobs that each wait `handlerMs`, then stop the workers. */
 async function drainOnce(
   subject: Subject,
   plan: WorkerProcessPlan,
   pool: WorkerProcesses,
   jobs: number,
+  handlerMs: number,
   sizes: Readonly<Sizes>,
 ): Promise<void> {
   await subject.enqueueBulk(jobs, sizes.bulkChunk);
-  await pool.drain(jobs, sizes.processConcurrency);
+  await pool.drain(jobs, sizes.processConcurrency, handlerMs);
   await plan.settled();
   await pool.stopWorkers();
 }

@@ -13,7 +13,8 @@
 // TICKETRAIL_BENCH_POSTGRES_URL / TICKETRAIL_BENCH_REDIS_URL. A subject whose server is down is
 // reported as unavailable and the rest still run. Every measurement works in a schema or key
 // prefix of its own (bench_<subject>_<hex>), removed after it, also after a failure or Ctrl-C.
-// drain-4p and memory fork worker processes (bench/processes/), killed on failure, Ctrl-C and exit.
+// drain-4p, drain-io and memory fork worker processes (bench/processes/), killed on failure,
+// Ctrl-C and exit.
 //
 // To profile: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/run.ts --quick --only X
 // With node --expose-gc, a collection runs before every measurement.

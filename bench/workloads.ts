@@ -1,7 +1,7 @@
 // What is measured and how: each workload runs against one subject on a fresh backend, warms it
 // up briefly, then times the real pass. Figures are rates (jobs per second, higher is better)
 // or latencies (milliseconds, lower is better), named `<workload>.<figure>`.
-import { drainInProcesses, memory } from './process-workloads.js';
+import { drainInProcesses, drainIo, memory } from './process-workloads.js';
 import { percentile } from './statistics.js';
 import type { Subject } from './subjects/subject.js';
 
@@ -17,8 +17,10 @@ export interface Sizes {
   pickupWarmupSamples: number;
   /** Time between two enqueues while measuring pickup latency. */
   pickupGapMs: number;
-  /** Concurrency of each worker process, in drain-4p and memory. */
+  /** Concurrency of each worker process, in drain-4p, drain-io and memory. */
   processConcurrency: number;
+  /** Jobs per timed pass of drain-io, whose jobs each wait 10 ms. */
+  ioJobs: number;
   /** Jobs the worker process of the memory workload drains. */
   memoryJobs: number;
 }
@@ -31,6 +33,7 @@ export const FULL_SIZES: Readonly<Sizes> = Object.freeze({
   pickupWarmupSamples: 10,
   pickupGapMs: 10,
   processConcurrency: 10,
+  ioJobs: 4_000,
   memoryJobs: 100_000,
 });
 
@@ -43,6 +46,7 @@ export const QUICK_SIZES: Readonly<Sizes> = Object.freeze({
   pickupWarmupSamples: 5,
   pickupGapMs: 10,
   processConcurrency: 10,
+  ioJobs: 800,
   memoryJobs: 10_000,
 });
 
@@ -172,6 +176,7 @@ export const WORKLOADS: readonly Workload[] = [
   drainAt(50),
   pickup,
   drainInProcesses(4),
+  drainIo,
   memory,
 ];
 

@@ -105,10 +105,14 @@ async function main(): Promise<void> {
         expectState('idle', message);
         state = 'working';
         tally = new Tally();
-        worker = await client.work(message.concurrency, {
-          completed: () => tally.completed(),
-          failed: (reason) => send({ type: 'failed', reason }),
-        });
+        worker = await client.work(
+          message.concurrency,
+          {
+            completed: () => tally.completed(),
+            failed: (reason) => send({ type: 'failed', reason }),
+          },
+          message.handlerMs,
+        );
         return;
       case 'stop': {
         expectState('working', message);

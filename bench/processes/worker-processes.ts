@@ -156,12 +156,14 @@ export class WorkerProcesses {
   }
 
   /**
-   * Starts a worker at `concurrency` in every process and resolves once they finished `jobs`
-   * jobs together; the workers keep running until stopWorkers().
+   * Starts a worker at `concurrency` in every process, whose jobs each wait `handlerMs` (0: no-op
+   * jobs), and resolves once they finished `jobs` jobs together; the workers keep running until
+   * stopWorkers().
    */
   async drain(
     jobs: number,
     concurrency: number,
+    handlerMs: number,
     onProgress: (progress: DrainProgress) => void = () => {},
   ): Promise<void> {
     const countdown = new Countdown(jobs, `drain by ${this.#processes.length} processes`);
@@ -173,7 +175,7 @@ export class WorkerProcesses {
       return child.onFailure((reason) => countdown.fail(reason));
     });
     try {
-      for (const child of this.#processes) child.send({ type: 'start', concurrency });
+      for (const child of this.#processes) child.send({ type: 'start', concurrency, handlerMs });
       await countdown.done;
     } finally {
       for (const detach of detachers) detach();

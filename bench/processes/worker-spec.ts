@@ -11,8 +11,11 @@ export type WorkerSpec =
 
 /** From the bench to a worker process. */
 export type ParentMessage =
-  /** Start a worker at this concurrency and report every job it finishes. */
-  | { type: 'start'; concurrency: number }
+  /**
+   * Start a worker at this concurrency whose jobs each wait `handlerMs` (0: no-op jobs), and
+   * report every job it finishes.
+   */
+  | { type: 'start'; concurrency: number; handlerMs: number }
   /** Stop the worker; answered by `stopped`. */
   | { type: 'stop' }
   /** Close the connections and exit 0. */
@@ -44,8 +47,11 @@ export interface RunningWorker {
 
 /** One queue's client, connected, in a worker process. */
 export interface QueueClient {
-  /** Starts a worker running no-op `noop` jobs, `concurrency` at a time. */
-  work(concurrency: number, events: WorkerEvents): Promise<RunningWorker>;
+  /**
+   * Starts a worker running `noop` jobs, `concurrency` at a time; each job waits `handlerMs`, as a
+   * call to another service would, or does nothing at 0.
+   */
+  work(concurrency: number, events: WorkerEvents, handlerMs: number): Promise<RunningWorker>;
   /** Closes every connection; called once, after the last worker stopped. */
   close(): Promise<void>;
 }

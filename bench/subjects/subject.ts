@@ -5,8 +5,8 @@ import type { WorkerSpec } from '../processes/worker-spec.js';
 
 /**
  * One system under test. Every workload gets a fresh, empty backend: setup() then the work then
- * teardown(). Job payloads are small objects (`{ i }`) and handlers do nothing, so the figures
- * are the cost of the queue itself.
+ * teardown(). Job payloads are small objects (`{ i }`) and handlers do nothing (but wait 10 ms in
+ * drain-io), so the figures are the cost of the queue itself.
  */
 export interface Subject {
   /** Short name: the row heading and what `--only` matches, e.g. "raw-sqlite". */
@@ -64,7 +64,7 @@ export interface Subject {
 
   /**
    * How worker processes (bench/processes/) run this subject's worker against the backend setup()
-   * opened, for drain-4p and memory. Subjects without workers leave it out.
+   * opened, for drain-4p, drain-io and memory. Subjects without workers leave it out.
    */
   workerProcess?(): WorkerProcessPlan;
 }

@@ -5,6 +5,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
 import type { QueueClient, WorkerSpec } from '../worker-spec.js';
+import { afterWaiting } from './handler.js';
 
 export const BULLMQ_QUEUE = 'noop';
 
@@ -14,8 +15,9 @@ export async function openBullmq(
   const connection = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
   await connection.ping();
   return {
-    async work(concurrency, events) {
-      const worker = new Worker(BULLMQ_QUEUE, async () => {}, {
+    async work(concurrency, events, handlerMs) {
+      const noop = afterWaiting(handlerMs, async () => {});
+      const worker = new Worker(BULLMQ_QUEUE, noop, {
         connection,
         prefix: spec.prefix,
         concurrency,

@@ -6,6 +6,7 @@
 import { Logger, run, type RunnerOptions } from 'graphile-worker';
 
 import type { QueueClient, WorkerSpec } from '../worker-spec.js';
+import { afterWaiting } from './handler.js';
 
 export const GRAPHILE_TASK = 'noop';
 // Only for jobs due later and retries; new jobs wake the worker through LISTEN/NOTIFY.
@@ -54,14 +55,14 @@ export async function openGraphileWorker(
     if (level === 'error') onError(`graphile-worker logged: ${message.split('\n')[0]}`);
   });
   return {
-    async work(concurrency, events) {
+    async work(concurrency, events, handlerMs) {
       onError = (reason) => events.failed(reason);
       const runner = await run(
         graphileRunnerOptions({
           ...spec,
           concurrency,
           logger,
-          handle: async () => events.completed(),
+          handle: afterWaiting(handlerMs, async () => events.completed()),
         }),
       );
       return { stop: () => runner.stop() };

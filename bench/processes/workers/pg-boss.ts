@@ -5,6 +5,7 @@
 import { PgBoss, type ConstructorOptions, type WorkOptions } from 'pg-boss';
 
 import type { QueueClient, WorkerSpec } from '../worker-spec.js';
+import { afterWaiting } from './handler.js';
 
 export const PG_BOSS_QUEUE = 'noop';
 // The shortest base polling interval pg-boss accepts (its docs: "must be >= 0.5").
@@ -40,11 +41,13 @@ export async function openPgBoss(
   boss.on('error', (error: unknown) => onError(`pg-boss reported: ${String(error)}`));
   await boss.start();
   return {
-    async work(concurrency, events) {
+    async work(concurrency, events, handlerMs) {
       onError = (reason) => events.failed(reason);
-      const id = await boss.work(PG_BOSS_QUEUE, pgBossDrainOptions(concurrency), async (jobs) => {
+      // A batch's jobs run together, so one wait stands for each of them waiting at once.
+      const handle = afterWaiting(handlerMs, async (jobs: readonly unknown[]) => {
         for (let index = 0; index < jobs.length; index += 1) events.completed();
       });
+      const id = await boss.work(PG_BOSS_QUEUE, pgBossDrainOptions(concurrency), handle);
       return { stop: () => boss.offWork(PG_BOSS_QUEUE, { id, wait: true }) };
     },
     close: () => boss.stop({ graceful: false, close: true }),

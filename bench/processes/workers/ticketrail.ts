@@ -2,6 +2,7 @@
 // by its `completed` events, which fire once the store has recorded the completion.
 import { connect } from '../../../src/index.js';
 import type { QueueClient, WorkerSpec } from '../worker-spec.js';
+import { afterWaiting } from './handler.js';
 
 /**
  * How ticketrail's README advises draining many short jobs: claim ahead of free slots, in large
@@ -21,8 +22,9 @@ export async function openTicketrail(
 ): Promise<QueueClient> {
   const queue = await connect(spec.url, { logLevel: 'warn' });
   return {
-    async work(concurrency, events) {
-      const worker = queue.work({ noop: async () => null }, drainOptions(concurrency));
+    async work(concurrency, events, handlerMs) {
+      const noop = afterWaiting(handlerMs, async () => null);
+      const worker = queue.work({ noop }, drainOptions(concurrency));
       worker.on('completed', () => events.completed());
       worker.on('failed', () => events.failed('a noop job failed'));
       worker.on('retrying', () => events.failed('a noop job is retrying'));
