@@ -19,7 +19,10 @@ export interface Sizes {
   pickupGapMs: number;
   /** Concurrency of each worker process, in drain-4p, drain-io and memory. */
   processConcurrency: number;
-  /** Jobs per timed pass of drain-io, whose jobs each wait 10 ms. */
+  /**
+   * Jobs per timed pass of drain-io, whose jobs each wait 10 ms. At least 4 times the 500 jobs
+   * a batched worker holds, or the first process to claim takes a share that caps the scaling.
+   */
   ioJobs: number;
   /** Jobs the worker process of the memory workload drains. */
   memoryJobs: number;
@@ -46,7 +49,7 @@ export const QUICK_SIZES: Readonly<Sizes> = Object.freeze({
   pickupWarmupSamples: 5,
   pickupGapMs: 10,
   processConcurrency: 10,
-  ioJobs: 800,
+  ioJobs: 2_000,
   memoryJobs: 10_000,
 });
 
