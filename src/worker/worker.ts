@@ -34,6 +34,11 @@ import { componentLogger } from '../queue/logger.js';
 
 type WorkerState = 'running' | 'stopping' | 'stopped';
 
+// Most wake-up times of delayed jobs a worker keeps timers for (see #onWake).
+const MAX_WAKE_TIMES = 64;
+// The longest setTimeout delay Node honours.
+const MAX_TIMER_MS = 2_147_483_647;
+
 const TRANSITIONS: Record<WorkerState, WorkerState[]> = {
   running: ['stopping'],
   stopping: ['stopped'],
@@ -79,7 +84,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #claimFailures = 0;
   #pollTimer: NodeJS.Timeout | undefined;
   #wakeTimer: NodeJS.Timeout | undefined;
-  #wakeAtMs = Infinity;
+  // Due times of delayed jobs announced to this worker, ascending, without repeats.
+  readonly #wakeTimes: number[] = [];
   #heartbeatTimer: NodeJS.Timeout;
   #beating = false;
   #beatAgain = false;
@@ -240,20 +246,34 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #onWake(notice: WakeNotice): void {
     const queues = this.#options.queues;
     if (notice.queue !== '' && queues !== null && !queues.includes(notice.queue)) return;
-    const delayMs = notice.runAtMs - Date.now();
-    if (delayMs <= 0) {
+    if (notice.runAtMs <= Date.now()) {
       this.#requestClaim();
       return;
     }
-    // A delayed job due before the next poll: wake at its time rather than up to a poll late.
-    if (delayMs < this.#options.pollIntervalMs && notice.runAtMs < this.#wakeAtMs) {
-      clearTimeout(this.#wakeTimer);
-      this.#wakeAtMs = notice.runAtMs;
-      this.#wakeTimer = setTimeout(() => {
-        this.#wakeAtMs = Infinity;
-        this.#requestClaim();
-      }, delayMs + 1);
-    }
+    // A delayed job: wake at its time rather than up to a poll late. The times are kept in
+    // order, the earliest MAX_WAKE_TIMES of them; polls find jobs due past those.
+    const times = this.#wakeTimes;
+    let index = times.length;
+    while (index > 0 && times[index - 1] > notice.runAtMs) index -= 1;
+    if (times[index - 1] === notice.runAtMs || index >= MAX_WAKE_TIMES) return;
+    times.splice(index, 0, notice.runAtMs);
+    if (times.length > MAX_WAKE_TIMES) times.pop();
+    if (index === 0) this.#armWake();
+  }
+
+  /** Sets the wake timer to the earliest kept wake-up time. */
+  #armWake(): void {
+    clearTimeout(this.#wakeTimer);
+    const next = this.#wakeTimes[0];
+    if (next === undefined) return;
+    // setTimeout fires at once past 2^31 - 1 ms; a wake that far off is a poll's business.
+    const delayMs = Math.min(next - Date.now() + 1, MAX_TIMER_MS);
+    this.#wakeTimer = setTimeout(() => {
+      const now = Date.now();
+      while (this.#wakeTimes.length > 0 && this.#wakeTimes[0] <= now) this.#wakeTimes.shift();
+      this.#armWake();
+      this.#requestClaim();
+    }, delayMs);
   }
 
   #startHeld(): void {

@@ -42,6 +42,45 @@ export function workerContract(factory: StoreFactory): void {
       assert.ok(Date.now() - started < 1_000, 'picked up by a wake-up, not by the hourly poll');
     });
 
+    it('starts each delayed job at its time, also when another one is due first', async () => {
+      // Another store stands for another process (on PostgreSQL, notices come by NOTIFY).
+      const producer = queueOver(await current().reopen());
+      try {
+        const starts = new Map<string, number>();
+        const worker = queue.work(
+          {
+            later: async (_payload, ctx) => {
+              starts.set(ctx.job.id, Date.now());
+            },
+          },
+          { pollInterval: '1h' },
+        );
+        // The first wake-up comes once the worker listens: after it, enqueues are heard.
+        const first = await producer.enqueue('later');
+        await nextEvent(worker, 'completed', first.id);
+        const jobs = [
+          ...(await Promise.all(
+            [150, 300, 450].map((delay) => producer.enqueue('later', {}, { delay })),
+          )),
+          ...(await producer.enqueueMany(
+            [200, 350, 500].map((delay) => ({ task: 'later', options: { delay } })),
+          )),
+        ];
+        await waitUntil('every delayed job to run', () => jobs.every((job) => starts.has(job.id)), {
+          timeoutMs: 10_000,
+        });
+        for (const job of jobs) {
+          const lateMs = starts.get(job.id)! - job.runAt.getTime();
+          assert.ok(
+            lateMs >= 0 && lateMs < 1_000,
+            `job due at +${job.runAt} ran ${lateMs} ms late`,
+          );
+        }
+      } finally {
+        await producer.close();
+      }
+    });
+
     it('retries a failing job with backoff until it succeeds', async () => {
       const job = await queue.enqueue('flaky', {}, { backoff: { type: 'fixed', delay: 10 } });
       let calls = 0;

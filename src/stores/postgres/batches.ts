@@ -3,6 +3,8 @@
 // parameters; the only text spliced in is the quoted schema name.
 import type { Batch, NewBatch } from '../../core/batch.js';
 import type { NewJob } from '../../core/enqueue-options.js';
+import { noteDue } from '../due-times.js';
+import type { WakeNotice } from '../store.js';
 import { ms, NOW } from './rows.js';
 import { countInBatches } from './batch-counters.js';
 import { INSERT_COLUMNS, INSERT_INPUT, insertColumns } from './statements.js';
@@ -87,26 +89,24 @@ export async function insertBatch(
   sql: BatchStatements,
   run: RunStatement,
   batch: NewBatch,
-): Promise<{ batch: Batch; due: Map<string, number> }> {
+): Promise<{ batch: Batch; due: WakeNotice[] }> {
   const [callback] =
     batch.callback === null
       ? [null]
       : await run<[string]>(sql.insertCallback, insertColumns([batch.callback]));
   const [[id]] = await run<[string]>(sql.insertBatch, [callback?.[0] ?? null]);
-  const due = new Map<string, number>();
+  const due: WakeNotice[] = [];
   let total = 0;
   for (const chunk of batch.chunks) {
     const lanes = await run<[string, number]>(sql.insertMembers, [...insertColumns(chunk), id]);
-    for (const [queue, runAtMs] of lanes) {
-      if (!(runAtMs >= (due.get(queue) ?? Infinity))) due.set(queue, runAtMs);
-    }
+    for (const [queue, runAtMs] of lanes) noteDue(due, queue, runAtMs);
     total += chunk.length;
   }
   await run(sql.setTotal, [id, total]);
   if (total === 0) {
     // An empty batch is finished at once: its callback is due now.
     for (const [queue] of await run<[string]>(sql.countOne, [id, 0, 0, 0, 0])) {
-      due.set(queue, Date.now());
+      noteDue(due, queue, Date.now());
     }
   }
   const [row] = await run<BatchRow>(sql.selectBatch, [id]);

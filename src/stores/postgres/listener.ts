@@ -9,6 +9,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 
+import { noteDue } from '../due-times.js';
 import type { WakeNotice } from '../store.js';
 import { CoalescedNotices } from './coalesced-notices.js';
 
@@ -116,17 +117,17 @@ export class Listener {
 }
 
 /**
- * Sends wake-up notices after enqueues commit, merged per lane (the earliest due time) while a
- * send is in flight.
+ * Sends wake-up notices after enqueues commit, merged while a send is in flight: per lane, its
+ * distinct due times, the earliest few (due-times.ts).
  */
 export class Notifier {
-  readonly #notices: CoalescedNotices<Map<string, number>>;
+  readonly #notices: CoalescedNotices<WakeNotice[]>;
 
   constructor(send: (payloads: string[]) => Promise<unknown>, logger: Logger) {
-    this.#notices = new CoalescedNotices({
-      empty: () => new Map(),
-      isEmpty: (waiting) => waiting.size === 0,
-      payloads: (waiting) => [...waiting].map(([queue, runAtMs]) => noticePayload(queue, runAtMs)),
+    this.#notices = new CoalescedNotices<WakeNotice[]>({
+      empty: () => [],
+      isEmpty: (waiting) => waiting.length === 0,
+      payloads: (waiting) => waiting.map(({ queue, runAtMs }) => noticePayload(queue, runAtMs)),
       send,
       intervalMs: NOTIFY_INTERVAL_MS,
       logger,
@@ -140,10 +141,7 @@ export class Notifier {
   }
 
   notify(queue: string, runAtMs: number): void {
-    this.#notices.add((waiting) => {
-      const known = waiting.get(queue);
-      if (known === undefined || runAtMs < known) waiting.set(queue, runAtMs);
-    });
+    this.#notices.add((waiting) => noteDue(waiting, queue, runAtMs));
   }
 
   close(): Promise<void> {

@@ -20,6 +20,7 @@ import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js'
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import { backoffJson } from '../backoff-json.js';
+import { noteDue } from '../due-times.js';
 import { wellFormedIds } from '../job-ids.js';
 import type {
   ClaimRequest,
@@ -291,7 +292,7 @@ export class PostgresStore implements Store {
 
   /** Wakes workers for jobs just committed (or, in the caller's transaction, at its commit). */
   async #wakeForJobs(jobs: readonly Job[], client: TransactionClient | undefined): Promise<void> {
-    await this.#wakeLanes(earliestPerLane(jobs.filter((job) => job.state !== 'waiting')), client);
+    await this.#wakeLanes(dueNotices(jobs.filter((job) => job.state !== 'waiting')), client);
   }
 
   /**
@@ -300,22 +301,22 @@ export class PostgresStore implements Store {
    * unless `notified` says the insert carried its NOTIFY itself.
    */
   async #wakeLanes(
-    due: Map<string, number>,
+    due: readonly WakeNotice[],
     client: TransactionClient | undefined,
     notified = false,
   ): Promise<void> {
     if (client !== undefined) {
       // LIMIT: so the caller's commit takes PostgreSQL's global notify lock, which serialises
       // the commits of every transaction that notifies, cluster-wide.
-      const payloads = [...due].map(([queue, runAtMs]) => noticePayload(queue, runAtMs));
+      const payloads = due.map(({ queue, runAtMs }) => noticePayload(queue, runAtMs));
       if (payloads.length > 0) {
         await this.#query('enqueue', 'notifyInTransaction', [this.#channel, payloads], client);
       }
       return;
     }
-    for (const [queue, runAtMs] of due) {
-      this.#wake({ queue, runAtMs });
-      if (!notified) this.#notifier.notify(queue, runAtMs);
+    for (const notice of due) {
+      this.#wake(notice);
+      if (!notified) this.#notifier.notify(notice.queue, notice.runAtMs);
     }
   }
 
@@ -365,7 +366,7 @@ export class PostgresStore implements Store {
       rows[index]?.[0] == null ? undefined : insertedToJob(job, rows[index]),
     );
 
-    await this.#wakeLanes(earliestPerLane(stored), client, notifies);
+    await this.#wakeLanes(dueNotices(stored), client, notifies);
     return stored;
   }
 
@@ -1130,14 +1131,10 @@ function checkTransactionClient(tx: TransactionClient): TransactionClient {
   return tx;
 }
 
-/** The earliest due time of the stored jobs, per lane. */
-function earliestPerLane(jobs: readonly (Job | undefined)[]): Map<string, number> {
-  const due = new Map<string, number>();
-  for (const job of jobs) {
-    if (job === undefined) continue;
-    const runAtMs = job.runAt.getTime();
-    if (!(runAtMs >= (due.get(job.queue) ?? Infinity))) due.set(job.queue, runAtMs);
-  }
+/** The due times of the stored jobs to announce, per lane (due-times.ts). */
+function dueNotices(jobs: readonly (Job | undefined)[]): WakeNotice[] {
+  const due: WakeNotice[] = [];
+  for (const job of jobs) if (job !== undefined) noteDue(due, job.queue, job.runAt.getTime());
   return due;
 }
 

@@ -32,6 +32,7 @@ import {
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import { backoffJson } from '../backoff-json.js';
+import { noteDue } from '../due-times.js';
 import { insertedJob } from '../inserted-job.js';
 import { wellFormedIds } from '../job-ids.js';
 import { isFinished, listParts, type ListPart } from '../list-parts.js';
@@ -823,7 +824,7 @@ export class SqliteStore implements Store {
     // one, in order (the table has no AUTOINCREMENT gaps to fill), so the last tells them all.
     const firstId = Number(info.lastInsertRowid) - jobs.length + 1;
     return jobs.map((job, i) => {
-      noteEarliest(added, job.queue, runAts[i]);
+      noteDue(added, job.queue, runAts[i]);
       return newJobRecord(job, firstId + i, runAts[i], nowMs);
     });
   }
@@ -841,7 +842,7 @@ export class SqliteStore implements Store {
       const select = this.#prepare('byKey', () => sql.SELECT_BY_KEY);
       return rowToJob(select.get(job.key) as JobRow, nowMs);
     }
-    noteEarliest(added, job.queue, runAtMs);
+    noteDue(added, job.queue, runAtMs);
     const id = Number(info.lastInsertRowid);
     if (job.dependsOn.length > 0) {
       const ended = this.#flow.dependencies.attach(
@@ -1003,19 +1004,6 @@ function pushRowValues(values: unknown[], job: NewJob, runAtMs: number, nowMs: n
     job.keyTtlMs,
     job.group,
   );
-}
-
-/**
- * Adds a lane's wake-up to those an enqueue announces, one per lane: a worker needs only the
- * earliest due time of each (a bulk enqueue of 1,000 jobs is then one notice, not 1,000).
- */
-function noteEarliest(added: WakeNotice[], queue: string, runAtMs: number): void {
-  for (const notice of added) {
-    if (notice.queue !== queue) continue;
-    if (runAtMs < notice.runAtMs) notice.runAtMs = runAtMs;
-    return;
-  }
-  added.push({ queue, runAtMs });
 }
 
 /** The record of a job just inserted, built from what was written rather than read back. */

@@ -1,0 +1,21 @@
+// The wake-up notices an enqueue announces: per lane, its distinct due times, at most
+// MAX_DUE_TIMES_PER_LANE of them (the earliest). A worker arms a timer for each, so a delayed job
+// starts at its time rather than up to a poll late; past the cap, polls find the later ones. A
+// bulk enqueue of jobs due alike is one notice, not one per job.
+import type { WakeNotice } from './store.js';
+
+export const MAX_DUE_TIMES_PER_LANE = 16;
+
+/** Adds a lane's due time to `notices`, unless it is there already or later than the cap keeps. */
+export function noteDue(notices: WakeNotice[], queue: string, runAtMs: number): void {
+  let kept = 0;
+  let latest: WakeNotice | undefined;
+  for (const notice of notices) {
+    if (notice.queue !== queue) continue;
+    if (notice.runAtMs === runAtMs) return;
+    kept += 1;
+    if (latest === undefined || notice.runAtMs > latest.runAtMs) latest = notice;
+  }
+  if (kept < MAX_DUE_TIMES_PER_LANE) notices.push({ queue, runAtMs });
+  else if (runAtMs < latest!.runAtMs) latest!.runAtMs = runAtMs;
+}
