@@ -3,7 +3,8 @@
 import { checkKnownFields, checkObject } from './check.js';
 import { BATCH_CHUNK_SIZE } from './defaults.js';
 import { describe } from './durations.js';
-import { resolveEnqueue, resolveTx, type EnqueueOptions, type NewJob } from './enqueue-options.js';
+import { resolveEnqueueItem } from './enqueue-item.js';
+import { resolveTx, type EnqueueOptions, type NewJob } from './enqueue-options.js';
 import { ValidationError } from './errors.js';
 
 /** One job of a batch, as enqueueMany() takes it. */
@@ -112,30 +113,18 @@ function resolveItem(
   context: string,
   maxPayloadBytes: number,
 ): NewJob {
-  const given = checkObject(field, item, context);
-  checkKnownFields(field, given, ['task', 'payload', 'options'], context);
-  const options =
-    given.options === undefined ? {} : checkObject(`${field}.options`, given.options, context);
-  for (const name of ITEM_FORBIDDEN) {
-    if (options[name] !== undefined) {
-      throw new ValidationError(
-        `${field}.options.${name}`,
-        options[name],
-        `${context}: ${field} has ${name}, which a batch's jobs cannot have` +
-          (name === 'tx'
-            ? '; give tx to enqueueBatch itself'
-            : '; enqueue such jobs with enqueue()'),
-      );
+  return resolveEnqueueItem(item, field, context, maxPayloadBytes, (options) => {
+    for (const name of ITEM_FORBIDDEN) {
+      if (options[name] !== undefined) {
+        throw new ValidationError(
+          `${field}.options.${name}`,
+          options[name],
+          `${context}: ${field} has ${name}, which a batch's jobs cannot have` +
+            (name === 'tx'
+              ? '; give tx to enqueueBatch itself'
+              : '; enqueue such jobs with enqueue()'),
+        );
+      }
     }
-  }
-  try {
-    return resolveEnqueue(given.task, given.payload, options, maxPayloadBytes);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    throw new ValidationError(
-      `${field}.${error.field}`,
-      error.value,
-      `${context}: ${field}: ${error.message}`,
-    );
-  }
+  });
 }

@@ -6,6 +6,7 @@ import { resolveBatch, type Batch, type BatchItem, type BatchOptions } from '../
 import { checkBoolean, checkInteger, checkKnownFields, checkObject } from '../core/check.js';
 import { DEFAULT_LIST_LIMIT, MAX_KEY_LENGTH, MAX_LIST_LIMIT } from '../core/defaults.js';
 import { describe, parseDuration } from '../core/durations.js';
+import { resolveEnqueueItem } from '../core/enqueue-item.js';
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueue-options.js';
 import { NotFoundError, StateError, ValidationError } from '../core/errors.js';
 import {
@@ -161,7 +162,10 @@ export class Queue {
         `enqueueMany: items must be an array of { task, payload, options }, got ${describe(items)}`,
       );
     }
-    const jobs: NewJob[] = items.map((item, index) => this.#resolveItem(item, index));
+    // Array.from visits the holes of a sparse array too (as undefined), which map() skips.
+    const jobs: NewJob[] = Array.from(items, (item, index) =>
+      resolveEnqueueItem(item, `items[${index}]`, 'enqueueMany', this.#maxPayloadBytes),
+    );
     if (jobs.length === 0) return [];
     const debounced = jobs.findIndex((job) => job.debounceMs !== null);
     if (debounced >= 0) {
@@ -654,43 +658,12 @@ export class Queue {
     await this.store.close();
   }
 
-  #resolveItem(item: unknown, index: number): NewJob {
-    const given = item as Record<string, unknown>;
-    if (!isItemShaped(item)) {
-      // Names the item and the problem; the field name is only built when there is one.
-      checkObject(`items[${index}]`, item, 'enqueueMany');
-      checkKnownFields(`items[${index}]`, given, ITEM_FIELDS, 'enqueueMany');
-    }
-    try {
-      return resolveEnqueue(given.task, given.payload, given.options, this.#maxPayloadBytes);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      throw new ValidationError(
-        `items[${index}].${error.field}`,
-        error.value,
-        `enqueueMany: items[${index}]: ${error.message}`,
-      );
-    }
-  }
-
   // Closed is a state of the queue, not bad input: StateError, as for a store used after close.
   #checkOpen(operation: string): void {
     if (this.#closed) {
       throw new StateError(`${operation}: the queue is closed; connect() again`);
     }
   }
-}
-
-const ITEM_FIELDS = ['task', 'payload', 'options'];
-
-/** Whether an enqueueMany item is an object with no fields but task, payload and options. */
-function isItemShaped(item: unknown): boolean {
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) return false;
-  for (const name in item) {
-    if (!Object.hasOwn(item, name)) continue;
-    if (name !== 'task' && name !== 'payload' && name !== 'options') return false;
-  }
-  return true;
 }
 
 function checkId(operation: string, id: unknown): string {

@@ -178,7 +178,7 @@ export function batchesContract(factory: StoreFactory): void {
       }
       await assert.rejects(store.enqueueBatch(newBatch(items())), (error: unknown) => {
         assert.ok(error instanceof ValidationError);
-        assert.equal(error.field, 'items[4500].queue');
+        assert.equal(error.field, 'items[4500].options.queue');
         return true;
       });
       const stats = await store.stats();

@@ -33,7 +33,7 @@ describe('Queue', () => {
         { task: 'ok', payload: { i: 1 } },
         { task: 'ok', payload: { i: 2 }, options: { delay: 'ten seconds' } },
       ]),
-      isValidation('items[1].delay', /^enqueueMany: items\[1\]: .*delay "ten seconds"/),
+      isValidation('items[1].options.delay', /^enqueueMany: items\[1\]: .*delay "ten seconds"/),
     );
     assert.equal((await queue.listJobs()).jobs.length, 0);
   });
@@ -42,8 +42,27 @@ describe('Queue', () => {
     await assert.rejects(queue.enqueueMany('nope' as never), isValidation('items', /array/));
     await assert.rejects(
       queue.enqueueMany([{ task: 'a', paylod: 1 } as never]),
-      isValidation('items[0].paylod', /unknown option/),
+      isValidation(
+        'items[0].paylod',
+        /unknown field "paylod"; an item has task, payload and options$/,
+      ),
     );
+    await assert.rejects(
+      queue.enqueueMany([{ task: 'a' }, { task: 'a', priority: 5 } as never]),
+      isValidation(
+        'items[1].priority',
+        /priority is an option, so give it as \{ task, payload, options: \{ priority \} \}$/,
+      ),
+    );
+    await assert.rejects(
+      queue.enqueueMany([
+        { task: 'a', options: { backoff: { type: 'fixed', delay: -1 } } },
+      ] as never),
+      isValidation('items[0].options.backoff.delay', /backoff\.delay/),
+    );
+    // A hole of a sparse array is an item too (map() would skip it).
+    const sparse = [{ task: 'a' }, , { task: 'b' }] as never;
+    await assert.rejects(queue.enqueueMany(sparse), isValidation('items[1]', /must be an object/));
     assert.deepEqual(await queue.enqueueMany([]), []);
     await assert.rejects(
       queue.enqueueMany([{ task: 'a', options: { key: 'k', debounce: '1s' } }]),

@@ -3,6 +3,7 @@
 // validates names and sizes and the answer names the body field it was about.
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
+import { itemPath } from '../../core/enqueue-item.js';
 import type { BackoffOptions, EnqueueOptions } from '../../core/enqueue-options.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { ListJobsOptions, Queue } from '../../index.js';
@@ -28,7 +29,6 @@ interface EnqueueBodyItem {
   };
 }
 
-const ITEM_FIELDS = ['task', 'payload', 'options'];
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, ERROR_SCHEMA]));
 
@@ -214,12 +214,10 @@ async function namingBodyFields<T>(enqueue: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The queue names option fields bare ("priority") and batch items as "items[2].priority"; the
- * body nests them: "options.priority", "[2].options.priority".
+ * The queue names option fields bare ("priority") and batch items' as "items[2].options.priority";
+ * the body nests them: "options.priority", "[2].options.priority".
  */
 export function bodyField(field: string): string {
   const item = /^items\[(\d+)\]\.(.+)$/.exec(field);
-  const [prefix, rest] = item === null ? ['', field] : [`[${item[1]}].`, item[2]];
-  const root = rest.split(/[.[]/)[0];
-  return prefix + (ITEM_FIELDS.includes(root) ? rest : `options.${rest}`);
+  return item === null ? itemPath(field) : `[${item[1]}].${item[2]}`;
 }
