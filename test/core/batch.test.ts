@@ -58,7 +58,9 @@ describe('resolveBatch', () => {
     refuses('items[0].task', /task/, [{ task: '' }]);
     refuses('items[0].payload', /over the limit/, [{ task: 'a', payload: 'x'.repeat(2_000) }]);
     refuses('items[0].color', /color/, [{ task: 'a', color: 'red' }]);
-    refuses('onComplete.options.queue', /queue/, [], { onComplete: { task: 'r', options: { queue: '' } } });
+    refuses('onComplete.options.queue', /queue/, [], {
+      onComplete: { task: 'r', options: { queue: '' } },
+    });
     refuses('retries', /retries/, [], { retries: 1 });
     refuses('tx', /tx must be/, [], { tx: 'client' });
   });
