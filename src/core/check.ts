@@ -36,7 +36,7 @@ export function checkObject(
   value: unknown,
   context: string,
 ): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (value === null || typeof value !== 'object' || isArrayOrUnreadable(value)) {
     throw new ValidationError(
       field,
       value,
@@ -44,6 +44,15 @@ export function checkObject(
     );
   }
   return value as Record<string, unknown>;
+}
+
+/** Array.isArray, true also for an object that cannot be read at all (a revoked Proxy). */
+function isArrayOrUnreadable(value: object): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return true;
+  }
 }
 
 /** Refuses fields that are not in `known`, so that a typo never silently does nothing. */

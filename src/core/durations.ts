@@ -98,13 +98,30 @@ export function formatMs(valueMs: number): string {
 /** A short, safe description of any value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') {
     const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
     return JSON.stringify(shown);
   }
-  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'object') {
+    // Array.isArray and instanceof throw on a revoked Proxy.
+    try {
+      if (Array.isArray(value)) return 'an array';
+    } catch {
+      return 'an object that cannot be read (a revoked Proxy)';
+    }
+    if (!isDate(value)) return 'an object';
+    return Number.isNaN(value.getTime()) ? 'an Invalid Date' : `the Date ${value.toISOString()}`;
+  }
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'bigint') return `${value}n`;
   return String(value);
+}
+
+/** Whether `value` is a Date; false, never a throw, for a revoked Proxy (instanceof throws). */
+export function isDate(value: unknown): value is Date {
+  try {
+    return value instanceof Date;
+  } catch {
+    return false;
+  }
 }

@@ -12,7 +12,7 @@ import {
   MAX_DEPENDS_ON,
   MAX_KEY_LENGTH,
 } from './defaults.js';
-import { describe, parseDuration } from './durations.js';
+import { describe, isDate, parseDuration } from './durations.js';
 import { ValidationError } from './errors.js';
 import { encodeJson, exceedsBytes } from './json.js';
 import type { Backoff } from './job.js';
@@ -321,7 +321,7 @@ function resolveRunAt(
   }
   if (given.runAt !== undefined) {
     const runAt = given.runAt;
-    if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) {
+    if (!isDate(runAt) || Number.isNaN(runAt.getTime())) {
       throw new ValidationError(
         'runAt',
         runAt,

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { resolveBatch, type Batch, type BatchItem, type BatchOptions } from '../core/batch.js';
 import { checkBoolean, checkInteger, checkKnownFields, checkObject } from '../core/check.js';
 import { DEFAULT_LIST_LIMIT, MAX_KEY_LENGTH, MAX_LIST_LIMIT } from '../core/defaults.js';
-import { describe, parseDuration } from '../core/durations.js';
+import { describe, isDate, parseDuration } from '../core/durations.js';
 import { resolveEnqueueItem } from '../core/enqueue-item.js';
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueue-options.js';
 import { NotFoundError, StateError, ValidationError } from '../core/errors.js';
@@ -523,7 +523,7 @@ export class Queue {
    */
   async countFinished(since: Date): Promise<FinishedCount[]> {
     this.#checkOpen('countFinished');
-    if (!(since instanceof Date) || Number.isNaN(since.getTime())) {
+    if (!isDate(since) || Number.isNaN(since.getTime())) {
       throw new ValidationError(
         'since',
         since,

@@ -153,7 +153,19 @@ describe('resolveEnqueue', () => {
   it('refuses delay together with runAt, and an invalid runAt', () => {
     refuses('delay', /not both/, 't', {}, { delay: 5, runAt: new Date() });
     refuses('runAt', /valid Date/, 't', {}, { runAt: '2030-01-01' });
-    refuses('runAt', /valid Date/, 't', {}, { runAt: new Date('nonsense') });
+    refuses('runAt', /valid Date, got an Invalid Date$/, 't', {}, { runAt: new Date('nonsense') });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    refuses(
+      'runAt',
+      /valid Date, got an object that cannot be read \(a revoked Proxy\)$/,
+      't',
+      {},
+      {
+        runAt: proxy,
+      },
+    );
+    refuses('options', /must be an object, got an object that cannot be read/, 't', {}, proxy);
     // Regression: PostgreSQL failed with "timestamp out of range" where SQLite stored it.
     refuses('runAt', /before the year 1/, 't', {}, { runAt: new Date(-8.64e15) });
     assert.equal(resolve('t', {}, { runAt: new Date(8.64e15) }).runAtMs, 8.64e15);
