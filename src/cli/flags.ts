@@ -5,6 +5,8 @@
 import { InvalidArgumentError } from 'commander';
 import ms from 'ms';
 
+import { JOB_ID_PATTERN } from '../core/job.js';
+
 const INTEGER_PATTERN = /^[+-]?\d+$/;
 const MILLISECONDS_PATTERN = /^\d+(\.\d+)?$/;
 // A calendar date, optionally with a time of day and a zone: what Date.parse reads the same way
@@ -55,7 +57,7 @@ export function isoDate(raw: string): Date {
 export function recordId(what: string, where: string): (raw: string) => string {
   return (raw) => {
     const text = raw.trim();
-    if (!ID_PATTERN.test(text)) {
+    if (!JOB_ID_PATTERN.test(text)) {
       throw new InvalidArgumentError(
         `Give a ${what} id: a whole number from 1, such as 42 (${where}).`,
       );
@@ -63,8 +65,6 @@ export function recordId(what: string, where: string): (raw: string) => string {
     return text;
   };
 }
-
-const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 /** Collects a repeatable flag (`--queue a --queue b`) into a list. */
 export function collect(raw: string, previous: string[] | undefined): string[] {

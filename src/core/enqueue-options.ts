@@ -15,7 +15,7 @@ import {
 import { describe, isDate, parseDuration } from './durations.js';
 import { ValidationError } from './errors.js';
 import { encodeJson, exceedsBytes } from './json.js';
-import type { Backoff } from './job.js';
+import { JOB_ID_PATTERN, type Backoff } from './job.js';
 import { validateName } from './names.js';
 
 /** Backoff as callers write it; durations in milliseconds or strings such as "10s". */
@@ -223,8 +223,6 @@ function enqueueContext(task: unknown): string {
   }
   return context;
 }
-
-const JOB_ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 function resolveParents(
   given: Record<string, unknown>,

@@ -12,6 +12,9 @@
  * - `failed`: no tries left (the dead-letter state); `errors` holds every failed try.
  * - `cancelled`: cancelled before it could complete.
  */
+/** What a job id looks like: a positive integer below 2^53, as a decimal string. */
+export const JOB_ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+
 export type JobState =
   'waiting' | 'scheduled' | 'available' | 'running' | 'completed' | 'failed' | 'cancelled';
 

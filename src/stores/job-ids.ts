@@ -1,9 +1,7 @@
 // The ids a multi-job read takes, checked alike by every store.
 import { MAX_JOBS_PER_READ } from '../core/defaults.js';
 import { ValidationError } from '../core/errors.js';
-
-// A store's ids: positive integers below 2^53, as decimal strings.
-const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+import { JOB_ID_PATTERN } from '../core/job.js';
 
 /**
  * The well-formed ids among `ids`, without repeats: a string that is no id names no job. Throws
@@ -19,6 +17,6 @@ export function wellFormedIds(ids: readonly unknown[], operation: string): strin
     );
   }
   const wanted = new Set<string>();
-  for (const id of ids) if (typeof id === 'string' && ID_PATTERN.test(id)) wanted.add(id);
+  for (const id of ids) if (typeof id === 'string' && JOB_ID_PATTERN.test(id)) wanted.add(id);
   return [...wanted];
 }

@@ -3,7 +3,7 @@
 // A filtered page is read in parts, one per stored state, each from an index that holds that
 // state's jobs in id order (or, for pending and running jobs, few enough to sort); the parts'
 // first pages are merged. It never decides which jobs match: the stores' SQL does.
-import type { JobState } from '../core/job.js';
+import { JOB_ID_PATTERN, type JobState } from '../core/job.js';
 import type { ListFilter } from './store.js';
 
 /** A state as stores keep it: scheduled and available are both pending. */
@@ -37,10 +37,8 @@ const ALL_STATES: readonly StoredState[] = [
  * rather than read as an empty page that looks like the end of the list.
  */
 export function isListCursor(cursor: string): boolean {
-  return LIST_CURSOR_PATTERN.test(cursor);
+  return JOB_ID_PATTERN.test(cursor);
 }
-
-const LIST_CURSOR_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 /** The parts of a page, or null when one read in id order serves it. */
 export function listParts(filter: ListFilter): ListPart[] | null {

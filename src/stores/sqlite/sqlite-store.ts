@@ -14,7 +14,7 @@ import {
   StoreError,
   TicketrailError,
 } from '../../core/errors.js';
-import { emptyCounts, type Job, type QueueStats } from '../../core/job.js';
+import { emptyCounts, JOB_ID_PATTERN, type Job, type QueueStats } from '../../core/job.js';
 import {
   isGrouped,
   newQueueConfig,
@@ -88,8 +88,6 @@ export interface SqliteStoreOptions {
 const channels = new Map<string, { emitter: EventEmitter; users: number }>();
 
 const LANES_TTL_MS = 1_000;
-
-const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
 /**
  * The statement of a page of jobs and its parameters: one read in id order, or one part per
@@ -542,7 +540,7 @@ export class SqliteStore implements Store {
   }
 
   async getJob(id: string): Promise<Job | null> {
-    if (!ID_PATTERN.test(id)) return null;
+    if (!JOB_ID_PATTERN.test(id)) return null;
     const select = this.#prepare('byId', () => sql.SELECT_BY_ID);
     const row = this.#run('getJob', () => select.get(Number(id)) as JobRow | undefined);
     return row === undefined ? null : rowToJob(row, Date.now());
@@ -627,7 +625,9 @@ export class SqliteStore implements Store {
     const nowMs = Date.now();
     const added: WakeNotice[] = [];
     const apply = this.#db.transaction(() => {
-      const row = ID_PATTERN.test(id) ? (select.get(Number(id)) as JobRow | undefined) : undefined;
+      const row = JOB_ID_PATTERN.test(id)
+        ? (select.get(Number(id)) as JobRow | undefined)
+        : undefined;
       if (row === undefined) throw new NotFoundError(`deleteJob(${id}): no job has this id`);
       const flow = this.#flow.before(id)!;
       if (flow.state !== 'running') this.#flow.beforeDelete(id, flow);
@@ -698,12 +698,12 @@ export class SqliteStore implements Store {
   }
 
   async getBatch(id: string): Promise<Batch | null> {
-    if (!ID_PATTERN.test(id)) return null;
+    if (!JOB_ID_PATTERN.test(id)) return null;
     return this.#run('getBatch', () => this.#flow.batches.get(id));
   }
 
   async readResults(ids: readonly string[]): Promise<Record<string, unknown>> {
-    const valid = ids.filter((id) => ID_PATTERN.test(id));
+    const valid = ids.filter((id) => JOB_ID_PATTERN.test(id));
     if (valid.length === 0) return {};
     return this.#run('readResults', () => this.#flow.dependencies.results(valid));
   }
@@ -916,7 +916,9 @@ export class SqliteStore implements Store {
     const added: WakeNotice[] = [];
     const cascaded: string[] = [];
     const change = this.#db.transaction(() => {
-      const row = ID_PATTERN.test(id) ? (select.get(Number(id)) as JobRow | undefined) : undefined;
+      const row = JOB_ID_PATTERN.test(id)
+        ? (select.get(Number(id)) as JobRow | undefined)
+        : undefined;
       if (row === undefined) {
         throw new NotFoundError(`${operation}(${id}): no job has this id`);
       }
