@@ -5,9 +5,19 @@
 import type { WakeNotice } from './store.js';
 
 export const MAX_DUE_TIMES_PER_LANE = 16;
+/**
+ * The cap of a notice that merges several enqueues (PostgreSQL sends at most one every few ms):
+ * as many as a worker keeps timers for.
+ */
+export const MAX_MERGED_DUE_TIMES_PER_LANE = 64;
 
-/** Adds a lane's due time to `notices`, unless it is there already or later than the cap keeps. */
-export function noteDue(notices: WakeNotice[], queue: string, runAtMs: number): void {
+/** Adds a lane's due time to `notices`, unless it is there already or later than `cap` keeps. */
+export function noteDue(
+  notices: WakeNotice[],
+  queue: string,
+  runAtMs: number,
+  cap = MAX_DUE_TIMES_PER_LANE,
+): void {
   let kept = 0;
   let latest: WakeNotice | undefined;
   for (const notice of notices) {
@@ -16,6 +26,6 @@ export function noteDue(notices: WakeNotice[], queue: string, runAtMs: number): 
     kept += 1;
     if (latest === undefined || notice.runAtMs > latest.runAtMs) latest = notice;
   }
-  if (kept < MAX_DUE_TIMES_PER_LANE) notices.push({ queue, runAtMs });
+  if (kept < cap) notices.push({ queue, runAtMs });
   else if (runAtMs < latest!.runAtMs) latest!.runAtMs = runAtMs;
 }

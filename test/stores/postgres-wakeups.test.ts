@@ -5,6 +5,7 @@ import pg from 'pg';
 
 import { connect } from '../../src/queue/connect.js';
 import type { Queue } from '../../src/queue/queue.js';
+import { waitUntil } from '../helpers/jobs.js';
 import { nextEvent } from '../helpers/queue.js';
 import { dropSchema, POSTGRES_URL, storeUrl, testSchema } from '../helpers/postgres.js';
 
@@ -39,6 +40,30 @@ describe('postgres wake-ups and enqueue in the application transaction', () => {
       const job = await producer.enqueue('ping', { i });
       await nextEvent(worker, 'completed', job.id);
       assert.ok(Date.now() - started < 1_000, `job ${i} took ${Date.now() - started} ms`);
+    }
+    await worker.stop();
+  });
+
+  it('sends the wake-ups of an enqueue before close() ends, for a process that exits at once', async () => {
+    const starts = new Map<string, number>();
+    const worker = consumer.work(
+      { delayed: async (_payload, ctx) => void starts.set(ctx.job.id, Date.now()) },
+      { pollInterval: '1h' },
+    );
+    const first = await producer.enqueue('delayed');
+    await nextEvent(worker, 'completed', first.id);
+    // A third store stands for a script that enqueues and exits.
+    const script = await connect(storeUrl(schema), { logLevel: 'silent' });
+    const jobs = await script.enqueueMany(
+      [300, 400, 500, 600, 700].map((delay) => ({ task: 'delayed', options: { delay } })),
+    );
+    await script.close();
+    await waitUntil('every delayed job to start', () => jobs.every((job) => starts.has(job.id)), {
+      timeoutMs: 5_000,
+    });
+    for (const job of jobs) {
+      const lateMs = starts.get(job.id)! - job.runAt.getTime();
+      assert.ok(lateMs >= 0 && lateMs < 1_000, `a job ran ${lateMs} ms after its due time`);
     }
     await worker.stop();
   });

@@ -46,11 +46,15 @@ export class CoalescedNotices<Pending> {
     this.#flushing ??= this.#flush().finally(() => (this.#flushing = null));
   }
 
-  /** Drops what waits and resolves once a send in flight ended, so that the pool can close. */
-  close(): Promise<void> {
+  /**
+   * Sends what waits, then takes no more: a process that enqueues and exits at once must still
+   * wake the others. Resolves once the last send ended, so that the pool can close.
+   */
+  async close(): Promise<void> {
+    // The send loop runs until nothing waits, including notices added while it sends.
+    while (this.#flushing !== null) await this.#flushing;
     this.#closed = true;
     this.#pending = this.#options.empty();
-    return this.#flushing ?? Promise.resolve();
   }
 
   async #flush(): Promise<void> {

@@ -297,7 +297,7 @@ export class EventSignal {
     });
   }
 
-  /** Drops what waits and resolves once a send in flight ended. */
+  /** Sends what waits, then resolves; sends no more after. */
   close(): Promise<void> {
     return this.#notices.close();
   }

@@ -9,7 +9,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 
-import { noteDue } from '../due-times.js';
+import { MAX_MERGED_DUE_TIMES_PER_LANE, noteDue } from '../due-times.js';
 import type { WakeNotice } from '../store.js';
 import { CoalescedNotices } from './coalesced-notices.js';
 
@@ -118,7 +118,7 @@ export class Listener {
 
 /**
  * Sends wake-up notices after enqueues commit, merged while a send is in flight: per lane, its
- * distinct due times, the earliest few (due-times.ts).
+ * distinct due times, the earliest MAX_MERGED_DUE_TIMES_PER_LANE (due-times.ts).
  */
 export class Notifier {
   readonly #notices: CoalescedNotices<WakeNotice[]>;
@@ -141,7 +141,7 @@ export class Notifier {
   }
 
   notify(queue: string, runAtMs: number): void {
-    this.#notices.add((waiting) => noteDue(waiting, queue, runAtMs));
+    this.#notices.add((waiting) => noteDue(waiting, queue, runAtMs, MAX_MERGED_DUE_TIMES_PER_LANE));
   }
 
   close(): Promise<void> {

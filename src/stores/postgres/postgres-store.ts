@@ -157,6 +157,7 @@ export class PostgresStore implements Store {
   );
   #vacuuming: Promise<void> | null = null;
   #closed = false;
+  #closing: Promise<void> | null = null;
 
   private constructor(options: PostgresStoreOptions, logger: Logger) {
     this.schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
@@ -797,12 +798,15 @@ export class PostgresStore implements Store {
     return this.#retention.pruneEvents(request);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    const notices = this.#notifier.close();
-    const eventNotices = this.#eventSignal.close();
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    // Notices still waiting go out first, while the pool takes statements.
+    await Promise.all([this.#notifier.close(), this.#eventSignal.close()]);
     this.#closed = true;
-    await Promise.all([notices, eventNotices]);
     await this.#vacuuming;
     await this.#listener.close();
     await this.#pool.end();
