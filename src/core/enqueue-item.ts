@@ -22,7 +22,7 @@ export function resolveEnqueueItem(
   const given = item as Record<string, unknown>;
   if (!isItemShaped(item)) {
     // The fast path above builds no message; here the item is wrong, and the error says how.
-    checkObject(field, item, context);
+    checkItemObject(item, field, context);
     checkItemFields(given, field, context);
   }
   if (checkOptions !== undefined && given.options !== undefined) {
@@ -57,6 +57,21 @@ function isItemShaped(item: unknown): boolean {
     if (!ITEM_FIELDS.includes(name)) return false;
   }
   return true;
+}
+
+/** Refuses an item that is no object, saying what one looks like. */
+function checkItemObject(item: unknown, field: string, context: string): void {
+  try {
+    checkObject(field, item, context);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const hole = item === undefined ? ' (a hole in the array, or undefined)' : '';
+    throw new ValidationError(
+      field,
+      item,
+      `${error.message}${hole}; give each item as { task, payload, options }`,
+    );
+  }
 }
 
 /** Refuses a field an item does not have, pointing to options where it is an option's name. */

@@ -62,7 +62,10 @@ describe('Queue', () => {
     );
     // A hole of a sparse array is an item too (map() would skip it).
     const sparse = [{ task: 'a' }, , { task: 'b' }] as never;
-    await assert.rejects(queue.enqueueMany(sparse), isValidation('items[1]', /must be an object/));
+    await assert.rejects(
+      queue.enqueueMany(sparse),
+      isValidation('items[1]', /a hole in the array, or undefined\); give each item as \{ task/),
+    );
     assert.deepEqual(await queue.enqueueMany([]), []);
     await assert.rejects(
       queue.enqueueMany([{ task: 'a', options: { key: 'k', debounce: '1s' } }]),
