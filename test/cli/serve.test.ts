@@ -73,7 +73,11 @@ describe('ticketrail serve', { concurrency: CONCURRENCY }, () => {
     try {
       const base = await listeningUrl(serve);
       assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
-      assert.match(serve.stdout, /no token given: serving this machine only/);
+      // Logged just after "server listening", possibly in a later chunk of output.
+      await serve.waitForLog(
+        'no token given: serving this machine only (loopback); set --token or TICKETRAIL_TOKEN ' +
+          'to serve other hosts',
+      );
       assert.equal((await fetch(`${base}/api/v1/stats`)).status, 200);
 
       serve.kill('SIGINT');
