@@ -4,6 +4,7 @@ import {
   DEFAULT_AUDIT_FILE,
   DEFAULT_AUDIT_FLUSH_INTERVAL_MS,
   DEFAULT_AUDIT_SMTP_PORTS,
+  MAX_TIMER_MS,
 } from '../core/defaults.js';
 import { describe, parseDuration } from '../core/durations.js';
 import { ValidationError } from '../core/errors.js';
@@ -48,8 +49,7 @@ export function resolveAuditOptions(options: AuditOptions = {}): Readonly<Resolv
       ? DEFAULT_AUDIT_FLUSH_INTERVAL_MS
       : parseDuration('flushInterval', given.flushInterval, CONTEXT, {
           minMs: 100,
-          // A timer longer than 2^31 - 1 ms fires at once, and then every millisecond.
-          maxMs: 2_147_483_647,
+          maxMs: MAX_TIMER_MS,
           shorter: 'each flush appends a line per busy route, so "30s" or more suits most apps',
         });
   return Object.freeze({

@@ -48,6 +48,11 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 250;
 /** `listJobs` page size when `limit` is not given, and its ceiling. */
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 1_000;
+/**
+ * The longest delay setTimeout honours; past it a timer fires at once. Every timer and timer
+ * option (timeouts, waits, leases, intervals) stays within it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
 /** Most ids one `Store.getJobs` read takes. */
 export const MAX_JOBS_PER_READ = 1_000;
 

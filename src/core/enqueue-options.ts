@@ -11,6 +11,7 @@ import {
   DEFAULT_PARENT_FAILURE,
   MAX_DEPENDS_ON,
   MAX_KEY_LENGTH,
+  MAX_TIMER_MS,
 } from './defaults.js';
 import { describe, isDate, parseDuration } from './durations.js';
 import { ValidationError } from './errors.js';
@@ -137,8 +138,6 @@ export interface NewJob {
 
 const MAX_ATTEMPTS = 10_000;
 const MAX_PRIORITY = 2_147_483_647;
-// setTimeout fires at once past this many milliseconds, so no per-try limit may exceed it.
-const MAX_TIMEOUT_MS = 2_147_483_647;
 const MAX_KEY_TTL_MS = 10 * 365.25 * 86_400_000; // "10y"
 /** 0001-01-01T00:00:00Z: earlier times are refused (PostgreSQL cannot hold all of them). */
 const EARLIEST_RUN_AT_MS = Date.parse('0001-01-01T00:00:00Z');
@@ -371,7 +370,7 @@ function resolveKeyWindows(
     given[field] === undefined ? null : parseDuration(field, given[field], context, { maxMs });
   return {
     keyTtlMs: window('keyTtl', MAX_KEY_TTL_MS),
-    debounceMs: window('debounce', MAX_TIMEOUT_MS),
+    debounceMs: window('debounce', MAX_TIMER_MS),
   };
 }
 
@@ -405,7 +404,7 @@ function resolveKey(key: unknown, context: string): string {
 }
 
 function resolveTimeout(timeout: unknown, context: string): number {
-  return parseDuration('timeout', timeout, context, { minMs: 1, maxMs: MAX_TIMEOUT_MS });
+  return parseDuration('timeout', timeout, context, { minMs: 1, maxMs: MAX_TIMER_MS });
 }
 
 /** Validates backoff options; exported for worker-level defaults. */

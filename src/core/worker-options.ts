@@ -11,6 +11,7 @@ import {
   DEFAULT_RUN_PRUNER,
   DEFAULT_RUN_SCHEDULES,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  MAX_TIMER_MS,
 } from './defaults.js';
 import { describe, parseDuration } from './durations.js';
 import { ValidationError } from './errors.js';
@@ -80,7 +81,6 @@ const NAMES = [
 ] as const;
 
 const MIN_LEASE_MS = 100;
-const MAX_TIMER_MS = 2_147_483_647;
 
 export function resolveWorkerOptions(options: unknown): Readonly<ResolvedWorkerOptions> {
   const context = 'work()';

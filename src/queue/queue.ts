@@ -4,7 +4,12 @@ import type { Logger } from 'pino';
 
 import { resolveBatch, type Batch, type BatchItem, type BatchOptions } from '../core/batch.js';
 import { checkBoolean, checkInteger, checkKnownFields, checkObject } from '../core/check.js';
-import { DEFAULT_LIST_LIMIT, MAX_KEY_LENGTH, MAX_LIST_LIMIT } from '../core/defaults.js';
+import {
+  DEFAULT_LIST_LIMIT,
+  MAX_KEY_LENGTH,
+  MAX_LIST_LIMIT,
+  MAX_TIMER_MS,
+} from '../core/defaults.js';
 import { describe, isDate, parseDuration } from '../core/durations.js';
 import { resolveEnqueueItem } from '../core/enqueue-item.js';
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from '../core/enqueue-options.js';
@@ -100,8 +105,6 @@ export interface PruneOptions {
 }
 
 export type { PruneResult };
-
-const MAX_WAIT_MS = 2_147_483_647;
 
 /** Maps task names to their handlers. */
 export type Handlers = Record<string, Handler>;
@@ -424,7 +427,7 @@ export class Queue {
     if (given.timeout !== undefined) {
       timeoutMs = parseDuration('timeout', given.timeout, context, {
         minMs: 1,
-        maxMs: MAX_WAIT_MS,
+        maxMs: MAX_TIMER_MS,
         longer: 'leave it out to wait without limit',
       });
     }

@@ -12,7 +12,7 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 
 import { backoffDelayMs } from '../core/backoff.js';
-import { DEFAULT_MAX_RESULT_BYTES } from '../core/defaults.js';
+import { DEFAULT_MAX_RESULT_BYTES, MAX_TIMER_MS } from '../core/defaults.js';
 import {
   CancelledError,
   LeaseLostError,
@@ -36,8 +36,6 @@ type WorkerState = 'running' | 'stopping' | 'stopped';
 
 // Most wake-up times of delayed jobs a worker keeps timers for (see #onWake).
 const MAX_WAKE_TIMES = 64;
-// The longest setTimeout delay Node honours.
-const MAX_TIMER_MS = 2_147_483_647;
 
 const TRANSITIONS: Record<WorkerState, WorkerState[]> = {
   running: ['stopping'],

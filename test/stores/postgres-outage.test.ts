@@ -96,12 +96,17 @@ describe('postgres connection loss', () => {
     }
   });
 
-  it('runs a read again on a fresh connection when the pool hands out a dead one', async () => {
+  /** A queue on a schema of its own, reached through a relay; `userInfo` goes before the @. */
+  async function queueThroughRelay(userInfo = 'postgres') {
     const schema = testSchema();
     schemas.push(schema);
     const relay = await startRelay();
-    const url = `postgres://postgres@127.0.0.1:${relay.port}/test?schema=${schema}`;
-    const queue = await connect(url, { logLevel: 'silent' });
+    const url = `postgres://${userInfo}@127.0.0.1:${relay.port}/test?schema=${schema}`;
+    return { relay, queue: await connect(url, { logLevel: 'silent' }) };
+  }
+
+  it('runs a read again on a fresh connection when the pool hands out a dead one', async () => {
+    const { relay, queue } = await queueThroughRelay();
     try {
       const job = await queue.enqueue('work');
       const warm = async () => {
@@ -167,11 +172,7 @@ describe('postgres connection loss', () => {
   });
 
   it('rejects enqueues while the database is unreachable, without the password, and recovers', async () => {
-    const schema = testSchema();
-    schemas.push(schema);
-    const relay = await startRelay();
-    const url = `postgres://postgres:not-a-secret-pw@127.0.0.1:${relay.port}/test?schema=${schema}`;
-    const queue = await connect(url, { logLevel: 'silent' });
+    const { relay, queue } = await queueThroughRelay('postgres:not-a-secret-pw');
     try {
       const before = await queue.enqueue('work');
       relay.cut();
