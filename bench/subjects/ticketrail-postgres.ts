@@ -12,7 +12,7 @@ export function ticketrailPostgres(): TicketrailSubject {
     description:
       "connect('postgres://...?schema=bench_...') with the default pool (10) and claim batch " +
       "(50): await queue.enqueue('noop', { i }); bulk = queue.enqueueMany() per chunk; drain = " +
-      'queue.work({ noop }, { concurrency, claimBatch: 500, prefetch: 500 - concurrency }) as the README advises for many short jobs; pickup jobs enqueued from a second connect() on ' +
+      'queue.work({ noop }, { concurrency, claimBatch: 500, prefetch: 500 - concurrency }) as the README advises for many short jobs, with completed jobs removed as they complete (configure("*", { keepCompleted: { count: 0 } }), as BullMQ does with removeOnComplete); pickup jobs enqueued from a second connect() on ' +
       'the same schema (LISTEN/NOTIFY wake-up)',
     backend: {
       pickupFromAnotherQueue: true,

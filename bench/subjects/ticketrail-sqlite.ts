@@ -13,7 +13,7 @@ export function ticketrailSqlite(): TicketrailSubject {
     comparedWith: ['raw-sqlite', 'bullmq'],
     description:
       "connect('sqlite:<file>'): await queue.enqueue('noop', { i }); bulk = queue.enqueueMany() " +
-      'per chunk; drain = queue.work({ noop }, { concurrency, claimBatch: 500, prefetch: 500 - concurrency }) as the README advises for many short jobs until that many completed ' +
+      'per chunk; drain = queue.work({ noop }, { concurrency, claimBatch: 500, prefetch: 500 - concurrency }) as the README advises for many short jobs, with completed jobs removed as they complete (configure("*", { keepCompleted: { count: 0 } }), as BullMQ does with removeOnComplete) until that many completed ' +
       'events; pickup jobs enqueued on the same queue (in-process wake-up); drain-4p runs 4 ' +
       'processes on one database file, where SQLite allows one writer at a time',
     backend: {

@@ -62,6 +62,8 @@ export class TicketrailSubject implements Subject {
   async setup(scratchDir: string): Promise<void> {
     this.#url = await this.#backend.open(scratchDir);
     this.#queue = await connect(this.#url, { logger });
+    // As BullMQ's subject sets removeOnComplete and graphile-worker deletes completed jobs.
+    await this.#queue.configure('*', { keepCompleted: { count: 0 } });
   }
 
   async teardown(): Promise<void> {

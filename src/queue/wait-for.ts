@@ -174,7 +174,9 @@ function finalOutcome(id: string, job: Job | null): FinalOutcome | null {
     return {
       ok: false,
       error: new NotFoundError(
-        `waitFor(${id}): no job has this id (never enqueued, or deleted or pruned since)`,
+        `waitFor(${id}): no job has this id (never enqueued, or deleted or pruned since; a ` +
+          `lane with keepCompleted { count: 0 } removes jobs as they complete: follow those ` +
+          `with on('completed') instead)`,
       ),
     };
   }

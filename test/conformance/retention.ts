@@ -4,11 +4,13 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 
 import { PRUNE_BATCH } from '../../src/core/defaults.js';
+import { EVENTS_START_CURSOR } from '../../src/core/events.js';
 import { ValidationError } from '../../src/core/errors.js';
 import type { Queue } from '../../src/queue/queue.js';
 import type { Store } from '../../src/stores/store.js';
-import { newJob, tryError } from '../helpers/jobs.js';
+import { newJob, tryError, waitUntil } from '../helpers/jobs.js';
 import { queueOver } from '../helpers/queue.js';
+import { newBatch } from './batches.js';
 import { useFreshStore, type StoreFactory } from './store-factory.js';
 
 /** Enqueues `count` jobs in `queue` and finishes them all with `type`; returns their ids. */
@@ -99,6 +101,96 @@ export function retentionContract(factory: StoreFactory): void {
       const fresh = await finished(store, 'fresh', 2);
       await queue.prune();
       assert.deepEqual(await exists(fresh), [true, true]);
+    });
+
+    it('removes a job as it completes where no completed job is kept, unless its row is needed', async () => {
+      const { store } = current();
+      await queue.configure('*', { keepCompleted: { count: 0 } });
+      await queue.configure('kept', { keepCompleted: { age: '1h' } });
+      const [plain, keyed, failing, parent, other] = await store.enqueue([
+        newJob('t', { n: 1 }, { queue: 'gone' }),
+        newJob('t', {}, { queue: 'gone', key: 'k-1' }),
+        newJob('t', {}, { queue: 'gone', attempts: 1 }),
+        newJob('t', {}, { queue: 'gone' }),
+        newJob('t', {}, { queue: 'kept' }),
+      ]);
+      const [child] = await store.enqueue([
+        newJob('t', {}, { queue: 'later', dependsOn: [parent.id] }),
+      ]);
+      const batch = await store.enqueueBatch(
+        newBatch([0, 1].map((i) => ({ task: 't', payload: { i }, options: { queue: 'gone' } }))),
+      );
+      const claimed = await store.claim({
+        workerId: 'w',
+        queues: ['gone', 'kept'],
+        limit: 100,
+        leaseMs: 30_000,
+      });
+      assert.equal(claimed.length, 7);
+      const applied = await store.finish(
+        claimed.map(({ job, lease }) =>
+          job.id === failing.id
+            ? { type: 'fail' as const, lease, error: tryError(1) }
+            : { type: 'complete' as const, lease, resultJson: '"done"', progressJson: '50' },
+        ),
+      );
+      assert.deepEqual(
+        applied,
+        claimed.map(() => true),
+      );
+
+      const members = claimed
+        .filter(({ job }) => job.batchId === batch.id)
+        .map(({ job }) => job.id);
+      assert.deepEqual(await exists([plain.id, ...members]), [false, false, false], 'removed');
+      assert.deepEqual(
+        (await Promise.all([keyed, failing, parent, other].map((j) => queue.getJob(j.id)))).map(
+          (job) => job?.state,
+        ),
+        ['completed', 'failed', 'completed', 'completed'],
+        'a key, a failure, a child and a lane that keeps them each keep the row',
+      );
+      assert.equal((await queue.getJob(child.id))?.state, 'available', 'its parent completed');
+      const counted = await store.getBatch(batch.id);
+      assert.equal(counted?.completed, 2, 'removed members still count in their batch');
+      assert.notEqual((await queue.getJob(counted!.callbackJobId!))?.state, 'waiting');
+      // Each removed job still has its events, in order.
+      const events = await waitUntil('the events of the removed job', async () => {
+        const read = await store.readEvents(EVENTS_START_CURSOR, 1_000);
+        const types = read.events.filter((e) => e.jobId === plain.id).map((e) => e.type);
+        return types.length === 2 ? types : null;
+      });
+      assert.deepEqual(events, ['progress', 'completed']);
+      // A finish with a lost lease changes nothing, and the lane's next job is removed too.
+      assert.deepEqual(
+        await store.finish([{ type: 'complete', lease: claimed[0].lease, resultJson: '1' }]),
+        [false],
+      );
+      const [next] = await store.enqueue([newJob('t', {}, { queue: 'gone' })]);
+      const [again] = await store.claim({
+        workerId: 'w',
+        queues: ['gone'],
+        limit: 1,
+        leaseMs: 30_000,
+      });
+      assert.equal(again.job.id, next.id);
+      assert.deepEqual(
+        await store.finish([
+          { type: 'retry', lease: again.lease, error: tryError(1), retryInMs: 0 },
+        ]),
+        [true],
+      );
+      assert.equal((await queue.getJob(next.id))?.state, 'available', 'a retry is no completion');
+      // A lane setting without count keeps them, whatever the default says.
+      await queue.configure('gone', { keepCompleted: { age: '1h' } });
+      const [last] = await store.claim({
+        workerId: 'w',
+        queues: ['gone'],
+        limit: 1,
+        leaseMs: 30_000,
+      });
+      await store.finish([{ type: 'complete', lease: last.lease, resultJson: '1' }]);
+      assert.equal((await queue.getJob(next.id))?.state, 'completed');
     });
 
     it('counts without deleting in a dry run, and limits a prune to one lane', async () => {

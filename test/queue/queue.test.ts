@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 
 import { connect } from '../../src/queue/connect.js';
 import type { Queue } from '../../src/queue/queue.js';
-import { StateError, StoreError, ValidationError } from '../../src/core/errors.js';
+import { NotFoundError, StateError, StoreError, ValidationError } from '../../src/core/errors.js';
+import { waitUntil } from '../helpers/jobs.js';
 
 const isValidation = (field: string, pattern: RegExp) => (error: unknown) => {
   assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
@@ -158,6 +159,23 @@ describe('Queue', () => {
     const worker = queue.work({ a: async () => 'done' }, { pollInterval: 10 });
     assert.equal((await waiting).result, 'done');
     assert.ok(calls >= 2);
+    await worker.stop();
+  });
+
+  it('runs a job once where completed jobs are not kept, and says so to a waitFor that lost it', async () => {
+    await queue.configure('*', { keepCompleted: { count: 0 } });
+    const job = await queue.enqueue('a');
+    const waiting = queue.waitFor(job.id, { timeout: '10s' });
+    const completed: string[] = [];
+    queue.on('completed', (event) => completed.push(event.jobId));
+    const worker = queue.work({ a: async () => 'done' }, { pollInterval: 10 });
+    await assert.rejects(waiting, (error: unknown) => {
+      assert.ok(error instanceof NotFoundError, `a NotFoundError, got ${String(error)}`);
+      assert.match(error.message, /keepCompleted \{ count: 0 \} removes jobs as they complete/);
+      return true;
+    });
+    await waitUntil('the completed event', () => completed.includes(job.id));
+    assert.equal(await queue.getJob(job.id), null);
     await worker.stop();
   });
 

@@ -87,7 +87,7 @@ export function withEvents(statements: Statements, s: string): Statements {
     ...statements,
     // The progress stored with an outcome is reported before the outcome.
     finish: `
-      WITH finished AS (${statements.finish}),
+      WITH ${statements.finish},
       logged AS (
         ${insert}
         SELECT f.id, f.queue, f.task, e.type,

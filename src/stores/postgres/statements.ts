@@ -85,6 +85,21 @@ export function nullOrAll<T>(values: (T | null)[]): (T | null)[] | null {
 const keyExpiry = (alias: string) =>
   `key_expires_at = ${NOW} + ${alias}key_ttl_ms * interval '1 millisecond'`;
 
+// Lanes that keep no completed job (keepCompleted { count: 0 }, their own setting or else the
+// default's, "*"): a CTE read once per statement, since few lanes have a setting of their own.
+const KEPT_COMPLETED_CTE = (s: string) => `
+      kept_completed AS (
+        SELECT queue, coalesce(keep_completed::json->>'count' = '0', false) AS removes
+        FROM ${s}.retention WHERE keep_completed IS NOT NULL),`;
+
+// Whether a completed job goes at once instead of waiting for the pruner: its lane keeps none,
+// and no key (held for keyTtl after the finish) or child (settled from it) needs the row. The
+// delete and the update of a finish test the same row version with it, so they never meet.
+const removedOnCompletion = (job: string, outcome: string) => `
+  (${outcome}.kind = 'complete' AND ${job}.key IS NULL AND NOT ${job}.has_children
+   AND coalesce((SELECT k.removes FROM kept_completed k WHERE k.queue = ${job}.queue),
+                (SELECT k.removes FROM kept_completed k WHERE k.queue = '*'), false))`;
+
 /** The statements of one schema. `s` is the quoted schema name. */
 export function statementsFor(s: string) {
   const jobs = `${s}.jobs`;
@@ -356,43 +371,58 @@ export function statementsFor(s: string) {
       RETURNING j.id`,
 
     /**
-     * Records a batch of outcomes of every kind in one statement. Parameters: ids, tokens,
-     * kinds (complete | retry | fail | release), results, error records, retry delays in ms,
-     * last progress values (null: keep), and whether to end jobs that have children (false:
-     * such an ending is left unapplied, for the caller to apply in a transaction that settles
-     * the children; dependencies.ts). Returns the ids it applied to, then what the event log
-     * (events.ts) copies, then the state, batch and children flag that batches and
-     * dependencies read.
+     * Records a batch of outcomes of every kind, as the CTEs of one statement (events.ts wraps
+     * them; `finished` holds what they applied). Parameters: ids, tokens, kinds (complete |
+     * retry | fail | release), results, error records, retry delays in ms, last progress values
+     * (null: keep), and whether to end jobs that have children (false: such an ending is left
+     * unapplied, for the caller to apply in a transaction that settles the children;
+     * dependencies.ts). `finished` returns the ids it applied to, then what the event log copies,
+     * then the state, batch and children flag that batches and dependencies read.
+     * A completed job whose row nothing needs any more is deleted rather than updated (see
+     * removedOnCompletion): a delete writes no index entry, an update of the state writes one
+     * in every index.
      */
     finish: `
-      UPDATE ${jobs} j SET
-        state = CASE o.kind WHEN 'complete' THEN 'completed' WHEN 'fail' THEN 'failed'
-                ELSE 'pending' END,
-        result = CASE WHEN o.kind = 'complete' THEN o.result ELSE j.result END,
-        finished_at = CASE WHEN o.kind IN ('complete', 'fail') THEN ${NOW} ELSE j.finished_at END,
-        key_expires_at = CASE WHEN o.kind IN ('complete', 'fail')
-          THEN ${NOW} + j.key_ttl_ms * interval '1 millisecond' END,
-        run_at = CASE o.kind
-          WHEN 'retry' THEN ${NOW} + o.retry_ms * interval '1 millisecond'
-          WHEN 'release' THEN ${NOW} + coalesce(o.retry_ms, 0) * interval '1 millisecond'
-          ELSE j.run_at END,
-        -- A shutdown is not the job's fault: a released try is given back.
-        attempt = CASE WHEN o.kind = 'release' THEN j.attempt - 1 ELSE j.attempt END,
-        errors = CASE WHEN o.error IS NULL THEN j.errors
-                 ELSE ${appendError('j.errors', 'o.error')} END,
-        progress = coalesce(o.progress, j.progress),
-        lease_expires_at = NULL
-      FROM (
+      outcomes AS (
         -- Kinds may come as one element for all, the other columns as null for all nulls
         -- (#finishValues in postgres-store.ts).
         SELECT u.id, u.token, coalesce(u.kind, ($3::text[])[1]) AS kind, u.result, u.error,
           u.retry_ms, u.progress
         FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[],
-                    $7::text[]) AS u(id, token, kind, result, error, retry_ms, progress)) AS o
-      WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')}
-        AND (o.kind IN ('retry', 'release') OR NOT j.has_children OR $8::boolean)
-      RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
-        j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children`,
+                    $7::text[]) AS u(id, token, kind, result, error, retry_ms, progress)),
+      ${KEPT_COMPLETED_CTE(s)}
+      removed AS (
+        DELETE FROM ${jobs} j USING outcomes o
+        WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')} AND ${removedOnCompletion('j', 'o')}
+        RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported,
+          coalesce(o.progress, j.progress) AS progress,
+          j.errors[cardinality(j.errors)] AS last_error, 'completed'::text AS state, j.batch_id,
+          j.has_children),
+      updated AS (
+        UPDATE ${jobs} j SET
+          state = CASE o.kind WHEN 'complete' THEN 'completed' WHEN 'fail' THEN 'failed'
+                  ELSE 'pending' END,
+          result = CASE WHEN o.kind = 'complete' THEN o.result ELSE j.result END,
+          finished_at = CASE WHEN o.kind IN ('complete', 'fail') THEN ${NOW}
+                        ELSE j.finished_at END,
+          key_expires_at = CASE WHEN o.kind IN ('complete', 'fail')
+            THEN ${NOW} + j.key_ttl_ms * interval '1 millisecond' END,
+          run_at = CASE o.kind
+            WHEN 'retry' THEN ${NOW} + o.retry_ms * interval '1 millisecond'
+            WHEN 'release' THEN ${NOW} + coalesce(o.retry_ms, 0) * interval '1 millisecond'
+            ELSE j.run_at END,
+          -- A shutdown is not the job's fault: a released try is given back.
+          attempt = CASE WHEN o.kind = 'release' THEN j.attempt - 1 ELSE j.attempt END,
+          errors = CASE WHEN o.error IS NULL THEN j.errors
+                   ELSE ${appendError('j.errors', 'o.error')} END,
+          progress = coalesce(o.progress, j.progress),
+          lease_expires_at = NULL
+        FROM outcomes o
+        WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')} AND NOT ${removedOnCompletion('j', 'o')}
+          AND (o.kind IN ('retry', 'release') OR NOT j.has_children OR $8::boolean)
+        RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
+          j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children),
+      finished AS (SELECT * FROM removed UNION ALL SELECT * FROM updated)`,
 
     /** Parameters: id, token, progress JSON. */
     setProgress: `

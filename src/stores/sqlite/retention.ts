@@ -91,6 +91,29 @@ const DOOMED_EVENTS = `
   SELECT id FROM (SELECT id, at FROM ${EVENTS} ORDER BY id LIMIT @limit)
   WHERE at < @cutoff OR id <= @lastId`;
 
+// A lane keeps no completed job when its own rule, or else the default's ("*"), has count 0.
+const REMOVES_COMPLETED = (lane: string) => `
+  coalesce(
+    (SELECT coalesce(json_extract(keep_completed, '$.count') = 0, 0) FROM ${RETENTION}
+     WHERE queue = ${lane} AND keep_completed IS NOT NULL),
+    (SELECT coalesce(json_extract(keep_completed, '$.count') = 0, 0) FROM ${RETENTION}
+     WHERE queue = '*' AND keep_completed IS NOT NULL),
+    0)`;
+
+/** Whether any lane, or the default, keeps no completed job. */
+const ANY_REMOVES_COMPLETED = `
+  SELECT 1 FROM ${RETENTION} WHERE json_extract(keep_completed, '$.count') = 0 LIMIT 1`;
+
+/**
+ * Deletes the given completed jobs whose lane keeps none and whose row nothing needs: a key
+ * (held for keyTtl after the finish) or children (settled from it) keep it for the pruner.
+ * Parameters: @ids (a JSON array).
+ */
+const REMOVE_COMPLETED = `
+  DELETE FROM ${JOBS}
+  WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'completed' AND key IS NULL
+    AND has_children = 0 AND ${REMOVES_COMPLETED(`${JOBS}.queue`)}`;
+
 type RetentionRow = [name: string, keepCompleted: string | null, keepFailed: string | null];
 
 /** Retention statements of one database. */
@@ -116,6 +139,15 @@ export class SqliteRetention {
 
   list(): RetentionRecord[] {
     return (this.#prepare(LIST_RETENTION).all() as RetentionRow[]).map(toRecord);
+  }
+
+  /**
+   * Removes jobs that just completed in lanes that keep none (keepCompleted { count: 0 }), in
+   * the finish's transaction, after their events and batch counters were written.
+   */
+  removeCompleted(ids: readonly number[]): void {
+    if (ids.length === 0 || this.#prepare(ANY_REMOVES_COMPLETED).get() === undefined) return;
+    this.#prepare(REMOVE_COMPLETED).run({ ids: JSON.stringify(ids) });
   }
 
   finishedLanes(): string[] {

@@ -222,13 +222,16 @@ export class SqliteStore implements Store {
             : [],
         );
         const cascaded = this.#flow.ended(ended, nowMs, added);
-        return {
-          applied,
-          logged: [
-            ...this.#events.logOutcomes(outcomes, applied, nowMs),
-            ...this.#events.log(cascaded, nowMs),
-          ],
-        };
+        const logged = [
+          ...this.#events.logOutcomes(outcomes, applied, nowMs),
+          ...this.#events.log(cascaded, nowMs),
+        ];
+        this.#retention.removeCompleted(
+          outcomes.flatMap((outcome, index) =>
+            applied[index] && outcome.type === 'complete' ? [Number(outcome.lease.jobId)] : [],
+          ),
+        );
+        return { applied, logged };
       },
     );
   }
