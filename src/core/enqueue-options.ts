@@ -445,3 +445,12 @@ export function resolveBackoff(value: unknown, context: string): Backoff {
   }
   return Object.freeze({ type: 'exponential', delayMs, maxMs, jitter });
 }
+
+/** What stores say when a job names a parent they do not hold. */
+export function unknownParentMessage(context: string, parentId: string): string {
+  return (
+    `${context}: dependsOn names job ${parentId}, which does not exist; a job can depend only ` +
+    `on jobs already enqueued and still kept (not deleted or pruned; a lane with ` +
+    `keepCompleted { count: 0 } removes a job as it completes unless a child names it first)`
+  );
+}

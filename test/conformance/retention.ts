@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 
 import { PRUNE_BATCH } from '../../src/core/defaults.js';
 import { EVENTS_START_CURSOR } from '../../src/core/events.js';
-import { ValidationError } from '../../src/core/errors.js';
+import { NotFoundError, ValidationError } from '../../src/core/errors.js';
 import type { Queue } from '../../src/queue/queue.js';
 import type { Store } from '../../src/stores/store.js';
 import { newJob, tryError, waitUntil } from '../helpers/jobs.js';
@@ -161,6 +161,12 @@ export function retentionContract(factory: StoreFactory): void {
         return types.length === 2 ? types : null;
       });
       assert.deepEqual(events, ['progress', 'completed']);
+      // A child can no longer name a removed job, and is told why.
+      await assert.rejects(
+        store.enqueue([newJob('t', {}, { queue: 'later', dependsOn: [plain.id] })]),
+        (error: unknown) =>
+          error instanceof NotFoundError && /keepCompleted \{ count: 0 \}/.test(error.message),
+      );
       // A finish with a lost lease changes nothing, and the lane's next job is removed too.
       assert.deepEqual(
         await store.finish([{ type: 'complete', lease: claimed[0].lease, resultJson: '1' }]),

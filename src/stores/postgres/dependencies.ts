@@ -4,7 +4,7 @@
 // statements (each with a fresh snapshot) see every child committed before the parent's row
 // was free: so a parent that finishes while a child is being enqueued either is seen finished
 // by the child or sees the child. Every function here runs inside an open transaction.
-import type { NewJob } from '../../core/enqueue-options.js';
+import { type NewJob, unknownParentMessage } from '../../core/enqueue-options.js';
 import { NotFoundError, StateError } from '../../core/errors.js';
 import { parentsToWaitFor } from '../dependency-rules.js';
 import type { RunStatement } from './batches.js';
@@ -136,10 +136,7 @@ export async function attachChild(
   const states = new Map(await run<[string, string]>(sql.lockParents, [job.dependsOn]));
   const missing = job.dependsOn.find((parentId) => !states.has(parentId));
   if (missing !== undefined) {
-    throw new NotFoundError(
-      `${context}: dependsOn names job ${missing}, which does not exist; a job can depend ` +
-        `only on jobs already enqueued (and not deleted)`,
-    );
+    throw new NotFoundError(unknownParentMessage(context, missing));
   }
   const waitingOn = [...states.values()].filter((state) => state !== 'completed').length;
   await run(sql.linkChild, [

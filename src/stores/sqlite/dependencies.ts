@@ -4,7 +4,7 @@
 // transaction that ended the parent. Every method runs inside the caller's write transaction.
 import type Database from 'better-sqlite3';
 
-import type { NewJob } from '../../core/enqueue-options.js';
+import { type NewJob, unknownParentMessage } from '../../core/enqueue-options.js';
 import { NotFoundError, StateError } from '../../core/errors.js';
 import { parentsToWaitFor } from '../dependency-rules.js';
 import type { WakeNotice } from '../store.js';
@@ -126,10 +126,7 @@ export class SqliteDependencies {
     );
     const missing = job.dependsOn.find((parentId) => !states.has(parentId));
     if (missing !== undefined) {
-      throw new NotFoundError(
-        `${context}: dependsOn names job ${missing}, which does not exist; a job can depend ` +
-          `only on jobs already enqueued (and not deleted)`,
-      );
+      throw new NotFoundError(unknownParentMessage(context, missing));
     }
     const ended = job.dependsOn.find((parentId) => {
       const state = states.get(parentId);
