@@ -37,7 +37,8 @@ export function configureCommand(): Command {
     .option('--group-rate <max/per|none>', 'most starts of one group in any window', rate)
     .option(
       '--keep-completed <rule>',
-      'keep completed jobs: age=7d, count=1000, both (age=7d,count=1000), all, or default',
+      'keep completed jobs: age=7d, count=1000, both (age=7d,count=1000), all, or default; ' +
+        'count=0 removes each job as it completes',
       retention,
     )
     .option('--keep-failed <rule>', 'the same, for failed and cancelled jobs', retention)

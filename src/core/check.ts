@@ -36,7 +36,13 @@ export function checkObject(
   value: unknown,
   context: string,
 ): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || isArrayOrUnreadable(value)) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    isArrayOrUnreadable(value) ||
+    // A Date, Map, RegExp...: its fields are not options (a Date would read as {}).
+    Object.prototype.toString.call(value) !== '[object Object]'
+  ) {
     throw new ValidationError(
       field,
       value,

@@ -109,8 +109,12 @@ export function describe(value: unknown): string {
     } catch {
       return 'an object that cannot be read (a revoked Proxy)';
     }
-    if (!isDate(value)) return 'an object';
-    return Number.isNaN(value.getTime()) ? 'an Invalid Date' : `the Date ${value.toISOString()}`;
+    if (isDate(value)) {
+      return Number.isNaN(value.getTime()) ? 'an Invalid Date' : `the Date ${value.toISOString()}`;
+    }
+    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    if (tag === 'Object') return 'an object';
+    return /^[AEIOU]/.test(tag) ? `an ${tag}` : `a ${tag}`;
   }
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'bigint') return `${value}n`;

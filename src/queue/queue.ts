@@ -520,6 +520,8 @@ export class Queue {
   /**
    * Jobs that reached `completed` or `failed` since a time, per queue and minute, oldest first:
    * what throughput charts read. A job counts in the state it holds now.
+   * LIMIT: it counts the jobs still kept, so a lane with keepCompleted { count: 0 } shows no
+   * completions here; each worker's `/metrics` counts what it completed.
    *
    * @example
    * const lastHour = await queue.countFinished(new Date(Date.now() - 3_600_000));

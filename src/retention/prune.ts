@@ -2,8 +2,8 @@
 // and cancelled jobs its rule lets go, then old events, in batches of PRUNE_BATCH rows, each
 // its own short transaction. Between batches it yields, so that claims and finishes of this
 // process run, and stops when its signal aborts. Only these three states are ever touched.
-// LIMIT: a finished job is pruned whatever else refers to it (a job that depends on it, a batch
-// it belongs to); features that keep references to finished jobs must exclude them here.
+// The stores keep a job its rule lets go while its key is held (keyTtl) or a child that names
+// it has not finished. A batch needs no member row: its counters are kept on the batch.
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 
 import { PRUNE_BATCH } from '../core/defaults.js';

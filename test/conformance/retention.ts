@@ -199,6 +199,47 @@ export function retentionContract(factory: StoreFactory): void {
       assert.equal((await queue.getJob(next.id))?.state, 'completed');
     });
 
+    it('keeps a job past its rule while its key is held or a child still needs its result', async () => {
+      const { store } = current();
+      await queue.configure('*', { keepCompleted: { count: 0 } });
+      const [held, heldForever, parent, other] = await store.enqueue([
+        newJob('t', {}, { queue: 'a', key: 'held', keyTtl: '1h' }),
+        newJob('t', {}, { queue: 'a', key: 'no-ttl' }),
+        newJob('t', {}, { queue: 'a' }),
+        newJob('t', {}, { queue: 'b' }),
+      ]);
+      const [child] = await store.enqueue([
+        newJob('t', {}, { queue: 'c', dependsOn: [parent.id, other.id] }),
+      ]);
+      const claim = (lane: string) =>
+        store.claim({ workerId: 'w', queues: [lane], limit: 10, leaseMs: 30_000 });
+      const complete = async (lane: string) => {
+        const claimed = await claim(lane);
+        await store.finish(
+          claimed.map(({ lease }) => ({ type: 'complete' as const, lease, resultJson: '1' })),
+        );
+        return claimed.length;
+      };
+      assert.equal(await complete('a'), 3);
+
+      assert.equal((await queue.prune({ dryRun: true })).completed, 1, 'only the key without ttl');
+      assert.equal((await queue.prune()).completed, 1);
+      assert.deepEqual(await exists([held.id, heldForever.id, parent.id]), [true, false, true]);
+      const [again] = await store.enqueue([newJob('t', {}, { queue: 'a', key: 'held' })]);
+      assert.equal(again.id, held.id, 'the key is still held');
+
+      // The child ends: its parent's result is needed no more.
+      assert.equal(await complete('b'), 1, 'the other parent');
+      assert.equal(await complete('c'), 1, 'the child');
+      assert.equal((await queue.prune()).completed, 2, 'both parents');
+      assert.deepEqual(await exists([parent.id, other.id, child.id, held.id]), [
+        false,
+        false,
+        false,
+        true,
+      ]);
+    });
+
     it('counts without deleting in a dry run, and limits a prune to one lane', async () => {
       const { store } = current();
       const a = await finished(store, 'a', 3);
@@ -273,6 +314,8 @@ export function retentionContract(factory: StoreFactory): void {
         ['keepCompleted.age', 'a', { keepCompleted: { age: 'soon' } }],
         ['keepFailed.days', 'a', { keepFailed: { days: 3 } }],
         ['keepFailed', 'a', { keepFailed: 7 }],
+        // Regression: a Date was read as {} and kept every job.
+        ['keepCompleted', 'a', { keepCompleted: new Date() }],
         ['name', '*', { concurrency: 2, keepCompleted: {} }],
         ['name', '*', {}],
       ];

@@ -113,6 +113,8 @@ describe('resolveEnqueue', () => {
       },
     );
     refuses('options', /must be an object/, 't', {}, 'fast');
+    refuses('options', /must be an object, got the Date /, 't', {}, new Date());
+    refuses('options', /must be an object, got a Map$/, 't', {}, new Map([['priority', 1]]));
   });
 
   it('refuses out-of-range numbers', () => {

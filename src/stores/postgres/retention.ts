@@ -35,16 +35,24 @@ export function retentionStatementsFor(s: string) {
   const lastPastCount = (state: string) => `
     SELECT id FROM ${jobs} WHERE queue = $1 AND state = '${state}'
     ORDER BY id DESC OFFSET $2 LIMIT 1`;
+  // A job that its rule lets go is kept while something still needs it: its key, until the
+  // hold that keyTtl gave it ends, and its result, until every child has finished.
+  const stillNeeded = `
+    (f.key IS NOT NULL AND coalesce(f.key_expires_at > ${NOW}, false))
+    OR (f.has_children AND EXISTS (
+      SELECT 1 FROM ${s}.dependencies d JOIN ${jobs} c ON c.id = d.child_id
+      WHERE d.parent_id = f.id AND c.state IN ('waiting', 'pending', 'running')))`;
   // Jobs of a lane and state at most id $2: a range of the lane's finished jobs.
   const pastCount = (state: string) => `
-    SELECT id FROM ${jobs} WHERE ${FINISHED} AND queue = $1 AND state = '${state}'
-      AND id <= $2::bigint`;
+    SELECT f.id FROM ${jobs} f WHERE ${FINISHED} AND queue = $1 AND state = '${state}'
+      AND f.id <= $2::bigint AND NOT (${stillNeeded})`;
   // Jobs of a lane and state finished longer ago than $2 ms: completed and failed ones by the
   // index of finish times (a lane with nothing old costs one seek), cancelled ones by the lane.
   const pastAge = (state: string) => `
-    SELECT id FROM ${jobs}
+    SELECT f.id FROM ${jobs} f
     WHERE ${state === 'cancelled' ? FINISHED : `state IN ('completed', 'failed')`}
-      AND queue = $1 AND state = '${state}' AND finished_at < ${age('$2')}`;
+      AND queue = $1 AND state = '${state}' AND finished_at < ${age('$2')}
+      AND NOT (${stillNeeded})`;
   // The state is checked again on each row: a job retried while the delete waited for its lock
   // is kept. Parameters: queue, bound, limit.
   const remove = (select: string, state: string) => `

@@ -61,10 +61,19 @@ const FINISHED_LANES = `
 // The state is written into the text (one of three known words), and each index's own
 // condition repeated, so that the planner can prove the partial index usable.
 
+// A job that its rule lets go is kept while something still needs it: its key, until the hold
+// that keyTtl gave it ends, and its result, until every child has finished.
+const STILL_NEEDED = `
+  (f.key IS NOT NULL AND f.key_expires_at IS NOT NULL AND f.key_expires_at > @now)
+  OR (f.has_children = 1 AND EXISTS (
+    SELECT 1 FROM ticketrail_dependencies d JOIN ${JOBS} c ON c.id = d.child_id
+    WHERE d.parent_id = f.id AND c.state IN ('waiting', 'pending', 'running')))`;
+
 /** Jobs of a lane and state at most id @lastId: a range of the lane's finished jobs. */
 const pastCount = (state: string) => `
-  SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_done_queue
-  WHERE ${FINISHED} AND queue = @queue AND state = '${state}' AND id <= @lastId`;
+  SELECT id FROM ${JOBS} AS f INDEXED BY ticketrail_jobs_done_queue
+  WHERE ${FINISHED} AND queue = @queue AND state = '${state}' AND id <= @lastId
+    AND NOT (${STILL_NEEDED})`;
 
 /**
  * Jobs of a lane and state finished before @cutoff. Completed and failed ones are read from the
@@ -73,11 +82,12 @@ const pastCount = (state: string) => `
  */
 const pastAge = (state: string) =>
   state === 'cancelled'
-    ? `SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_done_queue
-       WHERE ${FINISHED} AND queue = @queue AND state = 'cancelled' AND finished_at < @cutoff`
-    : `SELECT id FROM ${JOBS} INDEXED BY ticketrail_jobs_finished
+    ? `SELECT id FROM ${JOBS} AS f INDEXED BY ticketrail_jobs_done_queue
+       WHERE ${FINISHED} AND queue = @queue AND state = 'cancelled' AND finished_at < @cutoff
+         AND NOT (${STILL_NEEDED})`
+    : `SELECT id FROM ${JOBS} AS f INDEXED BY ticketrail_jobs_finished
        WHERE ${COMPLETED_OR_FAILED} AND finished_at < @cutoff AND queue = @queue
-         AND state = '${state}'`;
+         AND state = '${state}' AND NOT (${STILL_NEEDED})`;
 
 /** The id of the newest job of a lane and state that is past the newest @keep. */
 const lastPastCount = (state: string) => `
@@ -171,14 +181,18 @@ export class SqliteRetention {
         cutoff === null ? null : pastAge(state),
       ];
       const count = `SELECT count(*) FROM (${parts.filter((part) => part !== null).join(' UNION ')})`;
-      return (this.#prepare(count).get({ queue, cutoff, lastId }) as [number])[0];
+      return (this.#prepare(count).get({ queue, cutoff, lastId, now: nowMs }) as [number])[0];
     }
     // Past the count first, then past the age, together at most `limit` rows.
     let removed = 0;
     if (lastId !== null)
-      removed += this.#remove(pastCount(state), { queue, lastId }, request.limit);
+      removed += this.#remove(pastCount(state), { queue, lastId, now: nowMs }, request.limit);
     if (cutoff !== null && removed < request.limit) {
-      removed += this.#remove(pastAge(state), { queue, cutoff }, request.limit - removed);
+      removed += this.#remove(
+        pastAge(state),
+        { queue, cutoff, now: nowMs },
+        request.limit - removed,
+      );
     }
     return removed;
   }
