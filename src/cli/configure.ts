@@ -38,7 +38,8 @@ export function configureCommand(): Command {
     .option(
       '--keep-completed <rule>',
       'keep completed jobs: age=7d, count=1000, both (age=7d,count=1000), all, or default; ' +
-        'count=0 removes each job as it completes',
+        'count=0 removes each job as it completes (a job with a key or with children is left ' +
+        'to the pruner)',
       retention,
     )
     .option('--keep-failed <rule>', 'the same, for failed and cancelled jobs', retention)

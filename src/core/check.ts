@@ -67,14 +67,16 @@ export function checkKnownFields(
   value: Record<string, unknown>,
   known: readonly string[],
   context: string,
+  hints: Readonly<Record<string, string>> = {},
 ): void {
   for (const name of Object.keys(value)) {
     if (!known.includes(name)) {
       const where = field ? `${field}.${name}` : name;
+      const hint = Object.hasOwn(hints, name) ? `: ${hints[name]}` : '';
       throw new ValidationError(
         where,
         value[name],
-        `${context}: unknown option "${where}"; the known ones are ${known.join(', ')}`,
+        `${context}: unknown option "${where}"${hint}; the known ones are ${known.join(', ')}`,
       );
     }
   }

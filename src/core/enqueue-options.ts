@@ -94,6 +94,19 @@ export interface TransactionClient {
   query: (...args: never[]) => unknown;
 }
 
+// Options of BullMQ, pg-boss and graphile-worker that users bring along, and what they are here.
+const KEEP_HINT = 'finished jobs are kept per lane, not per job: queue.configure(lane, ';
+const PEER_OPTION_HINTS: Readonly<Record<string, string>> = {
+  removeOnComplete: `${KEEP_HINT}{ keepCompleted: { count: 0 } }) removes them as they complete`,
+  removeOnFail: `${KEEP_HINT}{ keepFailed: { count: 0 } })`,
+  jobId: 'the idempotency key is the "key" option',
+  singletonKey: 'the idempotency key is the "key" option',
+  jobKey: 'the idempotency key is the "key" option',
+  retryLimit: 'the number of tries is the "attempts" option',
+  maxAttempts: 'the number of tries is the "attempts" option',
+  startAfter: 'use "delay" (ms or "10s") or "runAt" (a Date)',
+};
+
 export const ENQUEUE_OPTION_NAMES = [
   'key',
   'keyTtl',
@@ -183,7 +196,7 @@ export function resolveEnqueue(
     };
   }
   const given = checkObject('options', options, context);
-  checkKnownFields('', given, ENQUEUE_OPTION_NAMES, context);
+  checkKnownFields('', given, ENQUEUE_OPTION_NAMES, context, PEER_OPTION_HINTS);
 
   return {
     task: name,

@@ -9,6 +9,7 @@ import {
   DEFAULT_KEEP_FAILED_AGE_MS,
 } from './defaults.js';
 import { parseDuration } from './durations.js';
+import { ValidationError } from './errors.js';
 
 /** What `keepCompleted` and `keepFailed` accept: jobs older than `age` or past the newest `count` go. */
 export interface RetentionOptions {
@@ -75,6 +76,16 @@ export function resolveRetentionChange(
 
 /** Validates one `{ age, count }` rule. */
 export function resolveRetention(field: string, value: unknown, context: string): Retention {
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    // BullMQ's removeOnComplete takes true or a count; here a rule is an object.
+    throw new ValidationError(
+      field,
+      value,
+      `${context}: ${field} must be a rule object, got ${String(value)}: give ` +
+        `{ count: 1000 } to keep the newest 1,000, { age: '1d' } to keep a day ` +
+        `(a number of ms or a duration), { count: 0 } to keep none, or {} to keep all`,
+    );
+  }
   const rule = checkObject(field, value, context);
   checkKnownFields(field, rule, ['age', 'count'], context);
   const ageMs =

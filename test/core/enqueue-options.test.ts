@@ -103,6 +103,23 @@ describe('resolveEnqueue', () => {
 
   it('refuses unknown options, naming them', () => {
     refuses('retries', /unknown option "retries"/, 't', {}, { retries: 3 });
+    // Options of the peer queues say what they are called here.
+    refuses(
+      'removeOnComplete',
+      /"removeOnComplete": finished jobs are kept per lane, not per job: queue\.configure\(lane, \{ keepCompleted: \{ count: 0 \} \}\)/,
+      't',
+      {},
+      { removeOnComplete: true },
+    );
+    refuses(
+      'jobId',
+      /"jobId": the idempotency key is the "key" option; the known/,
+      't',
+      {},
+      {
+        jobId: 'x',
+      },
+    );
     refuses(
       'backoff.factor',
       /unknown option "backoff.factor"/,

@@ -34,6 +34,22 @@ describe('retention settings', () => {
     assert.deepEqual(effectiveRetention('other', new Map()), BUILT_IN_RETENTION);
   });
 
+  // Regression: BullMQ's removeOnComplete takes true or a count; both got a bare "must be an object".
+  it('answers a count or a boolean given as the rule with the rules that say it', () => {
+    for (const value of [1000, true, false]) {
+      assert.throws(
+        () => resolveRetention('keepCompleted', value, 'configure("a")'),
+        (error: unknown) =>
+          error instanceof ValidationError &&
+          error.field === 'keepCompleted' &&
+          /must be a rule object, got (1000|true|false): give \{ count: 1000 \}/.test(
+            error.message,
+          ) &&
+          /\{ count: 0 \} to keep none/.test(error.message),
+      );
+    }
+  });
+
   const refusals: [string, unknown][] = [
     ['keepCompleted', 'forever'],
     ['keepCompleted.age', { age: -1 }],
