@@ -229,8 +229,10 @@ export function retentionContract(factory: StoreFactory): void {
       assert.equal(again.id, held.id, 'the key is still held');
 
       // The child ends: its parent's result is needed no more.
+      assert.equal(await current().countLinks(), 2);
       assert.equal(await complete('b'), 1, 'the other parent');
       assert.equal(await complete('c'), 1, 'the child');
+      assert.equal(await current().countLinks(), 0, 'the removed child took its links along');
       assert.equal((await queue.prune()).completed, 2, 'both parents');
       assert.deepEqual(await exists([parent.id, other.id, child.id, held.id]), [
         false,
@@ -238,6 +240,17 @@ export function retentionContract(factory: StoreFactory): void {
         false,
         true,
       ]);
+
+      // A child kept at its finish (it has a key) loses its links when the pruner removes it.
+      const [lastParent] = await store.enqueue([newJob('t', {}, { queue: 'd' })]);
+      await store.enqueue([
+        newJob('t', {}, { queue: 'e', key: 'child', dependsOn: [lastParent.id] }),
+      ]);
+      assert.equal(await complete('d'), 1);
+      assert.equal(await complete('e'), 1);
+      assert.equal(await current().countLinks(), 1);
+      assert.equal((await queue.prune()).completed, 2, 'the parent and its keyed child');
+      assert.equal(await current().countLinks(), 0);
     });
 
     it('counts without deleting in a dry run, and limits a prune to one lane', async () => {

@@ -17,6 +17,8 @@ export interface StoreHandle {
   reopen(): Promise<Store>;
   /** Begins a transaction on the store's database, as the application would (tx stores only). */
   beginTransaction?(): Promise<TestTransaction>;
+  /** Counts the rows of the store's table of dependency links (what no API shows). */
+  countLinks(): Promise<number>;
   close(): Promise<void>;
 }
 

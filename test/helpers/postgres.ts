@@ -78,6 +78,10 @@ export const postgresFactory: StoreFactory = async () => {
     store,
     reopen: open,
     beginTransaction: () => beginTransaction(schema),
+    countLinks: async () =>
+      (
+        await adminQuery<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".dependencies`)
+      )[0].n,
     close: async () => {
       await store.close();
       await dropSchema(schema);

@@ -122,6 +122,20 @@ export function dependencyStatementsFor(s: string) {
 export type DependencyStatements = ReturnType<typeof dependencyStatementsFor>;
 
 /**
+ * The CTEs that drop the links of removed jobs (a CTE `gone` of id, had_parents, has_children),
+ * so that the table of links does not grow with every job ever made.
+ */
+export function unlinkGone(s: string, gone: string): string {
+  return `
+    unlinked_children AS (
+      DELETE FROM ${s}.dependencies d
+      WHERE d.child_id IN (SELECT id FROM ${gone} WHERE had_parents)),
+    unlinked_parents AS (
+      DELETE FROM ${s}.dependencies d
+      WHERE d.parent_id IN (SELECT id FROM ${gone} WHERE has_children))`;
+}
+
+/**
  * Makes the just-inserted job `id` a child of its parents (locked first): waiting for those
  * not completed, due at once when all are, or ended at once when one failed or was cancelled.
  * Throws NotFoundError for an unknown parent; the caller rolls the transaction back.

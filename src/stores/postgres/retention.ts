@@ -10,6 +10,7 @@ import {
 import { FINISHED_CONDITION as FINISHED } from '../list-parts.js';
 import type { PruneEventsRequest, PruneJobsRequest } from '../store.js';
 import { createEvents } from './events.js';
+import { unlinkGone } from './dependencies.js';
 import { NOW } from './rows.js';
 
 /** Migration 8: the event log (events.ts) and the retention settings. */
@@ -54,9 +55,14 @@ export function retentionStatementsFor(s: string) {
       AND queue = $1 AND state = '${state}' AND finished_at < ${age('$2')}
       AND NOT (${stillNeeded})`;
   // The state is checked again on each row: a job retried while the delete waited for its lock
-  // is kept. Parameters: queue, bound, limit.
+  // is kept. The links of the jobs removed go with them. Parameters: queue, bound, limit.
+  // Returns the count removed.
   const remove = (select: string, state: string) => `
-    DELETE FROM ${jobs} j WHERE j.state = '${state}' AND j.id IN (${select} LIMIT $3)`;
+    WITH gone AS (
+      DELETE FROM ${jobs} j WHERE j.state = '${state}' AND j.id IN (${select} LIMIT $3)
+      RETURNING j.id, j.depends_on IS NOT NULL AS had_parents, j.has_children),
+    ${unlinkGone(s, 'gone')}
+    SELECT count(*)::int FROM gone`;
   const perState = <T>(make: (state: string) => T) =>
     Object.fromEntries(STATES.map((state) => [state, make(state)])) as Record<
       (typeof STATES)[number],
@@ -201,22 +207,22 @@ export class PostgresRetention {
     // Past the count first, then past the age, together at most `limit` rows.
     let removed = 0;
     if (lastId !== null) {
-      const { rowCount } = await this.#run(
+      const { rows } = await this.#run<[number]>(
         'pruneJobs',
         `pruneByCount:${state}`,
         this.#sql.pruneByCount[state],
         [queue, lastId, request.limit],
       );
-      removed += rowCount;
+      removed += rows[0][0];
     }
     if (request.olderThanMs !== null && removed < request.limit) {
-      const { rowCount } = await this.#run(
+      const { rows } = await this.#run<[number]>(
         'pruneJobs',
         `pruneByAge:${state}`,
         this.#sql.pruneByAge[state],
         [queue, request.olderThanMs, request.limit - removed],
       );
-      removed += rowCount;
+      removed += rows[0][0];
     }
     return removed;
   }

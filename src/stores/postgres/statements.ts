@@ -397,7 +397,7 @@ export function statementsFor(s: string) {
         RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported,
           coalesce(o.progress, j.progress) AS progress,
           j.errors[cardinality(j.errors)] AS last_error, 'completed'::text AS state, j.batch_id,
-          j.has_children),
+          j.has_children, j.depends_on IS NOT NULL AS had_parents),
       updated AS (
         UPDATE ${jobs} j SET
           state = CASE o.kind WHEN 'complete' THEN 'completed' WHEN 'fail' THEN 'failed'
@@ -421,7 +421,12 @@ export function statementsFor(s: string) {
         WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')} AND NOT ${removedOnCompletion('j', 'o')}
           AND (o.kind IN ('retry', 'release') OR NOT j.has_children OR $8::boolean)
         RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
-          j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children),
+          j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children,
+          false AS had_parents),
+      -- A removed job has no children (see removedOnCompletion): only its links to parents go.
+      unlinked AS (
+        DELETE FROM ${s}.dependencies d
+        WHERE d.child_id IN (SELECT id FROM removed WHERE had_parents)),
       finished AS (SELECT * FROM removed UNION ALL SELECT * FROM updated)`,
 
     /** Parameters: id, token, progress JSON. */

@@ -15,6 +15,7 @@ import { COMPLETED_OR_FAILED, FINISHED } from './statements.js';
 const JOBS = 'ticketrail_jobs';
 const EVENTS = 'ticketrail_events';
 const RETENTION = 'ticketrail_retention';
+const DEPENDENCIES = 'ticketrail_dependencies';
 
 /** The retention settings table, and the event log (events.ts), as one migration's text. */
 export const CREATE_EVENTS_AND_RETENTION = `
@@ -122,7 +123,18 @@ const ANY_REMOVES_COMPLETED = `
 const REMOVE_COMPLETED = `
   DELETE FROM ${JOBS}
   WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'completed' AND key IS NULL
-    AND has_children = 0 AND ${REMOVES_COMPLETED(`${JOBS}.queue`)}`;
+    AND has_children = 0 AND ${REMOVES_COMPLETED(`${JOBS}.queue`)}
+  RETURNING id, depends_on IS NOT NULL, has_children`;
+
+// The links of removed jobs go with them, so that the table does not grow with every job made.
+// Parameters: @children, @parents (JSON arrays of ids).
+const UNLINK_REMOVED = `
+  DELETE FROM ${DEPENDENCIES}
+  WHERE child_id IN (SELECT value FROM json_each(@children))
+    OR parent_id IN (SELECT value FROM json_each(@parents))`;
+
+/** A removed job: id, whether it had parents, whether it has children (1 or 0). */
+type GoneRow = [id: number, hadParents: number, hasChildren: number];
 
 type RetentionRow = [name: string, keepCompleted: string | null, keepFailed: string | null];
 
@@ -157,7 +169,17 @@ export class SqliteRetention {
    */
   removeCompleted(ids: readonly number[]): void {
     if (ids.length === 0 || this.#prepare(ANY_REMOVES_COMPLETED).get() === undefined) return;
-    this.#prepare(REMOVE_COMPLETED).run({ ids: JSON.stringify(ids) });
+    this.#unlink(this.#prepare(REMOVE_COMPLETED).all({ ids: JSON.stringify(ids) }) as GoneRow[]);
+  }
+
+  #unlink(gone: readonly GoneRow[]): void {
+    const children = gone.filter(([, hadParents]) => hadParents === 1).map(([id]) => id);
+    const parents = gone.filter(([, , hasChildren]) => hasChildren === 1).map(([id]) => id);
+    if (children.length === 0 && parents.length === 0) return;
+    this.#prepare(UNLINK_REMOVED).run({
+      children: JSON.stringify(children),
+      parents: JSON.stringify(parents),
+    });
   }
 
   finishedLanes(): string[] {
@@ -198,8 +220,13 @@ export class SqliteRetention {
   }
 
   #remove(select: string, params: Record<string, unknown>, limit: number): number {
-    const remove = `DELETE FROM ${JOBS} WHERE id IN (${select} LIMIT @limit)`;
-    return this.#prepare(remove).run({ ...params, limit }).changes;
+    const remove = `DELETE FROM ${JOBS} WHERE id IN (${select} LIMIT @limit)
+      RETURNING id, depends_on IS NOT NULL, has_children`;
+    return this.#db.transaction(() => {
+      const gone = this.#prepare(remove).all({ ...params, limit }) as GoneRow[];
+      this.#unlink(gone);
+      return gone.length;
+    })();
   }
 
   pruneEvents(request: PruneEventsRequest, nowMs: number): number {
