@@ -19,7 +19,8 @@ const HELP = `
 Without --keep-* flags, each lane's settings apply (ticketrail configure <queue> --keep-completed
 ..., "*" for the default of every lane; built in: completed 7 days, failed and cancelled 30 days;
 events 1 day and at most 1,000,000). Jobs that are not completed, failed or cancelled are never
-removed, nor are jobs whose key is still held (keyTtl) or whose children have not finished. Prints {"completed":n,"failed":n,"cancelled":n,"events":n,"dryRun":false}.
+removed, nor are jobs whose key is still held (keyTtl) or whose children have not finished.
+Prints {"completed":n,"failed":n,"cancelled":n,"events":n,"dryRun":false}.
 
 Examples:
   $ ticketrail prune --dry-run
