@@ -98,7 +98,9 @@ export interface TransactionClient {
 const KEEP_HINT = 'finished jobs are kept per lane, not per job: queue.configure(lane, ';
 const PEER_OPTION_HINTS: Readonly<Record<string, string>> = {
   removeOnComplete: `${KEEP_HINT}{ keepCompleted: { count: 0 } }) removes them as they complete`,
-  removeOnFail: `${KEEP_HINT}{ keepFailed: { count: 0 } })`,
+  removeOnFail:
+    `${KEEP_HINT}{ keepFailed: { count: 0 } }) removes failed and cancelled ones ` +
+    'at the next prune',
   jobId: 'the idempotency key is the "key" option',
   singletonKey: 'the idempotency key is the "key" option',
   jobKey: 'the idempotency key is the "key" option',
