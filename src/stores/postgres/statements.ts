@@ -4,6 +4,7 @@
 import { MAX_KEPT_ERRORS } from '../../core/defaults.js';
 import type { NewJob } from '../../core/enqueue-options.js';
 import { backoffJson } from '../backoff-json.js';
+import { unlinkGone } from './dependencies.js';
 import { fromMs, jobColumns, ms, NOW } from './rows.js';
 
 /** The LISTEN/NOTIFY channel of a schema; quoted as an identifier for LISTEN. */
@@ -423,10 +424,7 @@ export function statementsFor(s: string) {
         RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported, j.progress,
           j.errors[cardinality(j.errors)] AS last_error, j.state, j.batch_id, j.has_children,
           false AS had_parents),
-      -- A removed job has no children (see removedOnCompletion): only its links to parents go.
-      unlinked AS (
-        DELETE FROM ${s}.dependencies d
-        WHERE d.child_id IN (SELECT id FROM removed WHERE had_parents)),
+      ${unlinkGone(s, 'removed')},
       finished AS (SELECT * FROM removed UNION ALL SELECT * FROM updated)`,
 
     /** Parameters: id, token, progress JSON. */

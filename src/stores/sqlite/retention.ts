@@ -67,7 +67,7 @@ const FINISHED_LANES = `
 const STILL_NEEDED = `
   (f.key IS NOT NULL AND f.key_expires_at IS NOT NULL AND f.key_expires_at > @now)
   OR (f.has_children = 1 AND EXISTS (
-    SELECT 1 FROM ticketrail_dependencies d JOIN ${JOBS} c ON c.id = d.child_id
+    SELECT 1 FROM ${DEPENDENCIES} d JOIN ${JOBS} c ON c.id = d.child_id
     WHERE d.parent_id = f.id AND c.state IN ('waiting', 'pending', 'running')))`;
 
 /** Jobs of a lane and state at most id @lastId: a range of the lane's finished jobs. */
@@ -102,15 +102,6 @@ const DOOMED_EVENTS = `
   SELECT id FROM (SELECT id, at FROM ${EVENTS} ORDER BY id LIMIT @limit)
   WHERE at < @cutoff OR id <= @lastId`;
 
-// A lane keeps no completed job when its own rule, or else the default's ("*"), has count 0.
-const REMOVES_COMPLETED = (lane: string) => `
-  coalesce(
-    (SELECT coalesce(json_extract(keep_completed, '$.count') = 0, 0) FROM ${RETENTION}
-     WHERE queue = ${lane} AND keep_completed IS NOT NULL),
-    (SELECT coalesce(json_extract(keep_completed, '$.count') = 0, 0) FROM ${RETENTION}
-     WHERE queue = '*' AND keep_completed IS NOT NULL),
-    0)`;
-
 /** Whether any lane, or the default, keeps no completed job. */
 const ANY_REMOVES_COMPLETED = `
   SELECT 1 FROM ${RETENTION} WHERE json_extract(keep_completed, '$.count') = 0 LIMIT 1`;
@@ -123,7 +114,12 @@ const ANY_REMOVES_COMPLETED = `
 const REMOVE_COMPLETED = `
   DELETE FROM ${JOBS}
   WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'completed' AND key IS NULL
-    AND has_children = 0 AND ${REMOVES_COMPLETED(`${JOBS}.queue`)}
+    AND has_children = 0
+    -- The lane's own rule, else the default's ("*"), says count 0.
+    AND coalesce((
+      SELECT json_extract(r.keep_completed, '$.count') = 0 FROM ${RETENTION} r
+      WHERE r.queue IN (${JOBS}.queue, '*') AND r.keep_completed IS NOT NULL
+      ORDER BY r.queue = '*' LIMIT 1), 0)
   RETURNING id, depends_on IS NOT NULL, has_children`;
 
 // The links of removed jobs go with them, so that the table does not grow with every job made.
