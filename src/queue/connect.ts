@@ -5,14 +5,10 @@ import { checkInteger, checkKnownFields, checkObject } from '../core/check.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_URL } from '../core/defaults.js';
 import { describe } from '../core/durations.js';
 import { ValidationError } from '../core/errors.js';
-import {
-  migratePostgres,
-  PostgresStore,
-  type PostgresStoreOptions,
-} from '../stores/postgres/postgres-store.js';
+import type { PostgresStoreOptions } from '../stores/postgres/postgres-store.js';
 import type { MigrationResult } from '../stores/postgres/schema.js';
 import type { Store } from '../stores/store.js';
-import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
+import type { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import { urlFromEnvironment } from './environment.js';
 import { componentLogger, createLogger } from './logger.js';
 import { Queue } from './queue.js';
@@ -69,18 +65,26 @@ export async function connect(url?: string, options: ConnectOptions = {}): Promi
  */
 export async function migrate(url: string): Promise<MigrationResult> {
   if (storeKind(url, 'migrate()') === 'postgres') {
-    return migratePostgres(postgresOptions(url));
+    const options = postgresOptions(url);
+    const { migratePostgres } = await import('../stores/postgres/postgres-store.js');
+    return migratePostgres(options);
   }
-  const store = openSqlite(url);
+  const store = await openSqlite(url);
   await store.close();
   return store.migration;
 }
 
-/** Opens the store a URL names. Never echoes the URL whole: it may hold a password. */
+/**
+ * Opens the store a URL names. Never echoes the URL whole: it may hold a password. Each store's
+ * module (and its driver) loads on first use, so a process on SQLite never loads pg, and one on
+ * PostgreSQL never loads better-sqlite3: some 7 MB of RSS that a worker would carry for nothing.
+ */
 export async function openStore(url: string, logger?: Logger): Promise<Store> {
   if (storeKind(url, 'connect()') === 'sqlite') return openSqlite(url);
+  const options = postgresOptions(url);
+  const { PostgresStore } = await import('../stores/postgres/postgres-store.js');
   return PostgresStore.open({
-    ...postgresOptions(url),
+    ...options,
     logger: logger === undefined ? undefined : componentLogger(logger, 'store'),
   });
 }
@@ -106,7 +110,7 @@ function storeKind(url: string, caller: string): 'sqlite' | 'postgres' {
   );
 }
 
-function openSqlite(url: string): SqliteStore {
+async function openSqlite(url: string): Promise<SqliteStore> {
   const [location, query = ''] = url.slice('sqlite:'.length).split('?', 2);
   const filename = location.startsWith('///') ? location.slice(2) : location;
   if (filename === '') {
@@ -126,6 +130,7 @@ function openSqlite(url: string): SqliteStore {
       `connect(): synchronous must be "normal" or "full", got ${describe(synchronous)}`,
     );
   }
+  const { SqliteStore } = await import('../stores/sqlite/sqlite-store.js');
   return new SqliteStore({ filename, synchronous });
 }
 
