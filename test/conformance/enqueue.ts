@@ -37,6 +37,34 @@ export function enqueueContract(factory: StoreFactory): void {
       assert.deepEqual((await current().store.getJob(job.id))?.payload, payload);
     });
 
+    it('keeps each payload of a batch exactly, quotes, backslashes and braces included', async () => {
+      // A store may send a batch's payloads as one array literal: every character that such a
+      // literal quotes or escapes, in keys and values, at the edges and in the middle.
+      const payloads: unknown[] = [
+        { text: 'say "hi", then {leave}' },
+        { text: '\\', 'k"e\\y': '\\"\\\\"' },
+        { text: 'tab\tnew\nline\r\u0000\u001f end', u: '\u2028\u2029 𝄞 🎉 NULL null' },
+        '"quoted string"',
+        ['{', '}', ',', ' ', '""', '\\\\'],
+        { text: ' leading and trailing spaces ' },
+        {},
+        [],
+        null,
+        'NULL',
+        '',
+      ];
+      const jobs = await current().store.enqueue(
+        payloads.map((payload) => newJob('noop', payload)),
+      );
+      assert.deepEqual(
+        jobs.map((job) => job.payload),
+        payloads,
+      );
+      for (const [index, job] of jobs.entries()) {
+        assert.deepEqual((await current().store.getJob(job.id))?.payload, payloads[index]);
+      }
+    });
+
     it('makes a delayed job scheduled until its time', async () => {
       const [job] = await current().store.enqueue([newJob('noop', {}, { delay: '1h' })]);
       assert.equal(job.state, 'scheduled');

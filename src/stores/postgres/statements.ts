@@ -52,7 +52,7 @@ export function insertColumns(jobs: readonly NewJob[]): unknown[] {
   return [
     sameOrAll(column((job) => job.task)),
     sameOrAll(column((job) => job.queue)),
-    column((job) => job.payloadJson),
+    jsonTextArray(column((job) => job.payloadJson)),
     sameOrAll(column((job) => job.priority)),
     nullOrAll(column((job) => job.runAtMs)),
     sameOrAll(column((job) => job.delayMs)),
@@ -75,6 +75,18 @@ export function sameOrAll<T extends string | number>(values: T[]): T[] {
     if (values[index] !== first) return values;
   }
   return values.slice(0, 1);
+}
+
+/**
+ * Texts made by JSON.stringify as one PostgreSQL array literal, for a text[] parameter. The
+ * driver would quote each element with two regular expressions, a tenth of a bulk enqueue's
+ * time in Node (profiled); JSON.stringify quotes them natively and, for such texts, exactly as
+ * an array literal does: they hold no control character (JSON escapes those), so its only
+ * escapes are \\ and \", which the array parser reads back as \ and ".
+ */
+export function jsonTextArray(texts: readonly string[]): string {
+  const quoted = JSON.stringify(texts);
+  return `{${quoted.slice(1, -1)}}`;
 }
 
 /** A column of values that may be null, as null when they all are: unnest pads it with nulls. */
