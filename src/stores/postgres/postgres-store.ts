@@ -197,6 +197,9 @@ export class PostgresStore implements Store {
         notice: (payload, senderPid) => {
           if (this.#ownPids.has(senderPid)) return;
           if (payload.startsWith(EVENTS_PREFIX)) {
+            // A busy worker elsewhere names up to some 1,000 jobs per notice: parsed only when
+            // something here reads events.
+            if (this.#emitter.listenerCount('events') === 0) return;
             this.#emitter.emit('events', parseEventNotice(payload));
           } else if (payload.startsWith(CANCEL_PREFIX)) {
             this.#emitter.emit('cancel', payload.slice(CANCEL_PREFIX.length));
