@@ -55,11 +55,13 @@ export function formatDocsPage(input: DocsPageInput): string {
     'The second table runs workers in child processes, as deployments do, each with the same ' +
       'settings as the drain-10 worker above and its own connections (pool) to the backend, ' +
       'running plain JavaScript (the bench transpiles it first, so no TypeScript loader sits in ' +
-      `the process). **drain-4p** drains ${jobs} no-op jobs with 4 worker processes at ` +
-      `concurrency ${sizes.processConcurrency} each, timed from the start signal (processes ` +
-      'already forked and connected) until the last job is recorded as finished; **4p/1p** is ' +
-      'drain-4p over drain-10, the scaling from one process to four (the 2 CPUs are shared by ' +
-      'the 4 processes and the database server, so CPU-bound workers cannot scale far). ' +
+      `the process). **drain-1p** and **drain-4p** drain ${jobs} no-op jobs with 1 and then 4 ` +
+      `worker processes at concurrency ${sizes.processConcurrency} each, timed from the start ` +
+      'signal (processes already forked and connected) until the last job is recorded as ' +
+      `finished, each after a warm-up pass of ${jobs} jobs on the same processes, so that ` +
+      'both measure workers in their steady state as deployed ones run; **4p/1p** is their ' +
+      'ratio, the scaling from one process to four (the 2 CPUs are shared by the processes ' +
+      'and the database server, so CPU-bound workers cannot scale far). ' +
       `**drain-io 1p** and **drain-io 4p** drain ${sizes.ioJobs.toLocaleString('en-US')} jobs ` +
       `whose handler waits ${IO_HANDLER_MS} ms, as a call to another service does, with 1 and ` +
       'then 4 worker processes timed the same way, and **io 4p/1p** is their ratio: one process ' +

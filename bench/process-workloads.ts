@@ -15,15 +15,24 @@ const MEMORY_MARKS = [0.25, 0.5, 0.75, 1] as const;
 export const IO_HANDLER_MS = 10;
 
 /**
- * drain-<n>p: `sizes.jobs` no-op jobs drained by `processes` worker processes at
+ * drain-<n>p: `sizes.jobs` no-op jobs drained by 1 and then by `processes` worker processes at
  * `sizes.processConcurrency` each, timed from the start signal until every job is recorded
- * finished; and the scaling ratio against drain-10, one process at the same concurrency.
+ * finished; and the scaling ratio between the two. Each pass follows a warm-up pass of as many
+ * jobs on the same processes, so that both measure processes in their steady state (compiled
+ * code, pools at size), as a deployed worker runs, rather than their first second.
  */
 export function drainInProcesses(processes: number): Workload {
   const name = `drain-${processes}p`;
   return {
     name,
     figures: [
+      {
+        id: 'drain-1p.rate',
+        label: 'drain by 1 worker process at concurrency 10',
+        column: 'drain-1p',
+        unit: 'jobs/s',
+        table: 'processes',
+      },
       {
         id: `${name}.rate`,
         label: `drain by ${processes} worker processes at concurrency 10 each`,
@@ -33,16 +42,17 @@ export function drainInProcesses(processes: number): Workload {
       },
       {
         id: `${name}.scaling`,
-        label: `${name} / drain-10: ${processes} worker processes against 1`,
+        label: `${name} / drain-1p: ${processes} worker processes against 1`,
         column: `${processes}p/1p`,
         unit: '×',
         table: 'processes',
-        derivedFrom: { numerator: `${name}.rate`, denominator: 'drain-10.rate' },
+        derivedFrom: { numerator: `${name}.rate`, denominator: 'drain-1p.rate' },
       },
     ],
     supports: (subject) => runsInProcesses(subject, name),
     async measure(subject, sizes) {
-      return { [`${name}.rate`]: await drainRate(subject, processes, sizes.jobs, 0, sizes) };
+      const rate = (count: number) => drainRate(subject, count, sizes.jobs, 0, sizes, sizes.jobs);
+      return { 'drain-1p.rate': await rate(1), [`${name}.rate`]: await rate(processes) };
     },
   };
 }
@@ -199,10 +209,11 @@ async function drainRate(
   jobs: number,
   handlerMs: number,
   sizes: Readonly<Sizes>,
+  warmupJobs = sizes.warmupJobs,
 ): Promise<number> {
   const plan = workerProcessPlan(subject);
   return withWorkerProcesses(plan, processes, async (pool) => {
-    await drainOnce(subject, plan, pool, sizes.warmupJobs, handlerMs, sizes);
+    await drainOnce(subject, plan, pool, warmupJobs, handlerMs, sizes);
     await subject.enqueueBulk(jobs, sizes.bulkChunk);
     const started = process.hrtime.bigint();
     await pool.drain(jobs, sizes.processConcurrency, handlerMs);

@@ -127,7 +127,7 @@ export const TARGETS: readonly Target[] = [
   },
   {
     group: PROCESSES,
-    label: '4 worker processes drain faster than 1 (scaling ratio drain-4p / drain-10 above ×1)',
+    label: '4 worker processes drain faster than 1 (scaling ratio drain-4p / drain-1p above ×1)',
     subject: 'ticketrail-postgres',
     figure: 'drain-4p.scaling',
     atLeast: 1,
