@@ -1,6 +1,7 @@
 // Payloads and results are stored as JSON text. JSON.stringify silently drops functions and
-// turns NaN into null; here such values are refused instead, with the path to the culprit, so
-// that what a handler reads back is exactly what was stored. Encoding never throws: a value
+// turns NaN into null, a Map or a Set into {} and an Error into {}; here such values are refused
+// instead, with the path to the culprit, so that what a handler reads back is exactly what was
+// stored. Encoding never throws: a value
 // nested too deeply, or whose getter or toJSON throws, is refused with a reason too.
 
 class UnencodableValue extends Error {}
@@ -9,7 +10,30 @@ function strictReplacer(this: unknown, _key: string, value: unknown): unknown {
   const kind = typeof value;
   if (kind === 'function' || kind === 'symbol' || kind === 'bigint') throw new UnencodableValue();
   if (kind === 'number' && !Number.isFinite(value as number)) throw new UnencodableValue();
+  if (kind === 'object' && value !== null && lossyObjectHint(value as object) !== null) {
+    throw new UnencodableValue();
+  }
   return value;
+}
+
+/**
+ * What to store instead of an object that JSON.stringify would write as {} or nearly so, losing
+ * its content without a word; null for any other value.
+ */
+function lossyObjectHint(value: object): string | null {
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return null;
+  if (value instanceof Map) return 'a Map (JSON would store {}); store Object.fromEntries(map)';
+  if (value instanceof Set) return 'a Set (JSON would store {}); store [...set]';
+  if (value instanceof WeakMap || value instanceof WeakSet) {
+    return 'a WeakMap or WeakSet, which cannot be stored';
+  }
+  if (value instanceof Error) {
+    return (
+      'an Error (JSON would store neither its message nor its stack); store ' +
+      '{ name: error.name, message: error.message }'
+    );
+  }
+  return null;
 }
 
 /** Why `value` cannot be stored as JSON, or null when it can. Names the path to the problem. */
@@ -22,6 +46,8 @@ function findUnencodable(value: unknown, path: string, seen: Set<object>): strin
   if (value === null || kind !== 'object') return null;
 
   const object = value as Record<string, unknown>;
+  const lossy = lossyObjectHint(object);
+  if (lossy !== null) return `${path} is ${lossy}`;
   if (typeof object.toJSON === 'function') return null;
   if (seen.has(object)) return `${path} refers back to itself (a circular structure)`;
   seen.add(object);

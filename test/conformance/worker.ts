@@ -215,6 +215,7 @@ export function workerContract(factory: StoreFactory): void {
           revoke();
           throw proxy;
         },
+        'returns-map': () => ({ totals: new Map([['a', 1]]) }),
         'returns-throwing-getter': () => ({
           get broken(): never {
             throw new Error('getter exploded');
@@ -239,6 +240,7 @@ export function workerContract(factory: StoreFactory): void {
       assert.match(messages.get('returns-bigint')!, /BigInt/);
       assert.match(messages.get('returns-function')!, /function/);
       assert.match(messages.get('returns-nested-bigint')!, /result\.deep\[0\]\.n is a BigInt/);
+      assert.match(messages.get('returns-map')!, /result\.totals is a Map .*Object\.fromEntries/);
       assert.match(messages.get('returns-10000-deep')!, /result is nested too deeply/);
       assert.match(messages.get('returns-throwing-getter')!, /getter exploded/);
       assert.match(messages.get('throws-revoked-proxy')!, /task "throws-revoked-proxy" threw/);

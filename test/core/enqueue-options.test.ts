@@ -255,6 +255,7 @@ describe('resolveEnqueue', () => {
 
   it('refuses payloads that are not JSON or too large', () => {
     refuses('payload', /payload\.n is a BigInt/, 't', { n: 1n });
+    refuses('payload', /payload\.seen is a Set .*\[\.\.\.set\]/, 't', { seen: new Set([1]) });
     refuses('payload', /over the limit of 1000/, 't', { text: 'x'.repeat(2_000) });
   });
 });

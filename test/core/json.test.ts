@@ -16,6 +16,20 @@ describe('encodeJson', () => {
     });
   });
 
+  it('stores an Error or a Map that says how to encode itself (toJSON)', () => {
+    const error = Object.assign(new Error('boom'), { toJSON: () => ({ message: 'boom' }) });
+    assert.deepEqual(encodeJson({ error }, 'result'), {
+      ok: true,
+      json: '{"error":{"message":"boom"}}',
+    });
+    class Tags extends Map<string, number> {
+      toJSON() {
+        return Object.fromEntries(this);
+      }
+    }
+    assert.deepEqual(encodeJson(new Tags([['a', 1]]), 'payload'), { ok: true, json: '{"a":1}' });
+  });
+
   const refusals: [string, unknown, RegExp][] = [
     ['a BigInt at the top', 5n, /^payload is a BigInt/],
     ['a nested BigInt', { a: { b: [1, 2n] } }, /^payload\.a\.b\[1\] is a BigInt/],
@@ -23,6 +37,11 @@ describe('encodeJson', () => {
     ['a symbol', { s: Symbol('x') }, /^payload\.s is a symbol/],
     ['NaN', { n: Number.NaN }, /^payload\.n is NaN/],
     ['Infinity', [Infinity], /^payload\[0\] is Infinity/],
+    ['a Map', { tags: new Map([['a', 1]]) }, /^payload\.tags is a Map .*Object\.fromEntries/],
+    ['an empty Map at the top', new Map(), /^payload is a Map/],
+    ['a Set', [{ ids: new Set([1, 2]) }], /^payload\[0\]\.ids is a Set .*\[\.\.\.set\]/],
+    ['a WeakMap', { cache: new WeakMap() }, /^payload\.cache is a WeakMap/],
+    ['an Error', { cause: new TypeError('bad') }, /^payload\.cause is an Error .*message/],
   ];
   for (const [name, value, reason] of refusals) {
     it(`refuses ${name} and names the path`, () => {
