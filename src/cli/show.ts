@@ -19,7 +19,11 @@ export function showCommand(): Command {
     .action(async (id: string, _flags: object, command: Command) => {
       const job = await withQueue(command, (queue) => queue.getJob(id));
       if (job === null) {
-        throw new NotFoundError(`no job has id ${id}; "ticketrail list" shows the ids of jobs`);
+        throw new NotFoundError(
+          `no job has id ${id} (never enqueued, or deleted or pruned since; a lane with ` +
+            `keepCompleted { count: 0 } removes jobs as they complete); "ticketrail list" ` +
+            `shows the ids of jobs`,
+        );
       }
       printJson(job);
     });

@@ -56,7 +56,8 @@ describe('ticketrail show, list and stats', { concurrency: CONCURRENCY }, () => 
   test('show of a missing id says so in one line', async () => {
     const { line } = await runFailing(['--db', url, 'show', '999']);
 
-    assert.match(line, /^error: no job has id 999; /);
+    assert.match(line, /^error: no job has id 999 \(never enqueued, or deleted or pruned since; /);
+    assert.match(line, /keepCompleted \{ count: 0 \} removes jobs as they complete/);
   });
 
   test('list prints an aligned table, newest first, with the last error on one line', async () => {
