@@ -1,7 +1,7 @@
 // Batches: many jobs tracked as one, and one callback job when every one of them has finished.
 // resolveBatchOptions() validates what enqueueBatch() is given; stores keep the counters.
 import { checkKnownFields, checkObject } from './check.js';
-import { BATCH_CHUNK_SIZE } from './defaults.js';
+import { BATCH_CHUNK_PAYLOAD_CHARS, BATCH_CHUNK_SIZE } from './defaults.js';
 import { describe } from './durations.js';
 import { resolveEnqueueItem } from './enqueue-item.js';
 import { resolveTx, type EnqueueOptions, type NewJob } from './enqueue-options.js';
@@ -95,13 +95,17 @@ function* chunksOf(
   maxPayloadBytes: number,
 ): Generator<NewJob[]> {
   let chunk: NewJob[] = [];
+  let chars = 0;
   let index = 0;
   for (const item of items) {
-    chunk.push(resolveItem(item, `items[${index}]`, context, maxPayloadBytes));
+    const job = resolveItem(item, `items[${index}]`, context, maxPayloadBytes);
+    chunk.push(job);
+    chars += job.payloadJson.length;
     index += 1;
-    if (chunk.length === BATCH_CHUNK_SIZE) {
+    if (chunk.length === BATCH_CHUNK_SIZE || chars >= BATCH_CHUNK_PAYLOAD_CHARS) {
       yield chunk;
       chunk = [];
+      chars = 0;
     }
   }
   if (chunk.length > 0) yield chunk;

@@ -91,6 +91,17 @@ export const MAX_DEPENDS_ON = 100;
 export const DEFAULT_PARENT_FAILURE = 'cancel';
 /** Jobs a batch inserts per statement: bounds the memory an enqueueBatch holds at once. */
 export const BATCH_CHUNK_SIZE = 2_000;
+/**
+ * A batch chunk also ends once its payloads reach this much JSON text (characters), so that one
+ * statement stays bounded whatever the payloads' size.
+ */
+export const BATCH_CHUNK_PAYLOAD_CHARS = 16 * 1_048_576;
+/**
+ * The most payload JSON text (characters) one enqueueMany() takes: it is one statement on
+ * PostgreSQL, whose text a string of V8 must hold (at most 2^29 characters, and payloads full of
+ * backslashes double as they are quoted).
+ */
+export const MAX_ENQUEUE_MANY_PAYLOAD_CHARS = 64 * 1_048_576;
 
 /** Route audit: the file its figures are appended to. */
 export const DEFAULT_AUDIT_FILE = './ticketrail-audit.jsonl';

@@ -107,6 +107,7 @@ const PEER_OPTION_HINTS: Readonly<Record<string, string>> = {
   retryLimit: 'the number of tries is the "attempts" option',
   maxAttempts: 'the number of tries is the "attempts" option',
   startAfter: 'use "delay" (ms or "10s") or "runAt" (a Date)',
+  repeat: 'repeating jobs are cron schedules: queue.schedule(name, cron, task, payload)',
 };
 
 export const ENQUEUE_OPTION_NAMES = [

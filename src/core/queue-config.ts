@@ -57,6 +57,12 @@ export interface QueueConfigChange {
 /** The options of configure() that limit a lane (the others are retention). */
 export const LIMIT_FIELDS = ['concurrency', 'rate', 'groupConcurrency', 'groupRate'] as const;
 
+// The names of retention settings in other queues, answered with ours.
+const CONFIG_HINTS: Readonly<Record<string, string>> = {
+  removeOnComplete: 'keepCompleted: { count: 0 } removes completed jobs as they complete',
+  removeOnFail: 'keepFailed: { count: 0 } removes failed and cancelled jobs at the next prune',
+};
+
 const MAX_LIMIT = 1_000_000;
 const MAX_WINDOW_MS = 24 * 3_600_000;
 
@@ -68,7 +74,7 @@ export function resolveQueueConfig(
   const context = 'configure()';
   const lane = validateName('queue', name, context);
   const given = checkObject('options', options, context);
-  checkKnownFields('', given, [...LIMIT_FIELDS, ...RETENTION_FIELDS], context);
+  checkKnownFields('', given, [...LIMIT_FIELDS, ...RETENTION_FIELDS], context, CONFIG_HINTS);
   const change: QueueConfigChange = {};
   for (const field of ['concurrency', 'groupConcurrency'] as const) {
     if (given[field] !== undefined) {

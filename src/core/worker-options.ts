@@ -85,7 +85,12 @@ const MIN_LEASE_MS = 100;
 export function resolveWorkerOptions(options: unknown): Readonly<ResolvedWorkerOptions> {
   const context = 'work()';
   const given = options === undefined ? {} : checkObject('options', options, context);
-  checkKnownFields('', given, NAMES, context);
+  checkKnownFields('', given, NAMES, context, {
+    // BullMQ's Worker option: here a rate limit holds per lane, across every worker.
+    limiter:
+      'rate limits are set per lane, for every worker: queue.configure(lane, { rate: ' +
+      "{ max: 10, per: '1s' } })",
+  });
 
   const leaseMs =
     given.lease === undefined ? DEFAULT_LEASE_MS : duration('lease', given.lease, MIN_LEASE_MS);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { checkInteger, checkKnownFields, checkObject } from '../core/check.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_URL } from '../core/defaults.js';
 import { describe } from '../core/durations.js';
-import { ValidationError } from '../core/errors.js';
+import { StoreError, ValidationError } from '../core/errors.js';
 import type { PostgresStoreOptions } from '../stores/postgres/postgres-store.js';
 import type { MigrationResult } from '../stores/postgres/schema.js';
 import type { Store } from '../stores/store.js';
@@ -65,11 +65,14 @@ export async function connect(url?: string, options: ConnectOptions = {}): Promi
  */
 export async function migrate(url: string): Promise<MigrationResult> {
   if (storeKind(url, 'migrate()') === 'postgres') {
-    const options = postgresOptions(url);
-    const { migratePostgres } = await import('../stores/postgres/postgres-store.js');
+    const options = postgresOptions(url, 'migrate()');
+    const { migratePostgres } = await loadStore(
+      'postgres',
+      () => import('../stores/postgres/postgres-store.js'),
+    );
     return migratePostgres(options);
   }
-  const store = await openSqlite(url);
+  const store = await openSqlite(url, 'migrate()');
   await store.close();
   return store.migration;
 }
@@ -80,9 +83,12 @@ export async function migrate(url: string): Promise<MigrationResult> {
  * PostgreSQL never loads better-sqlite3: some 7 MB of RSS that a worker would carry for nothing.
  */
 export async function openStore(url: string, logger?: Logger): Promise<Store> {
-  if (storeKind(url, 'connect()') === 'sqlite') return openSqlite(url);
-  const options = postgresOptions(url);
-  const { PostgresStore } = await import('../stores/postgres/postgres-store.js');
+  if (storeKind(url, 'connect()') === 'sqlite') return openSqlite(url, 'connect()');
+  const options = postgresOptions(url, 'connect()');
+  const { PostgresStore } = await loadStore(
+    'postgres',
+    () => import('../stores/postgres/postgres-store.js'),
+  );
   return PostgresStore.open({
     ...options,
     logger: logger === undefined ? undefined : componentLogger(logger, 'store'),
@@ -110,28 +116,62 @@ function storeKind(url: string, caller: string): 'sqlite' | 'postgres' {
   );
 }
 
-async function openSqlite(url: string): Promise<SqliteStore> {
+async function openSqlite(url: string, caller: string): Promise<SqliteStore> {
   const [location, query = ''] = url.slice('sqlite:'.length).split('?', 2);
+  if (/^\/\/[^/]/.test(location)) {
+    // Regression: "sqlite://q.db" opened "//q.db", a file at the root of the filesystem.
+    throw new ValidationError(
+      'url',
+      url,
+      `${caller}: "sqlite://${location.slice(2)}" is ambiguous (two slashes name no folder); use ` +
+        `"sqlite:./${location.slice(2)}" for a file in the working directory, or three slashes ` +
+        `and an absolute path, "sqlite:///var/lib/app/${location.slice(2)}"`,
+    );
+  }
   const filename = location.startsWith('///') ? location.slice(2) : location;
   if (filename === '') {
     throw new ValidationError(
       'url',
       url,
-      `connect(): the sqlite URL names no file; use "sqlite:./ticketrail.db" or "sqlite::memory:"`,
+      `${caller}: the sqlite URL names no file; use "sqlite:./ticketrail.db" or "sqlite::memory:"`,
     );
   }
   const params = new URLSearchParams(query);
-  checkUrlParams('sqlite', params, SQLITE_PARAMS);
+  checkUrlParams('sqlite', params, SQLITE_PARAMS, caller);
   const synchronous = params.get('synchronous') ?? 'normal';
   if (synchronous !== 'normal' && synchronous !== 'full') {
     throw new ValidationError(
       'synchronous',
       synchronous,
-      `connect(): synchronous must be "normal" or "full", got ${describe(synchronous)}`,
+      `${caller}: synchronous must be "normal" or "full", got ${describe(synchronous)}`,
     );
   }
-  const { SqliteStore } = await import('../stores/sqlite/sqlite-store.js');
+  const { SqliteStore } = await loadStore(
+    'sqlite',
+    () => import('../stores/sqlite/sqlite-store.js'),
+  );
   return new SqliteStore({ filename, synchronous });
+}
+
+/**
+ * Loads a store's module. A driver package missing from node_modules (a pruned install, a bundle
+ * that left it out) is a StoreError that says which one to install, not an unexpected failure.
+ */
+async function loadStore<Module>(
+  store: 'sqlite' | 'postgres',
+  load: () => Promise<Module>,
+): Promise<Module> {
+  try {
+    return await load();
+  } catch (error) {
+    const driver = store === 'sqlite' ? 'better-sqlite3' : 'pg';
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new StoreError(
+      `${store} store: cannot load its driver (${(error as Error).message}); install it with ` +
+        `"npm install ${driver}"`,
+      { cause: error },
+    );
+  }
 }
 
 function schemeOf(url: string): string | undefined {
@@ -139,6 +179,16 @@ function schemeOf(url: string): string | undefined {
 }
 
 const SQLITE_PARAMS = ['synchronous'] as const;
+
+// The sslmode values the pg driver knows (pg-connection-string).
+const SSL_MODES: readonly string[] = [
+  'disable',
+  'prefer',
+  'require',
+  'verify-ca',
+  'verify-full',
+  'no-verify',
+];
 
 const POSTGRES_PARAMS = ['schema', 'poolSize', 'statementTimeout'] as const;
 
@@ -174,20 +224,25 @@ const POSTGRES_DRIVER_PARAMS = [
  * Refuses a URL parameter nobody reads: a misspelt one (`synchronus=full`) would otherwise be
  * dropped without a word and the store run with the default. Names never echo values.
  */
-function checkUrlParams(store: string, params: URLSearchParams, known: readonly string[]): void {
+function checkUrlParams(
+  store: string,
+  params: URLSearchParams,
+  known: readonly string[],
+  caller: string,
+): void {
   for (const name of new Set(params.keys())) {
     if (known.includes(name)) continue;
     throw new ValidationError(
       name,
       name,
-      `connect(): unknown ${store} URL parameter "${name}"; the known ones are ` +
+      `${caller}: unknown ${store} URL parameter "${name}"; the known ones are ` +
         `${known.join(', ')}`,
     );
   }
 }
 
 /** Splits ticketrail's own parameters off a postgres URL; the rest goes to the driver. */
-function postgresOptions(url: string): PostgresStoreOptions {
+function postgresOptions(url: string, caller: string): PostgresStoreOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -195,11 +250,36 @@ function postgresOptions(url: string): PostgresStoreOptions {
     throw new ValidationError(
       'url',
       '(postgres URL)',
-      `connect(): the postgres URL cannot be parsed; use "postgres://user:password@host:5432/db" ` +
-        `and percent-encode special characters in the password`,
+      `${caller}: the postgres URL cannot be parsed; use "postgres://user:password@host:5432/db" ` +
+        `with a port from 1 to 65535, and percent-encode special characters in the password`,
     );
   }
-  checkUrlParams('postgres', parsed.searchParams, [...POSTGRES_PARAMS, ...POSTGRES_DRIVER_PARAMS]);
+  checkUrlParams(
+    'postgres',
+    parsed.searchParams,
+    [...POSTGRES_PARAMS, ...POSTGRES_DRIVER_PARAMS],
+    caller,
+  );
+  const sslmode = parsed.searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    // The driver takes any value and fails later, at the server, saying nothing of the URL.
+    throw new ValidationError(
+      'sslmode',
+      sslmode,
+      `${caller}: sslmode must be one of ${SSL_MODES.join(', ')}, got ${describe(sslmode)}`,
+    );
+  }
+  const user = decodeURIComponent(parsed.username) || parsed.searchParams.get('user');
+  if (!user && !process.env.PGUSER && !process.env.USER) {
+    // The driver would fall back on PGUSER or USER, and the server answer "no PostgreSQL user
+    // name specified in startup packet".
+    throw new ValidationError(
+      'url',
+      '(postgres URL)',
+      `${caller}: the postgres URL names no user; put one before the host, as in ` +
+        `"postgres://app@127.0.0.1:5432/db", or set PGUSER`,
+    );
+  }
   const given = Object.fromEntries(
     POSTGRES_PARAMS.map((name) => [name, parsed.searchParams.get(name)]),
   );
@@ -209,7 +289,7 @@ function postgresOptions(url: string): PostgresStoreOptions {
     ...(given.schema === null ? {} : { schema: given.schema }),
     ...(given.poolSize === null
       ? {}
-      : { poolSize: urlInteger('poolSize', given.poolSize, 1, 1_000) }),
+      : { poolSize: urlInteger('poolSize', given.poolSize, 1, 1_000, caller) }),
     ...(given.statementTimeout === null
       ? {}
       : {
@@ -218,12 +298,13 @@ function postgresOptions(url: string): PostgresStoreOptions {
             given.statementTimeout,
             0,
             2_147_483_647,
+            caller,
           ),
         }),
   };
 }
 
-function urlInteger(field: string, text: string, min: number, max: number): number {
+function urlInteger(field: string, text: string, min: number, max: number, caller: string): number {
   const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
-  return checkInteger(field, Number.isNaN(value) ? text : value, 'connect()', min, max);
+  return checkInteger(field, Number.isNaN(value) ? text : value, caller, min, max);
 }

@@ -6,6 +6,7 @@ import { resolveBatch, type Batch, type BatchItem, type BatchOptions } from '../
 import { checkBoolean, checkInteger, checkKnownFields, checkObject } from '../core/check.js';
 import {
   DEFAULT_LIST_LIMIT,
+  MAX_ENQUEUE_MANY_PAYLOAD_CHARS,
   MAX_KEY_LENGTH,
   MAX_LIST_LIMIT,
   MAX_TIMER_MS,
@@ -170,6 +171,18 @@ export class Queue {
       resolveEnqueueItem(item, `items[${index}]`, 'enqueueMany', this.#maxPayloadBytes),
     );
     if (jobs.length === 0) return [];
+    const chars = jobs.reduce((sum, job) => sum + job.payloadJson.length, 0);
+    if (jobs.length > 1 && chars > MAX_ENQUEUE_MANY_PAYLOAD_CHARS) {
+      // Regression: 300 payloads of 1 MiB failed on PostgreSQL with a bare RangeError.
+      throw new ValidationError(
+        'items',
+        `${jobs.length} items`,
+        `enqueueMany: these ${jobs.length} jobs carry ${mib(chars)} MiB of payload JSON, over ` +
+          `the ${mib(MAX_ENQUEUE_MANY_PAYLOAD_CHARS)} MiB one call takes; split them into ` +
+          `several calls, or use enqueueBatch(), which writes any number of jobs in bounded ` +
+          `chunks, all or none`,
+      );
+    }
     const debounced = jobs.findIndex((job) => job.debounceMs !== null);
     if (debounced >= 0) {
       throw new ValidationError(
@@ -669,6 +682,11 @@ export class Queue {
       throw new StateError(`${operation}: the queue is closed; connect() again`);
     }
   }
+}
+
+/** Characters as MiB, to one decimal. */
+function mib(chars: number): string {
+  return (chars / 1_048_576).toFixed(1);
 }
 
 function checkId(operation: string, id: unknown): string {

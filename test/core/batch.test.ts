@@ -36,6 +36,16 @@ describe('resolveBatch', () => {
     assert.equal(resolve([]).callback, null);
   });
 
+  it('ends a chunk early once its payloads reach 16 MiB of JSON, so one statement stays bounded', () => {
+    const big = 'x'.repeat(6 * 1_048_576);
+    const items = Array.from({ length: 5 }, () => ({ task: 'send', payload: big }));
+    const chunks = [...resolveBatch(items, undefined, 8 * 1_048_576).chunks];
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.length),
+      [3, 2],
+    );
+  });
+
   it('reads items from any iterable, once', () => {
     function* items() {
       yield { task: 'a' };

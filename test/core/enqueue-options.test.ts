@@ -121,6 +121,13 @@ describe('resolveEnqueue', () => {
       },
     );
     refuses(
+      'repeat',
+      /"repeat": repeating jobs are cron schedules: queue\.schedule\(name, cron, task, payload\)/,
+      't',
+      {},
+      { repeat: { pattern: '0 * * * *' } },
+    );
+    refuses(
       'backoff.factor',
       /unknown option "backoff.factor"/,
       't',

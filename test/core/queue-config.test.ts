@@ -52,6 +52,19 @@ describe('configure() options', () => {
   }
 });
 
+describe('settings named as other queues name them', () => {
+  it('answers removeOnComplete and removeOnFail with the retention rules', () => {
+    assert.throws(
+      () => resolveQueueConfig('emails', { removeOnComplete: true }),
+      /unknown option "removeOnComplete": keepCompleted: \{ count: 0 \} removes completed jobs/,
+    );
+    assert.throws(
+      () => resolveQueueConfig('emails', { removeOnFail: 100 }),
+      /unknown option "removeOnFail": keepFailed: \{ count: 0 \}/,
+    );
+  });
+});
+
 describe('lane limits', () => {
   const config = { name: 'a', paused: false, concurrency: 5, rate: { max: 10, perMs: 1_000 } };
 

@@ -52,6 +52,13 @@ describe('resolveWorkerOptions', () => {
     ['schedules', { schedules: 0 }],
     ['prune', { prune: 'never' }],
   ];
+  it("answers BullMQ's limiter with the lane's rate limit", () => {
+    assert.throws(
+      () => resolveWorkerOptions({ limiter: { max: 10, duration: 1000 } }),
+      /unknown option "limiter": rate limits are set per lane, for every worker: queue\.configure/,
+    );
+  });
+
   for (const [field, options] of refusals) {
     it(`refuses ${JSON.stringify(options)} naming ${field}`, () => {
       assert.throws(

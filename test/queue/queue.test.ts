@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 
-import { connect } from '../../src/queue/connect.js';
+import { connect, migrate } from '../../src/queue/connect.js';
+import { openFailureAdvice } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Queue } from '../../src/queue/queue.js';
 import { NotFoundError, StateError, StoreError, ValidationError } from '../../src/core/errors.js';
 import { waitUntil } from '../helpers/jobs.js';
@@ -261,6 +262,58 @@ describe('connect', () => {
     await assert.rejects(connect('sqlite:'), isValidation('url', /names no file/));
   });
 
+  // Regression: "sqlite://q.db", a habit from other tools' URLs, opened /q.db at the root.
+  it('refuses a sqlite URL with two slashes, saying which forms to use', async () => {
+    for (const attempt of [() => connect('sqlite://q.db'), () => migrate('sqlite://q.db')]) {
+      await assert.rejects(
+        attempt(),
+        isValidation('url', /"sqlite:\/\/q\.db" is ambiguous .*"sqlite:\.\/q\.db" .*three slashes/),
+      );
+    }
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'ticketrail-slashes-'));
+    try {
+      const queue = await connect(`sqlite://${path.join(folder, 'q.db')}`, { logLevel: 'silent' });
+      await queue.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('names migrate() in the errors of a URL given to migrate()', async () => {
+    await assert.rejects(migrate('sqlite:'), isValidation('url', /^migrate\(\): .*names no file/));
+    await assert.rejects(
+      migrate('sqlite::memory:?synchronus=full'),
+      isValidation('synchronus', /^migrate\(\): unknown sqlite URL parameter/),
+    );
+    await assert.rejects(
+      migrate('postgres://app@127.0.0.1:99999/db'),
+      isValidation(
+        'url',
+        /^migrate\(\): the postgres URL cannot be parsed; .*port from 1 to 65535/,
+      ),
+    );
+  });
+
+  it('refuses a postgres URL with an unknown sslmode or no user, before connecting', async () => {
+    await assert.rejects(
+      connect('postgres://app@127.0.0.1:1/db?sslmode=bogus'),
+      isValidation('sslmode', /sslmode must be one of disable, prefer, require, .*got "bogus"/),
+    );
+    const saved = { PGUSER: process.env.PGUSER, USER: process.env.USER };
+    delete process.env.PGUSER;
+    delete process.env.USER;
+    try {
+      await assert.rejects(
+        connect('postgres://127.0.0.1:1/db'),
+        isValidation('url', /names no user; put one before the host, .*or set PGUSER/),
+      );
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value !== undefined) process.env[name] = value;
+      }
+    }
+  });
+
   // Regression: `synchronus=full` (a typo) was ignored, and the file ran with the default.
   it('refuses an unknown sqlite URL parameter, naming it and the known ones', async () => {
     await assert.rejects(
@@ -280,6 +333,20 @@ describe('connect', () => {
       assert.match(error.message, /cannot open .*folder exists/);
       return true;
     });
+  });
+
+  // Regression: a driver whose native module was never built was told to check its folder.
+  it('advises rebuilding the driver when its native module cannot load', () => {
+    const missing =
+      'Could not locate the bindings file. Tried:\n → /app/node_modules/better-sqlite3/build/x.node';
+    assert.match(openFailureAdvice(missing), /^better-sqlite3's native module .*npm rebuild/);
+    assert.match(
+      openFailureAdvice(
+        'was compiled against a different Node.js version using NODE_MODULE_VERSION 115',
+      ),
+      /npm rebuild better-sqlite3/,
+    );
+    assert.match(openFailureAdvice('unable to open database file'), /folder exists/);
   });
 
   it('refuses unknown connect options and bad log levels', async () => {

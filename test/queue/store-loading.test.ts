@@ -15,7 +15,10 @@ const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 // Module hooks that refuse to resolve the package named by TR_FORBID.
 const HOOKS =
   'export async function resolve(specifier, context, next) {' +
-  '  if (specifier === process.env.TR_FORBID) throw new Error(`loaded ${specifier}`);' +
+  '  if (specifier === process.env.TR_FORBID) {' +
+  '    throw Object.assign(new Error(`Cannot find package ${specifier}`), ' +
+  "      { code: 'ERR_MODULE_NOT_FOUND' });" +
+  '  }' +
   '  return next(specifier, context);' +
   '}';
 const REGISTER =
@@ -61,10 +64,16 @@ describe('store drivers load on demand', () => {
     assert.equal(await runJobWithout(url, 'better-sqlite3'), 'result 2');
   });
 
-  it('the forbidding hook works: a child that imports the driver fails', async () => {
+  // The hook itself is checked too: a child that needs the forbidden driver fails, and says
+  // which package to install rather than reporting a bug.
+  it('says which driver to install when it is missing', async () => {
     await assert.rejects(
       runJobWithout('sqlite::memory:', 'better-sqlite3'),
-      /loaded better-sqlite3/,
+      /sqlite store: cannot load its driver .*install it with "npm install better-sqlite3"/,
+    );
+    await assert.rejects(
+      runJobWithout(`${POSTGRES_URL}?schema=${schema}`, 'pg'),
+      /postgres store: cannot load its driver .*install it with "npm install pg"/,
     );
   });
 });

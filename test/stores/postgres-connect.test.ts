@@ -58,13 +58,20 @@ describe('connect to postgres and migrate', () => {
   // Regression: the connect-time message advised about retried enqueues and idempotency keys.
   it('says to check the host, port and server when it cannot connect', async () => {
     const closedPort = 'postgres://postgres@127.0.0.1:1/test';
-    for (const attempt of [
-      () => connect(closedPort, { logLevel: 'silent' }),
-      () => migrate(closedPort),
-    ]) {
+    // Regression: Redis's port answers the connection but never PostgreSQL's start-up; migrate()
+    // said only "timeout expired".
+    const redisPort = 'postgres://postgres@127.0.0.1:6379/test?schema=tr_test_notpg';
+    for (const [operation, attempt] of [
+      ['connect', () => connect(closedPort, { logLevel: 'silent' })],
+      ['migrate', () => migrate(closedPort)],
+      ['migrate', () => migrate(redisPort)],
+    ] as const) {
       await assert.rejects(attempt(), (error: unknown) => {
         assert.ok(error instanceof StoreError, `a StoreError, got ${String(error)}`);
-        assert.match(error.message, /^postgres store: migrate failed: the database is unreachable/);
+        assert.match(
+          error.message,
+          new RegExp(`^postgres store: ${operation} failed: the database is unreachable`),
+        );
         assert.match(
           error.message,
           /check the host and port in the URL, and that the server is running/,

@@ -7,8 +7,13 @@ import { StoreError, TicketrailError } from '../../core/errors.js';
 
 // Error codes of a connection that is gone or refused (classes 08 and 57P0x), and socket errors.
 const UNREACHABLE = /^(08|57P0[1-4]|E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND))/;
-const UNREACHABLE_MESSAGE =
-  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i;
+// "timeout expired" is a pg.Client's connect timeout, e.g. on a port where another kind of server
+// answers (Redis's), which never completes PostgreSQL's start-up.
+const UNREACHABLE_MESSAGE = new RegExp(
+  'Connection terminated|connection error|timeout exceeded when trying to connect|' +
+    'timeout expired|not queryable',
+  'i',
+);
 
 // Of those, an open connection that was ended: the server's notice, or the socket closing.
 const ENDED = /^(57P0[12]|ECONNRESET|EPIPE)$/;
@@ -16,8 +21,8 @@ const ENDED_MESSAGE = /Connection terminated unexpectedly|not queryable/i;
 
 /** What to do when the database cannot be reached, which depends on what was being done. */
 function unreachableAdvice(operation: string): string {
-  // migrate runs first at connect: nothing was written yet, the URL or the server is at fault.
-  if (operation === 'migrate') {
+  // Nothing was written yet: the URL or the server is at fault.
+  if (operation === 'connect' || operation === 'migrate') {
     return 'check the host and port in the URL, and that the server is running and accepts connections';
   }
   if (operation.startsWith('enqueue')) {

@@ -240,7 +240,8 @@ export class PostgresStore implements Store {
     checkSchema(schema);
     const store = new PostgresStore(options, options.logger ?? pino({ level: 'silent' }));
     try {
-      await store.#withClient('migrate', (client) => migrate(client, schema));
+      // Named "connect" in errors: the caller asked to connect, and migrating is the first step.
+      await store.#withClient('connect', (client) => migrate(client, schema));
     } catch (error) {
       await store.close();
       throw error;

@@ -189,9 +189,9 @@ export class SqliteStore implements Store {
       this.#db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
       this.migration = migrate(this.#db);
     } catch (error) {
+      const message = (error as Error).message;
       throw new StoreError(
-        `sqlite store: cannot open ${options.filename}: ${(error as Error).message}; ` +
-          `check that the folder exists and is writable`,
+        `sqlite store: cannot open ${options.filename}: ${message}; ${openFailureAdvice(message)}`,
         { cause: error },
       );
     }
@@ -1027,6 +1027,19 @@ function newJobRecord(job: NewJob, id: number, runAtMs: number, nowMs: number): 
  */
 function taskList(request: ClaimRequest): string[] {
   return request.tasks === undefined ? [] : [JSON.stringify(request.tasks)];
+}
+
+/** What to do when a database file cannot be opened, from the driver's message. */
+export function openFailureAdvice(message: string): string {
+  // The driver's compiled part is missing (its install script did not run) or was built for
+  // another Node version: no folder is at fault.
+  if (/bindings file|NODE_MODULE_VERSION|compiled against a different/.test(message)) {
+    return (
+      `better-sqlite3's native module is missing or built for another Node version: run ` +
+      `"npm rebuild better-sqlite3" (and allow its install script if npm skipped it)`
+    );
+  }
+  return 'check that the folder exists and is writable';
 }
 
 function closedError(operation: string): StateError {
