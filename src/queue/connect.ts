@@ -165,9 +165,16 @@ async function loadStore<Module>(
     return await load();
   } catch (error) {
     const driver = store === 'sqlite' ? 'better-sqlite3' : 'pg';
-    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const message = error instanceof Error ? error.message : '';
+    // Only the driver's absence gets this advice; a file of ours missing is another failure.
+    if (
+      (error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND' ||
+      !message.includes(driver)
+    ) {
+      throw error;
+    }
     throw new StoreError(
-      `${store} store: cannot load its driver (${(error as Error).message}); install it with ` +
+      `${store} store: cannot load its driver (${message}); install it with ` +
         `"npm install ${driver}"`,
       { cause: error },
     );
