@@ -291,7 +291,7 @@ export class EventSignal {
   }
 
   notify(jobIds: readonly string[]): void {
-    if (jobIds.length === 0 || process.env.NO_EV) return;
+    if (jobIds.length === 0) return;
     this.#notices.add((pending) => {
       for (const id of jobIds) pending.add(id);
     });
