@@ -1,8 +1,8 @@
 // Payloads and results are stored as JSON text. JSON.stringify silently drops functions and
 // turns NaN into null, a Map or a Set into {} and an Error into {}; here such values are refused
 // instead, with the path to the culprit, so that what a handler reads back is exactly what was
-// stored. Encoding never throws: a value
-// nested too deeply, or whose getter or toJSON throws, is refused with a reason too.
+// stored. Encoding never throws: a value nested too deeply, or whose getter or toJSON throws, is
+// refused with a reason too.
 
 class UnencodableValue extends Error {}
 
