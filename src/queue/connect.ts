@@ -66,10 +66,7 @@ export async function connect(url?: string, options: ConnectOptions = {}): Promi
 export async function migrate(url: string): Promise<MigrationResult> {
   if (storeKind(url, 'migrate()') === 'postgres') {
     const options = postgresOptions(url, 'migrate()');
-    const { migratePostgres } = await loadStore(
-      'postgres',
-      () => import('../stores/postgres/postgres-store.js'),
-    );
+    const { migratePostgres } = await loadPostgres();
     return migratePostgres(options);
   }
   const store = await openSqlite(url, 'migrate()');
@@ -85,10 +82,7 @@ export async function migrate(url: string): Promise<MigrationResult> {
 export async function openStore(url: string, logger?: Logger): Promise<Store> {
   if (storeKind(url, 'connect()') === 'sqlite') return openSqlite(url, 'connect()');
   const options = postgresOptions(url, 'connect()');
-  const { PostgresStore } = await loadStore(
-    'postgres',
-    () => import('../stores/postgres/postgres-store.js'),
-  );
+  const { PostgresStore } = await loadPostgres();
   return PostgresStore.open({
     ...options,
     logger: logger === undefined ? undefined : componentLogger(logger, 'store'),
@@ -146,12 +140,13 @@ async function openSqlite(url: string, caller: string): Promise<SqliteStore> {
       `${caller}: synchronous must be "normal" or "full", got ${describe(synchronous)}`,
     );
   }
-  const { SqliteStore } = await loadStore(
-    'sqlite',
-    () => import('../stores/sqlite/sqlite-store.js'),
-  );
+  const { SqliteStore } = await loadSqlite();
   return new SqliteStore({ filename, synchronous });
 }
+
+const loadPostgres = () =>
+  loadStore('postgres', () => import('../stores/postgres/postgres-store.js'));
+const loadSqlite = () => loadStore('sqlite', () => import('../stores/sqlite/sqlite-store.js'));
 
 /**
  * Loads a store's module. A driver package missing from node_modules (a pruned install, a bundle
