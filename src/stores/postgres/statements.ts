@@ -407,6 +407,8 @@ export function statementsFor(s: string) {
       removed AS (
         DELETE FROM ${jobs} j USING outcomes o
         WHERE ${leaseIsCurrent('j', 'o.id', 'o.token')} AND ${removedOnCompletion('j', 'o')}
+          -- Tested once: where no lane removes any (the default), no job is read for nothing.
+          AND EXISTS (SELECT 1 FROM kept_completed k WHERE k.removes)
         RETURNING j.id, j.queue, j.task, o.kind, o.progress IS NOT NULL AS reported,
           coalesce(o.progress, j.progress) AS progress,
           j.errors[cardinality(j.errors)] AS last_error, 'completed'::text AS state, j.batch_id,
