@@ -3,7 +3,7 @@ import { Command } from 'commander';
 
 import { recordId } from './flags.js';
 import { printJson } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 /** Builds the `cancel` command. */
 export function cancelCommand(): Command {
@@ -16,6 +16,6 @@ export function cancelCommand(): Command {
         'heartbeat); its result is ignored.',
     )
     .action(async (id: string, _flags: object, command: Command) => {
-      printJson(await withQueue(command, (queue) => queue.cancel(id)));
+      printJson(await withExistingQueue(command, (queue) => queue.cancel(id)));
     });
 }

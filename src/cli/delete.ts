@@ -3,7 +3,7 @@ import { Command } from 'commander';
 
 import { recordId } from './flags.js';
 import { printJson } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 /** Builds the `delete` command. */
 export function deleteCommand(): Command {
@@ -15,6 +15,6 @@ export function deleteCommand(): Command {
       '\nA running job is refused: cancel it first. Its idempotency key is free again at once.',
     )
     .action(async (id: string, _flags: object, command: Command) => {
-      printJson(await withQueue(command, (queue) => queue.deleteJob(id)));
+      printJson(await withExistingQueue(command, (queue) => queue.deleteJob(id)));
     });
 }

@@ -7,7 +7,7 @@ import { JOB_STATES } from '../core/job.js';
 import type { Job, JobState } from '../index.js';
 import { integer } from './flags.js';
 import { clip, formatTable, formatTime, printJson, type Column } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 interface ListFlags {
   state?: JobState;
@@ -46,7 +46,7 @@ export function listCommand(): Command {
     .option('--cursor <cursor>', 'the next page: the cursor the previous page printed')
     .option('--json', 'one JSON line per job, for scripts (the next cursor goes to stderr)')
     .action(async (flags: ListFlags, command: Command) => {
-      const page = await withQueue(command, (queue) =>
+      const page = await withExistingQueue(command, (queue) =>
         queue.listJobs({
           state: flags.state,
           task: flags.task,

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import type { PruneOptions } from '../index.js';
 import { retention, type RetentionFlag } from './flags.js';
 import { printJson } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 interface PruneFlags {
   queue?: string;
@@ -48,6 +48,6 @@ export function pruneCommand(): Command {
         if (rule === 'default') continue; // the stored setting applies anyway
         if (rule !== undefined) options[field] = rule;
       }
-      printJson(await withQueue(command, (queue) => queue.prune(options)));
+      printJson(await withExistingQueue(command, (queue) => queue.prune(options)));
     });
 }

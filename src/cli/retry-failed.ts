@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 
 import { printJson } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 interface RetryFailedFlags {
   task?: string;
@@ -27,7 +27,7 @@ export function retryFailedCommand(): Command {
     .option('--queue <queue>', 'only failed jobs of this lane')
     .addHelpText('after', EXAMPLES)
     .action(async (flags: RetryFailedFlags, command: Command) => {
-      const retried = await withQueue(command, (queue) =>
+      const retried = await withExistingQueue(command, (queue) =>
         queue.retryFailed({ task: flags.task, queue: flags.queue }),
       );
       printJson({ retried });

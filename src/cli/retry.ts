@@ -3,7 +3,7 @@ import { Command } from 'commander';
 
 import { recordId } from './flags.js';
 import { printJson } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 /** Builds the `retry` command. */
 export function retryCommand(): Command {
@@ -11,6 +11,6 @@ export function retryCommand(): Command {
     .description('make a failed or cancelled job due now with a fresh set of tries; print it')
     .argument('<id>', 'job id', recordId('job', '"ticketrail list" shows them'))
     .action(async (id: string, _flags: object, command: Command) => {
-      printJson(await withQueue(command, (queue) => queue.retry(id)));
+      printJson(await withExistingQueue(command, (queue) => queue.retry(id)));
     });
 }

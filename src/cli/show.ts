@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { NotFoundError } from '../index.js';
 import { recordId } from './flags.js';
 import { printJson } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 /** Builds the `show` command. */
 export function showCommand(): Command {
@@ -17,7 +17,7 @@ export function showCommand(): Command {
       recordId('job', '"ticketrail list" shows them'),
     )
     .action(async (id: string, _flags: object, command: Command) => {
-      const job = await withQueue(command, (queue) => queue.getJob(id));
+      const job = await withExistingQueue(command, (queue) => queue.getJob(id));
       if (job === null) {
         throw new NotFoundError(
           `no job has id ${id} (never enqueued, or deleted or pruned since; a lane with ` +
@@ -35,7 +35,7 @@ export function batchCommand(): Command {
     .description('print a batch (its counters and callback job) as one JSON line')
     .argument('<id>', 'batch id, as enqueueBatch returned it', recordId('batch', "a job's batchId"))
     .action(async (id: string, _flags: object, command: Command) => {
-      const batch = await withQueue(command, (queue) => queue.getBatch(id));
+      const batch = await withExistingQueue(command, (queue) => queue.getBatch(id));
       if (batch === null) throw new NotFoundError(`no batch has id ${id}`);
       printJson(batch);
     });

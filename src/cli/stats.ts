@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { JOB_STATES } from '../core/job.js';
 import type { QueueStats, StateCounts } from '../index.js';
 import { formatTable, printJson, type Column } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 const COLUMNS: Column[] = [
   { heading: 'QUEUE' },
@@ -17,7 +17,7 @@ export function statsCommand(): Command {
     .description('count jobs per state and queue: a table, or one JSON line with --json')
     .option('--json', 'one JSON line: { total, queues }, for scripts')
     .action(async (flags: { json?: boolean }, command: Command) => {
-      const stats = await withQueue(command, (queue) => queue.stats());
+      const stats = await withExistingQueue(command, (queue) => queue.stats());
       if (flags.json) printJson(stats);
       else process.stdout.write(formatTable(COLUMNS, rows(stats)));
     });

@@ -110,8 +110,13 @@ function storeKind(url: string, caller: string): 'sqlite' | 'postgres' {
   );
 }
 
-async function openSqlite(url: string, caller: string): Promise<SqliteStore> {
-  const [location, query = ''] = url.slice('sqlite:'.length).split('?', 2);
+/**
+ * The file a SQLite URL names (":memory:" for none), or null for a URL of another store. Bad
+ * URLs are refused as connect() refuses them.
+ */
+export function sqliteFile(url: string, caller: string): string | null {
+  if (storeKind(url, caller) !== 'sqlite') return null;
+  const location = url.slice('sqlite:'.length).split('?', 1)[0];
   if (/^\/\/[^/]/.test(location)) {
     // Regression: "sqlite://q.db" opened "//q.db", a file at the root of the filesystem.
     throw new ValidationError(
@@ -130,7 +135,13 @@ async function openSqlite(url: string, caller: string): Promise<SqliteStore> {
       `${caller}: the sqlite URL names no file; use "sqlite:./ticketrail.db" or "sqlite::memory:"`,
     );
   }
-  const params = new URLSearchParams(query);
+  return filename;
+}
+
+/** Opens the SQLite store a URL names, creating its file when there is none. */
+async function openSqlite(url: string, caller: string): Promise<SqliteStore> {
+  const filename = sqliteFile(url, caller)!;
+  const params = new URLSearchParams(url.slice('sqlite:'.length).split('?', 2)[1] ?? '');
   checkUrlParams('sqlite', params, SQLITE_PARAMS, caller);
   const synchronous = params.get('synchronous') ?? 'normal';
   if (synchronous !== 'normal' && synchronous !== 'full') {

@@ -46,6 +46,13 @@ export function tempDatabase(): { dir: string; url: string } {
   return { dir, url: `sqlite:${path.join(dir, 'jobs.db')}` };
 }
 
+/** As tempDatabase, with the database created (commands on jobs refuse a file that is missing). */
+export async function createdDatabase(): Promise<{ dir: string; url: string }> {
+  const created = tempDatabase();
+  await (await openQueue(created.url)).close();
+  return created;
+}
+
 /** A CLI process still running: its output so far, and a promise of how it ended. */
 export class CliProcess {
   readonly child: ChildProcess;

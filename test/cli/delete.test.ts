@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 
 import {
   CONCURRENCY,
+  createdDatabase,
   openQueue,
   parseJob,
   runCli,
@@ -46,7 +47,7 @@ describe('ticketrail delete', { concurrency: CONCURRENCY }, () => {
   });
 
   test('says in one line that a missing id has no job', async () => {
-    const { url } = tempDatabase();
+    const { url } = await createdDatabase();
     const { line } = await runFailing(['--db', url, 'delete', '12345']);
 
     assert.match(line, /^error: deleteJob\(12345\): no job has this id/);

@@ -1,5 +1,7 @@
 // `ticketrail show`, `list`, `stats`, `retry`, `retry-failed` and `cancel` over test databases.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { Job, Queue } from '../../src/index.js';
@@ -296,5 +298,46 @@ describe('ticketrail retry-failed', { concurrency: 1 }, () => {
   test('refuses a task name that cannot exist, naming the flag value', async () => {
     const { line } = await runFailing(['--db', url, 'retry-failed', '--task', 'bad name!']);
     assert.match(line, /^error: retryFailed\(\): task "bad name!"/);
+  });
+});
+
+describe('commands on jobs refuse a SQLite database that does not exist', () => {
+  // Regression: `show 42 --db sqlite:./typo.db` created typo.db and said job 42 did not exist.
+  test('naming the file and where its URL came from, and creating nothing', async () => {
+    const { dir } = tempDatabase();
+    const missing = path.join(dir, 'typo.db');
+
+    const fromFlag = await runFailing(['--db', `sqlite:${missing}`, 'show', '42']);
+    assert.match(
+      fromFlag.line,
+      new RegExp(`^error: no SQLite database at ${missing} \\(from --db\\)`),
+    );
+    assert.match(fromFlag.line, /ticketrail migrate/);
+
+    const fromEnvironment = await runFailing(['list'], {
+      env: { TICKETRAIL_URL: `sqlite:${missing}` },
+    });
+    assert.match(fromEnvironment.line, /no SQLite database at .*typo\.db \(from TICKETRAIL_URL\)/);
+
+    const fromDefault = await runFailing(['stats'], { cwd: dir });
+    assert.match(fromDefault.line, /\(from the default, sqlite:\.\/ticketrail\.db\)/);
+
+    for (const args of [
+      ['cancel', '1'],
+      ['retry', '1'],
+      ['delete', '1'],
+      ['retry-failed'],
+      ['prune'],
+    ]) {
+      await runFailing(['--db', `sqlite:${missing}`, ...args]);
+    }
+    assert.deepEqual(fs.readdirSync(dir), [], 'no database file was created');
+  });
+
+  test('while commands that add jobs still create it', async () => {
+    const { dir, url } = tempDatabase();
+    const result = await runCli(['--db', url, 'enqueue', 'noop']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(fs.readdirSync(dir).includes('jobs.db'));
   });
 });

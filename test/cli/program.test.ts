@@ -129,7 +129,7 @@ describe('ticketrail', { concurrency: CONCURRENCY }, () => {
 
   test('a database that cannot be opened is one line saying what to check', async () => {
     const { dir } = tempDatabase();
-    const { line } = await runFailing(['--db', `sqlite:${dir}/missing/jobs.db`, 'stats']);
+    const { line } = await runFailing(['--db', `sqlite:${dir}/missing/jobs.db`, 'enqueue', 'noop']);
 
     assert.match(line, /^error: sqlite store: cannot open .*check that the folder exists/);
   });

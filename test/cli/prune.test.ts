@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { Queue } from '../../src/index.js';
-import { CONCURRENCY, openQueue, runCli, runFailing, tempDatabase } from './cli-process.js';
+import {
+  CONCURRENCY,
+  createdDatabase,
+  openQueue,
+  runCli,
+  runFailing,
+  tempDatabase,
+} from './cli-process.js';
 
 /** Completes `count` jobs of a lane in this process; returns their ids. */
 async function completed(queue: Queue, lane: string, count: number): Promise<string[]> {
@@ -102,7 +109,7 @@ describe('ticketrail prune', { concurrency: CONCURRENCY }, () => {
   ];
   for (const [args, expected] of refusals) {
     test(`refuses ${args.join(' ')} in one line`, async () => {
-      const { url } = tempDatabase();
+      const { url } = await createdDatabase();
       const { line } = await runFailing(['--db', url, ...args]);
       assert.match(line, expected);
     });
