@@ -104,6 +104,23 @@ export function workerContract(factory: StoreFactory): void {
       );
     });
 
+    // Regression: on PostgreSQL a retry waited for the worker's next poll, not its backoff's end.
+    it('runs a retry when its backoff ends, not at the next poll', async () => {
+      const worker = queue.work(
+        {
+          flaky: async (_payload, ctx) => {
+            if (ctx.attempt < 3) throw new Error(`temporary failure ${ctx.attempt}`);
+          },
+        },
+        { pollInterval: '1h' },
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      const started = Date.now();
+      const job = await queue.enqueue('flaky', {}, { backoff: { type: 'fixed', delay: 50 } });
+      await nextEvent(worker, 'completed', job.id);
+      assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    });
+
     it('moves a job to failed when its tries run out', async () => {
       const job = await queue.enqueue(
         'broken',

@@ -44,6 +44,42 @@ describe('postgres wake-ups and enqueue in the application transaction', () => {
     await worker.stop();
   });
 
+  // Regression: a finish woke no worker, so a job put back by a stopping worker (a deploy) or a
+  // retry after its backoff waited for some worker's next poll.
+  it('wakes another process for a job put back at shutdown, by NOTIFY, not by polling', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const leaving = producer.work(
+      {
+        slow: (_payload, ctx) => {
+          started();
+          return new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        },
+      },
+      { queues: ['default'], pollInterval: '1h' },
+    );
+    const job = await producer.enqueue('slow');
+    await running;
+    const heir = consumer.work(
+      { slow: async () => 'done' },
+      { queues: ['default'], pollInterval: '1h' },
+    );
+    // Its LISTEN is in place once a first wake-up reaches it.
+    const probe = await producer.enqueue('slow', {}, { queue: 'probe' });
+    const prober = consumer.work(
+      { slow: async () => 'done' },
+      { queues: ['probe'], pollInterval: '1h' },
+    );
+    await nextEvent(prober, 'completed', probe.id);
+    await prober.stop();
+    const stoppedAt = Date.now();
+    const taken = nextEvent(heir, 'completed', job.id);
+    await leaving.stop({ graceMs: 0 });
+    await taken;
+    assert.ok(Date.now() - stoppedAt < 2_000, `took ${Date.now() - stoppedAt} ms`);
+    await heir.stop();
+  });
+
   it('sends the wake-ups of an enqueue before close() ends, for a process that exits at once', async () => {
     const starts = new Map<string, number>();
     const worker = consumer.work(

@@ -477,6 +477,9 @@ export class PostgresStore implements Store {
         .map((outcome) => outcome.lease.jobId)
         .filter((id) => applied.has(id)),
     );
+    // Jobs due again (a retry after its backoff, a job put back at once by a worker that stops)
+    // wake idle workers then, here and in other processes, rather than at their next poll.
+    void this.#wakeLanes(dueAgain(outcomes, applied), undefined);
     // Each applied id counts once, should a batch name one job twice.
     return outcomes.map((outcome) => applied.delete(outcome.lease.jobId));
   }
@@ -1146,6 +1149,18 @@ function checkTransactionClient(tx: TransactionClient): TransactionClient {
 }
 
 /** The due times of the stored jobs to announce, per lane (due-times.ts). */
+/** When the applied retries and releases are due again, for any lane (their lanes are not read). */
+function dueAgain(outcomes: readonly Outcome[], applied: ReadonlySet<string>): WakeNotice[] {
+  const due: WakeNotice[] = [];
+  const nowMs = Date.now();
+  for (const outcome of outcomes) {
+    if (!applied.has(outcome.lease.jobId)) continue;
+    if (outcome.type === 'retry') noteDue(due, '', nowMs + outcome.retryInMs);
+    else if (outcome.type === 'release') noteDue(due, '', nowMs + (outcome.delayMs ?? 0));
+  }
+  return due;
+}
+
 function dueNotices(jobs: readonly (Job | undefined)[]): WakeNotice[] {
   const due: WakeNotice[] = [];
   for (const job of jobs) if (job !== undefined) noteDue(due, job.queue, job.runAt.getTime());
