@@ -197,8 +197,11 @@ function validatorCompiler() {
 
 // A POST that only names its target (retry, cancel) may come with a JSON content type and no
 // body; that is taken as no body, and routes that need one still refuse it.
+// Bodies are JSON only: a text/plain body (curl -d without -H) is refused with 415 saying which
+// content type to send, rather than read as a string and refused as "not an object".
 function acceptEmptyJsonBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);

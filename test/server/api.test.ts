@@ -149,6 +149,18 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       }
     });
 
+    // Regression: a text/plain body was read as a string and refused as "must be an object".
+    test('POST /jobs refuses a body that is not sent as JSON with 415 saying what to send', async () => {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+        const answer = await t.call('POST', '/api/v1/jobs', {
+          body: '{"task":"work"}',
+          headers: { 'content-type': type },
+        });
+        assert.equal(answer.status, 415, `${type}: ${answer.text}`);
+        assert.match(answer.json.error.message, /Content-Type: application\/json/);
+      }
+    });
+
     test('POST /jobs refuses a body over the limit with 413 naming the limit', async () => {
       const answer = await t.call('POST', '/api/v1/jobs', {
         body: { task: 'big', payload: 'x'.repeat(1_100_000) },
@@ -238,6 +250,13 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         ['/api/v1/jobs?limit=5000', 'limit', /must be <= 1000, got 5000/],
         ['/api/v1/throughput?minutes=0', 'minutes', /got 0; send an integer from 1 to 1440/],
         [`/api/v1/jobs/${'7'.repeat(300)}`, 'id', /at most 200 characters long, got 300/],
+        // Regression: a malformed id answered 404, as if it had been looked up.
+        [
+          '/api/v1/jobs/abc',
+          'id',
+          /must be a job id: a whole number from 1, such as 42, got "abc"/,
+        ],
+        ['/api/v1/jobs/0', 'id', /must be a job id/],
       ];
       for (const [route, field, message] of cases) {
         const answer = await t.call('GET', route);

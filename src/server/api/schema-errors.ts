@@ -110,6 +110,12 @@ function valueProblem(issue: AjvIssue, part: string): string {
         : `must be at least ${params.limit} characters long, ${got}`;
     case 'maxLength':
       return `must be at most ${params.limit} characters long, got ${lengthOf(data)}; shorten it`;
+    case 'pattern': {
+      const description = issue.parentSchema?.description;
+      return typeof description === 'string'
+        ? `must be ${description}, ${got}`
+        : `must match ${String(params.pattern)}, ${got}`;
+    }
     case 'minItems':
     case 'maxItems':
       return `must hold ${itemRange(issue)} items, got ${lengthOf(data)}`;

@@ -9,7 +9,7 @@ import {
   MAX_LIST_LIMIT,
   MAX_NAME_LENGTH,
 } from '../../core/defaults.js';
-import { JOB_STATES } from '../../core/job.js';
+import { JOB_ID_PATTERN, JOB_STATES } from '../../core/job.js';
 
 const name = (what: string) =>
   ({
@@ -190,7 +190,14 @@ export const LIST_QUERY = {
 export const JOB_ID_PARAMS = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', maxLength: 200 } },
+  properties: {
+    id: {
+      type: 'string',
+      maxLength: 200,
+      pattern: JOB_ID_PATTERN.source,
+      description: 'a job id: a whole number from 1, such as 42',
+    },
+  },
 } as const;
 
 export const RETRY_FAILED_BODY = {
