@@ -36,7 +36,7 @@ export function oneLine(message: string): string {
  */
 export function hideSecrets(text: string, databaseUrl?: string): string {
   let hidden = text;
-  if (databaseUrl !== undefined && /:\/\/|password=/i.test(databaseUrl)) {
+  if (databaseUrl !== undefined && holdsSecret(databaseUrl)) {
     hidden = hidden.split(databaseUrl).join('<database URL>');
   }
   const masked = (secret: string): string => (secret.toLowerCase() === 'password' ? secret : '***');
@@ -49,4 +49,18 @@ export function hideSecrets(text: string, databaseUrl?: string): string {
       /\b(password|passwd|pwd)=([^&\s]*)/gi,
       (_, name: string, secret: string) => `${name}=${masked(secret)}`,
     );
+}
+
+/**
+ * Whether a URL carries a password (user:secret@ or a password parameter); one that cannot be
+ * parsed counts as carrying one. A URL without one is shown, so that a message about it can say
+ * what is wrong with it.
+ */
+function holdsSecret(url: string): boolean {
+  if (/\b(password|passwd|pwd)=/i.test(url)) return true;
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return true;
+  }
 }

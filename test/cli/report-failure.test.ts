@@ -33,6 +33,15 @@ describe('hideSecrets', () => {
     assert.equal(hideSecrets(hint), hint);
   });
 
+  // Regression: "sqlite://x.db is ambiguous" was printed as "<database URL> is ambiguous".
+  test('shows a URL that carries no password, so that a message can say what is wrong with it', () => {
+    for (const url of ['sqlite://x.db', 'postgres://app@db:5432/jobs', 'mysql://db/x']) {
+      assert.equal(hideSecrets(`"${url}" is ambiguous`, url), `"${url}" is ambiguous`);
+    }
+    const secret = 'postgres://app:s3cret@db/jobs';
+    assert.equal(hideSecrets(`bad ${secret}`, secret), 'bad <database URL>');
+  });
+
   test('leaves a URL without credentials as it is', () => {
     assert.equal(
       hideSecrets('cannot open sqlite:/tmp/q.db', 'sqlite:/tmp/q.db'),
