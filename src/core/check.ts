@@ -35,6 +35,7 @@ export function checkObject(
   field: string,
   value: unknown,
   context: string,
+  example?: string,
 ): Record<string, unknown> {
   if (
     value === null ||
@@ -46,7 +47,12 @@ export function checkObject(
     throw new ValidationError(
       field,
       value,
-      `${context}: ${field} must be an object, got ${describe(value)}`,
+      `${context}: ${field} must be an object, got ${describe(value)}; ` +
+        (example !== undefined
+          ? `pass one such as ${example}`
+          : /(^|\.)options$/.test(field)
+            ? 'pass an object of options, or leave it out for the defaults'
+            : 'pass a plain object'),
     );
   }
   return value as Record<string, unknown>;

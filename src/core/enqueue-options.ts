@@ -338,7 +338,11 @@ function resolveRunAt(
       throw new ValidationError(
         'runAt',
         runAt,
-        `${context}: runAt must be a valid Date, got ${describe(runAt)}`,
+        `${context}: runAt must be a valid Date, got ${describe(runAt)}; pass ` +
+          (typeof runAt === 'string' || typeof runAt === 'number'
+            ? `new Date(${JSON.stringify(runAt)})`
+            : `a Date such as new Date('2030-01-31T09:30:00Z')`) +
+          ', or use delay',
       );
     }
     if (runAt.getTime() < EARLIEST_RUN_AT_MS) {
@@ -425,7 +429,7 @@ function resolveTimeout(timeout: unknown, context: string): number {
 
 /** Validates backoff options; exported for worker-level defaults. */
 export function resolveBackoff(value: unknown, context: string): Backoff {
-  const given = checkObject('backoff', value, context);
+  const given = checkObject('backoff', value, context, `{ type: 'exponential', delay: '1s' }`);
   if (given.type !== 'exponential' && given.type !== 'fixed') {
     throw new ValidationError(
       'backoff.type',

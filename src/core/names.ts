@@ -12,7 +12,8 @@ export function validateName(field: string, value: unknown, context: string): st
     throw new ValidationError(
       field,
       value,
-      `${context}: ${field} must be a non-empty string, got ${describe(value)}`,
+      `${context}: ${field} must be a non-empty string, got ${describe(value)}; give a name ` +
+        `such as "emails"`,
     );
   }
   if (value.length > MAX_NAME_LENGTH) {

@@ -94,7 +94,7 @@ describe('resolveEnqueue', () => {
   });
 
   it('refuses bad task and queue names', () => {
-    refuses('task', /non-empty string/, '', {});
+    refuses('task', /non-empty string, got ""; give a name such as "emails"$/, '', {});
     refuses('task', /non-empty string/, 42, {});
     refuses('task', /characters that are not allowed/, "x'; DROP TABLE ticketrail_jobs; --", {});
     refuses('task', /at most 128/, 'a'.repeat(129), {});
@@ -138,7 +138,13 @@ describe('resolveEnqueue', () => {
     );
     refuses('options', /must be an object/, 't', {}, 'fast');
     refuses('options', /must be an object, got the Date /, 't', {}, new Date());
-    refuses('options', /must be an object, got a Map$/, 't', {}, new Map([['priority', 1]]));
+    refuses(
+      'options',
+      /must be an object, got a Map; pass an object of options, or leave it out for the defaults$/,
+      't',
+      {},
+      new Map([['priority', 1]]),
+    );
   });
 
   it('refuses out-of-range numbers', () => {
@@ -178,13 +184,25 @@ describe('resolveEnqueue', () => {
 
   it('refuses delay together with runAt, and an invalid runAt', () => {
     refuses('delay', /not both/, 't', {}, { delay: 5, runAt: new Date() });
-    refuses('runAt', /valid Date/, 't', {}, { runAt: '2030-01-01' });
-    refuses('runAt', /valid Date, got an Invalid Date$/, 't', {}, { runAt: new Date('nonsense') });
+    refuses(
+      'runAt',
+      /valid Date, got "2030-01-01"; pass new Date\("2030-01-01"\), or use delay$/,
+      't',
+      {},
+      { runAt: '2030-01-01' },
+    );
+    refuses(
+      'runAt',
+      /valid Date, got an Invalid Date; pass a Date such as new Date\('2030-01-31T09:30:00Z'\)/,
+      't',
+      {},
+      { runAt: new Date('nonsense') },
+    );
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
     refuses(
       'runAt',
-      /valid Date, got an object that cannot be read \(a revoked Proxy\)$/,
+      /valid Date, got an object that cannot be read \(a revoked Proxy\); pass a Date/,
       't',
       {},
       {
@@ -206,6 +224,13 @@ describe('resolveEnqueue', () => {
     refuses('key', /lone UTF-16 surrogate/, 't', {}, { key: 'k\udc00' });
     assert.equal(resolve('t', {}, { key: 'emoji:\u{1F600}' }).key, 'emoji:\u{1F600}');
     refuses('backoff.type', /"exponential" or "fixed"/, 't', {}, { backoff: { type: 'linear' } });
+    refuses(
+      'backoff',
+      /backoff must be an object, got "exponential"; pass one such as \{ type: 'exponential', delay: '1s' \}$/,
+      't',
+      {},
+      { backoff: 'exponential' },
+    );
     refuses(
       'backoff.max',
       /shorter than backoff.delay/,

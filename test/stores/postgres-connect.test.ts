@@ -82,6 +82,24 @@ describe('connect to postgres and migrate', () => {
     }
   });
 
+  it('says what to check when the server refuses the database or the user', async () => {
+    const url = new URL(POSTGRES_URL);
+    const noDatabase = new URL(url);
+    noDatabase.pathname = '/tr_test_no_such_database';
+    const noUser = new URL(url);
+    noUser.username = 'tr_test_no_such_user';
+    for (const [given, message] of [
+      [noDatabase, /database "tr_test_no_such_database" does not exist; check the database name/],
+      [noUser, /role "tr_test_no_such_user" does not exist; check the user name in the URL/],
+    ] as const) {
+      await assert.rejects(connect(given.toString(), { logLevel: 'silent' }), (error: unknown) => {
+        assert.ok(error instanceof StoreError, `a StoreError, got ${String(error)}`);
+        assert.match(error.message, message);
+        return true;
+      });
+    }
+  });
+
   it('refuses bad URL options, naming them', async () => {
     const refuses = (query: string, field: string) =>
       assert.rejects(

@@ -19,6 +19,15 @@ const UNREACHABLE_MESSAGE = new RegExp(
 const ENDED = /^(57P0[12]|ECONNRESET|EPIPE)$/;
 const ENDED_MESSAGE = /Connection terminated unexpectedly|not queryable/i;
 
+// What to check when the server refuses the database or the user the URL names, by error code.
+const CONNECT_REFUSALS: Record<string, string> = {
+  '3D000':
+    'check the database name in the URL (the part after the port), or create that database ' +
+    '(createdb, or CREATE DATABASE); ticketrail creates its schema, not the database',
+  '28000': 'check the user name in the URL, and that the server lets that user connect',
+  '28P01': 'check the user name and password in the URL (or PGPASSWORD)',
+};
+
 /** What to do when the database cannot be reached, which depends on what was being done. */
 function unreachableAdvice(operation: string): string {
   // Nothing was written yet: the URL or the server is at fault.
@@ -52,6 +61,13 @@ export function translateError(operation: string, error: unknown): TicketrailErr
         unreachableAdvice(operation),
       { cause: error },
     );
+  }
+  // The server answered, but refused the database or the user the URL names.
+  const refusal = CONNECT_REFUSALS[code];
+  if (refusal !== undefined) {
+    return new StoreError(`postgres store: ${operation} failed: ${message}; ${refusal}`, {
+      cause: error,
+    });
   }
   if (code === '57014') {
     return new StoreError(
