@@ -8,7 +8,7 @@ import { validateName } from '../core/names.js';
 import type { QueueConfigOptions, RateOptions } from '../index.js';
 import { integer, retention, type RetentionFlag } from './flags.js';
 import { printJson } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue, withQueue } from './with-queue.js';
 
 // `none` stays a word until the action: commander does not keep a parser's null.
 const NONE = 'none';
@@ -59,8 +59,11 @@ export function configureCommand(): Command {
         const value = flags[field];
         if (value !== undefined) options[field] = value === 'default' ? null : value;
       }
-      const settings = await withQueue(command, async (queue) => {
-        if (Object.keys(options).length > 0) return queue.configure(name, options);
+      const changes = Object.keys(options).length > 0;
+      // Without a change it only reads: a database that does not exist is refused, not made.
+      const open = changes ? withQueue : withExistingQueue;
+      const settings = await open(command, async (queue) => {
+        if (changes) return queue.configure(name, options);
         if (name === '*') {
           const stored = (await queue.retentionSettings()).find((record) => record.name === '*');
           return stored ?? { name, keepCompleted: null, keepFailed: null };

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 
 import { printJson } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue } from './with-queue.js';
 
 /** Builds the `pause` command. */
 export function pauseCommand(): Command {
@@ -11,7 +11,7 @@ export function pauseCommand(): Command {
     .description('pause a queue: it keeps accepting jobs, no worker starts any; print its settings')
     .argument('<queue>', 'queue (lane) name')
     .action(async (name: string, _flags: object, command: Command) => {
-      printJson(await withQueue(command, (queue) => queue.pause(name)));
+      printJson(await withExistingQueue(command, (queue) => queue.pause(name)));
     });
 }
 
@@ -21,6 +21,6 @@ export function resumeCommand(): Command {
     .description('resume a paused queue: its due jobs start again; print its settings')
     .argument('<queue>', 'queue (lane) name')
     .action(async (name: string, _flags: object, command: Command) => {
-      printJson(await withQueue(command, (queue) => queue.resume(name)));
+      printJson(await withExistingQueue(command, (queue) => queue.resume(name)));
     });
 }

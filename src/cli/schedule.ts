@@ -9,7 +9,7 @@ import { localTime } from '../schedule/fire-times.js';
 import { parsePayload } from './enqueue.js';
 import { integer } from './flags.js';
 import { formatTable, formatTime, printJson, type Column } from './output.js';
-import { withQueue } from './with-queue.js';
+import { withExistingQueue, withQueue } from './with-queue.js';
 
 interface AddFlags {
   timezone?: string;
@@ -92,7 +92,7 @@ function removeCommand(): Command {
     .description('remove a cron schedule (jobs it already fired stay)')
     .argument('<name>', 'schedule name')
     .action(async (name: string, _flags: object, command: Command) => {
-      const removed = await withQueue(command, (queue) => queue.unschedule(name));
+      const removed = await withExistingQueue(command, (queue) => queue.unschedule(name));
       if (!removed) {
         throw new NotFoundError(
           `schedule ${JSON.stringify(name)} does not exist; see "ticketrail schedule list"`,
@@ -107,7 +107,7 @@ function listSchedulesCommand(): Command {
     .description('list cron schedules with their next fire times: a table, or JSON lines')
     .option('--json', 'one JSON line per schedule, for scripts')
     .action(async (flags: { json?: boolean }, command: Command) => {
-      const schedules = await withQueue(command, (queue) => queue.listSchedules());
+      const schedules = await withExistingQueue(command, (queue) => queue.listSchedules());
       if (flags.json) {
         for (const schedule of schedules) printJson(schedule);
         return;

@@ -339,7 +339,8 @@ function resolveRunAt(
         'runAt',
         runAt,
         `${context}: runAt must be a valid Date, got ${describe(runAt)}; pass ` +
-          (typeof runAt === 'string' || typeof runAt === 'number'
+          ((typeof runAt === 'string' || typeof runAt === 'number') &&
+          !Number.isNaN(new Date(runAt).getTime())
             ? `new Date(${JSON.stringify(runAt)})`
             : `a Date such as new Date('2030-01-31T09:30:00Z')`) +
           ', or use delay',

@@ -13,7 +13,7 @@ export function validateName(field: string, value: unknown, context: string): st
       field,
       value,
       `${context}: ${field} must be a non-empty string, got ${describe(value)}; give a name ` +
-        `such as "emails"`,
+        `such as ${field === 'task' ? '"send-email"' : '"emails"'}`,
     );
   }
   if (value.length > MAX_NAME_LENGTH) {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { CONCURRENCY, runCli, runFailing, tempDatabase } from './cli-process.js';
+import { CONCURRENCY, createdDatabase, runCli, runFailing, tempDatabase } from './cli-process.js';
 
 describe('ticketrail configure', { concurrency: CONCURRENCY }, () => {
   test('sets limits, keeps the others, removes one with none, and prints the settings', async () => {
@@ -41,7 +41,7 @@ describe('ticketrail configure', { concurrency: CONCURRENCY }, () => {
   // Regression: without flags, a bad name printed the settings of a new lane and exited 0.
   for (const flags of [[], ['--concurrency', '2']]) {
     test(`refuses a malformed lane name ${flags.length === 0 ? 'without' : 'with'} flags`, async () => {
-      const { url } = tempDatabase();
+      const { url } = await createdDatabase();
       const { line } = await runFailing(['--db', url, 'configure', 'bad name', ...flags]);
 
       assert.match(line, /queue "bad name" has characters that are not allowed; use letters/);

@@ -328,6 +328,11 @@ describe('commands on jobs refuse a SQLite database that does not exist', () => 
       ['delete', '1'],
       ['retry-failed'],
       ['prune'],
+      ['schedule', 'list'],
+      ['schedule', 'rm', 'nightly'],
+      ['pause', 'emails'],
+      ['resume', 'emails'],
+      ['configure', 'emails'],
     ]) {
       await runFailing(['--db', `sqlite:${missing}`, ...args]);
     }

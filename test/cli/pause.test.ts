@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { CONCURRENCY, openQueue, runCli, runFailing, tempDatabase } from './cli-process.js';
+import {
+  CONCURRENCY,
+  createdDatabase,
+  openQueue,
+  runCli,
+  runFailing,
+  tempDatabase,
+} from './cli-process.js';
 
 describe('ticketrail pause and resume', { concurrency: CONCURRENCY }, () => {
   test('pause stops a lane for workers, resume starts it again, each printing its settings', async () => {
@@ -44,7 +51,7 @@ describe('ticketrail pause and resume', { concurrency: CONCURRENCY }, () => {
   });
 
   test('refuses a queue name that is not valid, in one line', async () => {
-    const { url } = tempDatabase();
+    const { url } = await createdDatabase();
     const { line } = await runFailing(['--db', url, 'pause', 'bad name']);
 
     assert.match(line, /^error: pause\(\): queue/);

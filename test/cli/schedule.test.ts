@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { CONCURRENCY, openQueue, runCli, runFailing, tempDatabase } from './cli-process.js';
+import {
+  CONCURRENCY,
+  createdDatabase,
+  openQueue,
+  runCli,
+  runFailing,
+  tempDatabase,
+} from './cli-process.js';
 
 describe('ticketrail schedule', { concurrency: CONCURRENCY }, () => {
   test('add prints the schedule, list shows it with its next fire time, rm removes it', async () => {
@@ -60,7 +67,7 @@ describe('ticketrail schedule', { concurrency: CONCURRENCY }, () => {
   });
 
   test('rm of a schedule that does not exist is one line saying so', async () => {
-    const { url } = tempDatabase();
+    const { url } = await createdDatabase();
     const { line } = await runFailing(['--db', url, 'schedule', 'rm', 'ghost']);
     assert.equal(line, 'error: schedule "ghost" does not exist; see "ticketrail schedule list"');
   });

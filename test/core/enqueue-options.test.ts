@@ -94,7 +94,7 @@ describe('resolveEnqueue', () => {
   });
 
   it('refuses bad task and queue names', () => {
-    refuses('task', /non-empty string, got ""; give a name such as "emails"$/, '', {});
+    refuses('task', /non-empty string, got ""; give a name such as "send-email"$/, '', {});
     refuses('task', /non-empty string/, 42, {});
     refuses('task', /characters that are not allowed/, "x'; DROP TABLE ticketrail_jobs; --", {});
     refuses('task', /at most 128/, 'a'.repeat(129), {});
@@ -190,6 +190,13 @@ describe('resolveEnqueue', () => {
       't',
       {},
       { runAt: '2030-01-01' },
+    );
+    refuses(
+      'runAt',
+      /valid Date, got "tomorrow"; pass a Date such as new Date\('2030-01-31T09:30:00Z'\)/,
+      't',
+      {},
+      { runAt: 'tomorrow' },
     );
     refuses(
       'runAt',
