@@ -315,8 +315,8 @@ export const HTTP_CASES: HttpCase[] = [
     name: 'job id of SQL',
     method: 'GET',
     path: `/api/v1/jobs/${encodeURIComponent(SQL)}`,
-    status: 404,
-    message: /does not exist/,
+    status: 400,
+    message: /must be a job id/,
   },
   {
     name: 'list limit -1',
