@@ -106,6 +106,16 @@ export function checkPool(pool: unknown, caller: string): Pool {
       `${caller}: pool must be your pg Pool (new pg.Pool(...)), got ${describe(pool)}`,
     );
   }
+  // A pg Client has connect() and query() too, but one connection cannot hold a transaction
+  // per request: its second connect() fails with the driver's bare error.
+  if (typeof (pool as { getTransactionStatus?: unknown }).getTransactionStatus === 'function') {
+    throw new ValidationError(
+      'pool',
+      'a pg Client',
+      `${caller}: pool must be your pg Pool (new pg.Pool(...)), got a pg Client; one client ` +
+        `cannot give each request a transaction of its own`,
+    );
+  }
   return pool as Pool;
 }
 

@@ -202,7 +202,7 @@ describe('withTransaction()', () => {
     try {
       await assert.rejects(
         withTransaction(queue, client as unknown as pg.Pool, async () => undefined),
-        { field: 'pool', message: /pass a pg Pool, not a pg Client/ },
+        { field: 'pool', message: /got a pg Client; one client cannot give each request/ },
       );
     } finally {
       await client.end();

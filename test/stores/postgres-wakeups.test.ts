@@ -157,6 +157,52 @@ describe('postgres wake-ups and enqueue in the application transaction', () => {
     await worker.stop();
   });
 
+  // Regression: a pool, or a client that ran no BEGIN, was taken as tx: the job was stored at
+  // once, outside the transaction the caller believed it was in.
+  it('refuses as tx a pool, and a client outside any transaction, storing nothing', async () => {
+    const before = (await producer.listJobs({ task: 'outside' })).jobs.length;
+    await assert.rejects(producer.enqueue('outside', {}, { tx: app as unknown as pg.PoolClient }), {
+      field: 'tx',
+      message: /not a pool: through a pool the job would be stored at once/,
+    });
+    const client = await app.connect();
+    try {
+      for (const when of ['before BEGIN', 'after COMMIT']) {
+        await assert.rejects(
+          producer.enqueue('outside', {}, { tx: client }),
+          {
+            field: 'tx',
+            message: /not inside a transaction .*run await client\.query\('BEGIN'\) first/,
+          },
+          when,
+        );
+        await client.query('BEGIN');
+        await client.query('COMMIT');
+      }
+      await client.query('BEGIN');
+      await producer.enqueue('outside', {}, { tx: client });
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    assert.equal((await producer.listJobs({ task: 'outside' })).jobs.length, before);
+  });
+
+  it('says that a tx on another database cannot see the queue, naming what to check', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.pathname = '/postgres';
+    const elsewhere = new pg.Client({ connectionString: url.toString() });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await assert.rejects(producer.enqueue('a', {}, { tx: elsewhere }), {
+        message: /cannot see ticketrail's tables: .*same database as the queue's URL/,
+      });
+    } finally {
+      await elsewhere.end();
+    }
+  });
+
   it('refuses a tx that is not a client, and one enqueueMany call spanning two transactions', async () => {
     await assert.rejects(producer.enqueue('a', {}, { tx: {} as pg.PoolClient }), /tx must be/);
     const one = await app.connect();

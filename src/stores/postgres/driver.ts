@@ -69,6 +69,15 @@ export function translateError(operation: string, error: unknown): TicketrailErr
       cause: error,
     });
   }
+  if (code === '42P01') {
+    // ticketrail's own tables missing: the connection is on another database than the queue's.
+    return new StoreError(
+      `postgres store: ${operation} failed: ${message}; the connection used cannot see ` +
+        `ticketrail's tables: when you pass tx (or a pool to transaction()), check that it is ` +
+        `connected to the same database as the queue's URL`,
+      { cause: error },
+    );
+  }
   if (code === '57014') {
     return new StoreError(
       `postgres store: ${operation} failed: ${message} (statementTimeout); raise ` +

@@ -1137,18 +1137,33 @@ function checkSchema(schema: string): void {
 }
 
 function checkTransactionClient(tx: TransactionClient): TransactionClient {
-  if (typeof (tx as { query?: unknown })?.query !== 'function') {
+  const given = tx as { query?: unknown; totalCount?: unknown; getTransactionStatus?: unknown };
+  if (typeof given?.query !== 'function' || typeof given.totalCount === 'number') {
+    // A pg Pool has a query() too, but each of its queries commits on its own.
     throw new ValidationError(
       'tx',
       tx,
       'enqueue(): tx must be a pg client inside your open transaction (pool.connect(), then ' +
-        'BEGIN), not a pool',
+        'BEGIN), not a pool: through a pool the job would be stored at once, outside it',
     );
+  }
+  // The status of the client's connection as PostgreSQL last reported it (pg 8.12 and later):
+  // "I" idle, outside any transaction; null before its first statement (so no BEGIN either).
+  if (typeof given.getTransactionStatus === 'function') {
+    const status: unknown = (given.getTransactionStatus as () => unknown).call(tx);
+    if (status === 'I' || status === null) {
+      throw new ValidationError(
+        'tx',
+        'a client outside any transaction',
+        'enqueue(): tx is a pg client that is not inside a transaction (it ran no BEGIN, or its ' +
+          'transaction has ended), so the job would be stored at once rather than with your ' +
+          "transaction; run await client.query('BEGIN') first, or leave tx out",
+      );
+    }
   }
   return tx;
 }
 
-/** The due times of the stored jobs to announce, per lane (due-times.ts). */
 /** When the applied retries and releases are due again, for any lane (their lanes are not read). */
 function dueAgain(outcomes: readonly Outcome[], applied: ReadonlySet<string>): WakeNotice[] {
   const due: WakeNotice[] = [];
@@ -1161,6 +1176,7 @@ function dueAgain(outcomes: readonly Outcome[], applied: ReadonlySet<string>): W
   return due;
 }
 
+/** The due times of the stored jobs to announce, per lane (due-times.ts). */
 function dueNotices(jobs: readonly (Job | undefined)[]): WakeNotice[] {
   const due: WakeNotice[] = [];
   for (const job of jobs) if (job !== undefined) noteDue(due, job.queue, job.runAt.getTime());
