@@ -11,6 +11,7 @@ import type { EnqueueOptions } from '../core/enqueue-options.js';
 import { NotSupportedError, StateError, ValidationError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import { Queue, type EnqueueItem } from '../queue/queue.js';
+import { pgObjectKind } from '../stores/postgres/driver.js';
 
 /** Enqueue options inside a transaction: all but `tx`, which the transaction sets. */
 export type TransactionEnqueueOptions = Omit<EnqueueOptions, 'tx'>;
@@ -108,7 +109,7 @@ export function checkPool(pool: unknown, caller: string): Pool {
   }
   // A pg Client has connect() and query() too, but one connection cannot hold a transaction
   // per request: its second connect() fails with the driver's bare error.
-  if (typeof (pool as { getTransactionStatus?: unknown }).getTransactionStatus === 'function') {
+  if (pgObjectKind(pool) === 'client') {
     throw new ValidationError(
       'pool',
       'a pg Client',

@@ -110,7 +110,7 @@ async function buildApp(
   // Answers are written as JSON.stringify writes them (dates as ISO strings); the response
   // schemas document them and are not used to reshape them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  acceptEmptyJsonBodies(app);
+  acceptJsonBodiesOnly(app);
   app.setErrorHandler(errorHandler(options.bodyLimitBytes));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
@@ -195,11 +195,11 @@ function validatorCompiler() {
     httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema);
 }
 
-// A POST that only names its target (retry, cancel) may come with a JSON content type and no
-// body; that is taken as no body, and routes that need one still refuse it.
 // Bodies are JSON only: a text/plain body (curl -d without -H) is refused with 415 saying which
-// content type to send, rather than read as a string and refused as "not an object".
-function acceptEmptyJsonBodies(app: FastifyInstance): void {
+// content type to send, rather than read as a string and refused as "not an object". A POST
+// that only names its target (retry, cancel) may come with a JSON content type and no body;
+// that is taken as no body, and routes that need one still refuse it.
+function acceptJsonBodiesOnly(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');

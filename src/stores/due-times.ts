@@ -2,7 +2,7 @@
 // MAX_DUE_TIMES_PER_LANE of them (the earliest). A worker arms a timer for each, so a delayed job
 // starts at its time rather than up to a poll late; past the cap, polls find the later ones. A
 // bulk enqueue of jobs due alike is one notice, not one per job.
-import type { WakeNotice } from './store.js';
+import type { Outcome, WakeNotice } from './store.js';
 
 export const MAX_DUE_TIMES_PER_LANE = 16;
 /**
@@ -28,4 +28,22 @@ export function noteDue(
   }
   if (kept < cap) notices.push({ queue, runAtMs });
   else if (runAtMs < latest!.runAtMs) latest!.runAtMs = runAtMs;
+}
+
+/**
+ * When the applied retries and releases are due again, as notices for any lane (queue ""): a
+ * finish does not read the lanes of its jobs. `applied` says which outcomes the store applied.
+ */
+export function dueAgain(
+  outcomes: readonly Outcome[],
+  applied: (outcome: Outcome, index: number) => boolean,
+  nowMs: number,
+): WakeNotice[] {
+  const due: WakeNotice[] = [];
+  outcomes.forEach((outcome, index) => {
+    if (!applied(outcome, index)) return;
+    if (outcome.type === 'retry') noteDue(due, '', nowMs + outcome.retryInMs);
+    else if (outcome.type === 'release') noteDue(due, '', nowMs + (outcome.delayMs ?? 0));
+  });
+  return due;
 }

@@ -19,14 +19,31 @@ const UNREACHABLE_MESSAGE = new RegExp(
 const ENDED = /^(57P0[12]|ECONNRESET|EPIPE)$/;
 const ENDED_MESSAGE = /Connection terminated unexpectedly|not queryable/i;
 
-// What to check when the server refuses the database or the user the URL names, by error code.
-const CONNECT_REFUSALS: Record<string, string> = {
+// What to check, by error code, when the server answered but refused: the database or the user
+// the URL names, or ticketrail's tables, missing where a tx (or the pool given to transaction())
+// is connected to another database than the queue's URL.
+const ADVICE_BY_CODE: Record<string, string> = {
   '3D000':
     'check the database name in the URL (the part after the port), or create that database ' +
     '(createdb, or CREATE DATABASE); ticketrail creates its schema, not the database',
   '28000': 'check the user name in the URL, and that the server lets that user connect',
   '28P01': 'check the user name and password in the URL (or PGPASSWORD)',
+  '42P01':
+    "the connection used cannot see ticketrail's tables: when you pass tx (or a pool to " +
+    "transaction()), check that it is connected to the same database as the queue's URL",
 };
+
+/**
+ * What a pg object given by the application is: a Pool (its queries each commit on their own),
+ * a Client (one connection, a pooled one included), or neither. Told apart by the counters only
+ * a Pool has and the transaction status only a Client reports (pg 8.12 and later).
+ */
+export function pgObjectKind(value: unknown): 'pool' | 'client' | 'other' {
+  const given = value as { totalCount?: unknown; getTransactionStatus?: unknown } | null;
+  if (typeof given?.totalCount === 'number') return 'pool';
+  if (typeof given?.getTransactionStatus === 'function') return 'client';
+  return 'other';
+}
 
 /** What to do when the database cannot be reached, which depends on what was being done. */
 function unreachableAdvice(operation: string): string {
@@ -62,21 +79,11 @@ export function translateError(operation: string, error: unknown): TicketrailErr
       { cause: error },
     );
   }
-  // The server answered, but refused the database or the user the URL names.
-  const refusal = CONNECT_REFUSALS[code];
-  if (refusal !== undefined) {
-    return new StoreError(`postgres store: ${operation} failed: ${message}; ${refusal}`, {
+  const advice = ADVICE_BY_CODE[code];
+  if (advice !== undefined) {
+    return new StoreError(`postgres store: ${operation} failed: ${message}; ${advice}`, {
       cause: error,
     });
-  }
-  if (code === '42P01') {
-    // ticketrail's own tables missing: the connection is on another database than the queue's.
-    return new StoreError(
-      `postgres store: ${operation} failed: ${message}; the connection used cannot see ` +
-        `ticketrail's tables: when you pass tx (or a pool to transaction()), check that it is ` +
-        `connected to the same database as the queue's URL`,
-      { cause: error },
-    );
   }
   if (code === '57014') {
     return new StoreError(

@@ -26,7 +26,7 @@ import type { QueueConfig, QueueConfigChange } from '../../core/queue-config.js'
 import type { RetentionChange, RetentionRecord } from '../../core/retention.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import { backoffJson } from '../backoff-json.js';
-import { noteDue } from '../due-times.js';
+import { dueAgain, noteDue } from '../due-times.js';
 import { wellFormedIds } from '../job-ids.js';
 import type {
   ClaimRequest,
@@ -43,7 +43,7 @@ import type {
   Store,
   WakeNotice,
 } from '../store.js';
-import { checkOut, translateError, wasEnded } from './driver.js';
+import { checkOut, pgObjectKind, translateError, wasEnded } from './driver.js';
 import {
   EVENTS_PREFIX,
   EventSignal,
@@ -479,7 +479,8 @@ export class PostgresStore implements Store {
     );
     // Jobs due again (a retry after its backoff, a job put back at once by a worker that stops)
     // wake idle workers then, here and in other processes, rather than at their next poll.
-    void this.#wakeLanes(dueAgain(outcomes, applied), undefined);
+    const due = dueAgain(outcomes, (outcome) => applied.has(outcome.lease.jobId), Date.now());
+    void this.#wakeLanes(due, undefined);
     // Each applied id counts once, should a batch name one job twice.
     return outcomes.map((outcome) => applied.delete(outcome.lease.jobId));
   }
@@ -1137,8 +1138,8 @@ function checkSchema(schema: string): void {
 }
 
 function checkTransactionClient(tx: TransactionClient): TransactionClient {
-  const given = tx as { query?: unknown; totalCount?: unknown; getTransactionStatus?: unknown };
-  if (typeof given?.query !== 'function' || typeof given.totalCount === 'number') {
+  const kind = pgObjectKind(tx);
+  if (typeof (tx as { query?: unknown })?.query !== 'function' || kind === 'pool') {
     // A pg Pool has a query() too, but each of its queries commits on its own.
     throw new ValidationError(
       'tx',
@@ -1147,10 +1148,10 @@ function checkTransactionClient(tx: TransactionClient): TransactionClient {
         'BEGIN), not a pool: through a pool the job would be stored at once, outside it',
     );
   }
-  // The status of the client's connection as PostgreSQL last reported it (pg 8.12 and later):
-  // "I" idle, outside any transaction; null before its first statement (so no BEGIN either).
-  if (typeof given.getTransactionStatus === 'function') {
-    const status: unknown = (given.getTransactionStatus as () => unknown).call(tx);
+  // The status of the client's connection as PostgreSQL last reported it: "I" idle, outside
+  // any transaction; null before its first statement (so no BEGIN either).
+  if (kind === 'client') {
+    const status = (tx as unknown as pg.ClientBase).getTransactionStatus();
     if (status === 'I' || status === null) {
       throw new ValidationError(
         'tx',
@@ -1162,18 +1163,6 @@ function checkTransactionClient(tx: TransactionClient): TransactionClient {
     }
   }
   return tx;
-}
-
-/** When the applied retries and releases are due again, for any lane (their lanes are not read). */
-function dueAgain(outcomes: readonly Outcome[], applied: ReadonlySet<string>): WakeNotice[] {
-  const due: WakeNotice[] = [];
-  const nowMs = Date.now();
-  for (const outcome of outcomes) {
-    if (!applied.has(outcome.lease.jobId)) continue;
-    if (outcome.type === 'retry') noteDue(due, '', nowMs + outcome.retryInMs);
-    else if (outcome.type === 'release') noteDue(due, '', nowMs + (outcome.delayMs ?? 0));
-  }
-  return due;
 }
 
 /** The due times of the stored jobs to announce, per lane (due-times.ts). */

@@ -32,7 +32,7 @@ import {
 } from '../../schedule/lane-limits.js';
 import type { FireResult, NewSchedule, ScheduleFire, ScheduleRecord } from '../../core/schedule.js';
 import { backoffJson } from '../backoff-json.js';
-import { noteDue } from '../due-times.js';
+import { dueAgain, noteDue } from '../due-times.js';
 import { insertedJob } from '../inserted-job.js';
 import { wellFormedIds } from '../job-ids.js';
 import { isFinished, listParts, type ListPart } from '../list-parts.js';
@@ -498,14 +498,9 @@ export class SqliteStore implements Store {
     this.#events.announce(logged);
     for (const notice of added) this.#emitter.emit('wake', notice);
     // Jobs due again (a retry after its backoff, a release at once) wake idle workers then.
-    outcomes.forEach((outcome, index) => {
-      if (!applied[index]) return;
-      if (outcome.type === 'retry') {
-        this.#emitter.emit('wake', { queue: '', runAtMs: nowMs + outcome.retryInMs });
-      } else if (outcome.type === 'release') {
-        this.#emitter.emit('wake', { queue: '', runAtMs: nowMs + (outcome.delayMs ?? 0) });
-      }
-    });
+    for (const notice of dueAgain(outcomes, (_outcome, index) => applied[index], nowMs)) {
+      this.#emitter.emit('wake', notice);
+    }
     return applied;
   }
 
